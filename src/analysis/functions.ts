@@ -1,0 +1,1 @@
+export interface FunctionSignature { readonly name: string }

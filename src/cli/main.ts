@@ -1,0 +1,102 @@
+/**
+ * The `cepheus` command line. `check FILE...` analyses scripts and prints every diagnostic
+ * (LANGUAGE.md section 9). Exit codes: 0 clean, 1 errors in the scripts, 2 usage errors.
+ */
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { compileScript, renderDiagnostic, Catalog } from '../index.js';
+
+const USAGE = `usage: cepheus <command> [options]
+
+commands:
+  check FILE|DIR...   analyse CQL scripts and report every error; files are checked in the
+                      order given, as successive deployments into one catalogue (a directory
+                      stands for its .cql files in name order)
+  help                print this help
+`;
+
+interface Io {
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+}
+
+const defaultIo: Io = {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+};
+
+/** Runs the command line and returns the exit code. */
+export async function main(argv: readonly string[], io: Io = defaultIo): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'check':
+      return check(rest, io);
+    case 'help':
+    case '--help':
+    case '-h':
+      io.out(USAGE);
+      return 0;
+    case undefined:
+      io.err(USAGE);
+      return 2;
+    default:
+      io.err(`cepheus: unknown command '${command}'\n${USAGE}`);
+      return 2;
+  }
+}
+
+function expandPaths(paths: readonly string[]): string[] {
+  const files: string[] = [];
+  for (const path of paths) {
+    if (statSync(path).isDirectory()) {
+      const entries = readdirSync(path).filter((f) => f.endsWith('.cql')).sort();
+      files.push(...entries.map((f) => join(path, f)));
+    } else {
+      files.push(path);
+    }
+  }
+  return files;
+}
+
+function check(args: readonly string[], io: Io): number {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...args], allowPositionals: true, options: { quiet: { type: 'boolean', short: 'q' } } });
+  } catch (e) {
+    io.err(`cepheus check: ${(e as Error).message}\n`);
+    return 2;
+  }
+  if (parsed.positionals.length === 0) {
+    io.err('cepheus check: no files given\nusage: cepheus check FILE|DIR...\n');
+    return 2;
+  }
+  let files: string[];
+  try {
+    files = expandPaths(parsed.positionals);
+  } catch (e) {
+    io.err(`cepheus check: ${(e as Error).message}\n`);
+    return 2;
+  }
+  let catalog = new Catalog();
+  let errors = 0;
+  for (const file of files) {
+    let source: string;
+    try {
+      source = readFileSync(file, 'utf8');
+    } catch (e) {
+      io.err(`cepheus check: cannot read ${file}: ${(e as Error).message}\n`);
+      return 2;
+    }
+    const result = compileScript(source, { file, catalog });
+    catalog = result.catalog;
+    for (const d of result.diagnostics) io.out(`${renderDiagnostic(d, source)}\n\n`);
+    errors += result.diagnostics.length;
+  }
+  if (errors > 0) {
+    io.err(`${errors} error${errors === 1 ? '' : 's'} in ${files.length} file${files.length === 1 ? '' : 's'}\n`);
+    return 1;
+  }
+  if (!parsed.values.quiet) io.err(`${files.length} file${files.length === 1 ? '' : 's'} checked: no errors\n`);
+  return 0;
+}

@@ -1,0 +1,552 @@
+/**
+ * Builds the AST (ast.ts) from the parser's concrete syntax tree. The CST of a statement that
+ * recovery patched may lack pieces; such a statement has a syntax error already, so building it
+ * stops with `IncompleteSyntax` and the statement is left out of the AST.
+ */
+import type { CstNode, IToken } from 'chevrotain';
+import type * as A from './ast.js';
+import { joinSpans, type Span } from '../model/span.js';
+
+export class IncompleteSyntax extends Error {}
+
+type Children = CstNode['children'];
+
+function isToken(x: CstNode | IToken): x is IToken {
+  return (x as IToken).image !== undefined;
+}
+
+function tokens(node: CstNode, key: string): IToken[] {
+  const list = node.children[key];
+  if (!list) return [];
+  return list.filter(isToken).filter((t) => !t.isInsertedInRecovery && Number.isFinite(t.startOffset));
+}
+
+function nodes(node: CstNode, key: string): CstNode[] {
+  const list = node.children[key];
+  if (!list) return [];
+  return list.filter((x): x is CstNode => !isToken(x));
+}
+
+function token(node: CstNode, key: string, index = 0): IToken | undefined {
+  return tokens(node, key)[index];
+}
+
+function needToken(node: CstNode, key: string, index = 0): IToken {
+  const t = token(node, key, index);
+  if (!t) throw new IncompleteSyntax(`${node.name}.${key}`);
+  return t;
+}
+
+function child(node: CstNode, key: string, index = 0): CstNode | undefined {
+  return nodes(node, key)[index];
+}
+
+function needChild(node: CstNode, key: string, index = 0): CstNode {
+  const c = child(node, key, index);
+  if (!c) throw new IncompleteSyntax(`${node.name}.${key}`);
+  return c;
+}
+
+export function tokenSpan(t: IToken): Span {
+  return {
+    start: t.startOffset,
+    end: (t.endOffset ?? t.startOffset) + 1,
+    line: t.startLine ?? 1,
+    column: t.startColumn ?? 1,
+    endLine: t.endLine ?? t.startLine ?? 1,
+    endColumn: t.endColumn ?? t.startColumn ?? 1,
+  };
+}
+
+/** The span of every token under a node (recovery can leave the node's own location NaN). */
+function nodeSpan(node: CstNode): Span {
+  let first: IToken | undefined;
+  let last: IToken | undefined;
+  const visit = (n: CstNode): void => {
+    for (const list of Object.values(n.children as Children)) {
+      for (const x of list) {
+        if (isToken(x)) {
+          if (x.isInsertedInRecovery || !Number.isFinite(x.startOffset)) continue;
+          if (!first || x.startOffset < first.startOffset) first = x;
+          if (!last || x.startOffset > last.startOffset) last = x;
+        } else {
+          visit(x);
+        }
+      }
+    }
+  };
+  visit(node);
+  if (!first || !last) throw new IncompleteSyntax(node.name);
+  return joinSpans(tokenSpan(first), tokenSpan(last));
+}
+
+/** Every token under a node, in source order. */
+export function allTokensOf(node: CstNode): IToken[] {
+  const out: IToken[] = [];
+  const visit = (n: CstNode): void => {
+    for (const list of Object.values(n.children as Children)) {
+      for (const x of list) {
+        if (isToken(x)) {
+          if (!x.isInsertedInRecovery && Number.isFinite(x.startOffset)) out.push(x);
+        } else visit(x);
+      }
+    }
+  };
+  visit(node);
+  return out.sort((a, b) => a.startOffset - b.startOffset);
+}
+
+export function nameOf(t: IToken): A.Name {
+  const quoted = t.image.startsWith('`');
+  const text = quoted ? t.image.slice(1, -1).replace(/``/g, '`') : t.image;
+  return { kind: 'Name', text, quoted, span: tokenSpan(t) };
+}
+
+// -------------------------------------------------------------------------------- statements
+
+export function buildStatement(node: CstNode): A.Statement {
+  const create = child(node, 'createStatement');
+  if (create) return buildCreate(create);
+  const drop = child(node, 'dropStatement');
+  if (drop) {
+    const target = token(drop, 'Table') ? 'TABLE' : 'STREAM';
+    return { kind: 'DropStatement', target, name: nameOf(needToken(drop, 'Identifier')), span: nodeSpan(drop) };
+  }
+  const explain = child(node, 'explainStatement');
+  if (explain) {
+    const inner = child(explain, 'createStatement');
+    const statement = inner ? buildCreate(inner) : selectStatement(needChild(explain, 'query'));
+    if (statement.kind !== 'CreateStreamAs' && statement.kind !== 'SelectStatement') {
+      return { kind: 'UnsupportedStatement', what: 'EXPLAIN of a statement that is not a query', span: nodeSpan(explain) };
+    }
+    return { kind: 'ExplainStatement', statement, span: nodeSpan(explain) };
+  }
+  return selectStatement(needChild(node, 'query'));
+}
+
+function selectStatement(query: CstNode): A.SelectStatement {
+  const q = buildQuery(query);
+  return { kind: 'SelectStatement', query: q, span: q.span };
+}
+
+function buildCreate(node: CstNode): A.Statement {
+  const span = nodeSpan(node);
+  if (token(node, 'Aggregate') || token(node, 'Function')) {
+    const what = token(node, 'Aggregate') ? 'user-defined aggregates' : 'CREATE FUNCTION (register functions through the library API)';
+    return { kind: 'UnsupportedStatement', what, span };
+  }
+  if (token(node, 'Table')) {
+    const name = nameOf(needToken(node, 'Identifier', 0));
+    const elements = nodes(needChild(node, 'tableElements'), 'tableElement');
+    const columns: A.ColumnDef[] = [];
+    let primaryKey: A.Name | undefined;
+    for (const element of elements) {
+      const pk = child(element, 'primaryKeyClause');
+      if (pk) primaryKey = nameOf(needToken(pk, 'Identifier'));
+      else columns.push(buildColumnDef(needChild(element, 'columnDef')));
+    }
+    return { kind: 'CreateTable', name, columns, primaryKey, options: buildOptions(child(node, 'withClause')), span };
+  }
+  const name = nameOf(needToken(node, 'Identifier'));
+  const body = needChild(node, 'createStreamBody');
+  const query = child(body, 'query');
+  const options = buildOptions(child(body, 'withClause'));
+  if (query) return { kind: 'CreateStreamAs', name, options, query: buildQuery(query), span };
+  const columns = nodes(needChild(body, 'columnList'), 'columnDef').map(buildColumnDef);
+  return { kind: 'CreateStream', name, columns, options, span };
+}
+
+function buildColumnDef(node: CstNode): A.ColumnDef {
+  const ids = tokens(node, 'Identifier');
+  const name = ids[0];
+  const type = tokens(node, 'type')[0];
+  if (!name || !type) throw new IncompleteSyntax('columnDef');
+  return {
+    kind: 'ColumnDef',
+    name: nameOf(name),
+    type: nameOf(type),
+    notNull: tokens(node, 'Null').length > 0,
+    primaryKey: tokens(node, 'Key').length > 0,
+    span: nodeSpan(node),
+  };
+}
+
+function buildOptions(node: CstNode | undefined): A.WithOption[] {
+  if (!node) return [];
+  return nodes(node, 'withOption').map((option) => {
+    const valueNode = needChild(option, 'optionValue');
+    return {
+      kind: 'WithOption',
+      name: nameOf(needToken(option, 'Identifier')),
+      value: buildLiteralValue(valueNode),
+      span: nodeSpan(option),
+    };
+  });
+}
+
+function buildLiteralValue(node: CstNode): A.Literal {
+  const span = nodeSpan(node);
+  const str = token(node, 'StringLiteral');
+  if (str) return stringLiteral(str);
+  const num = token(node, 'NumberLiteral');
+  if (num) {
+    const negative = token(node, 'Minus') !== undefined;
+    const value = Number(num.image);
+    return { kind: 'Literal', value: negative ? -value : value, literalType: 'NUMBER', fractional: /[.eE]/.test(num.image), span };
+  }
+  return { kind: 'Literal', value: token(node, 'True') !== undefined, literalType: 'BOOLEAN', fractional: false, span };
+}
+
+function stringLiteral(t: IToken): A.Literal {
+  return {
+    kind: 'Literal',
+    value: t.image.slice(1, -1).replace(/''/g, "'"),
+    literalType: 'STRING',
+    fractional: false,
+    span: tokenSpan(t),
+  };
+}
+
+// ----------------------------------------------------------------------------------- queries
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+export function buildQuery(node: CstNode): A.Query {
+  const items = nodes(node, 'selectItem').map(buildSelectItem);
+  const from = buildFrom(needChild(node, 'fromSource'));
+  const q: Mutable<A.Query> = {
+    kind: 'Query',
+    items,
+    from,
+    window: undefined,
+    where: undefined,
+    groupBy: [],
+    having: undefined,
+    emit: undefined,
+    partitionBy: [],
+    within: undefined,
+    strategy: undefined,
+    skipPastLastEvent: undefined,
+    misplaced: [],
+    span: nodeSpan(node),
+  };
+  const misplaced: { clause: string; span: Span }[] = [];
+  const once = <K extends keyof A.Query>(key: K, clause: string, span: Span, value: A.Query[K]): void => {
+    if (q[key] !== undefined && !(Array.isArray(q[key]) && (q[key] as unknown[]).length === 0)) {
+      misplaced.push({ clause: `duplicate ${clause}`, span });
+      return;
+    }
+    q[key] = value;
+  };
+  for (const clause of nodes(node, 'queryClause')) {
+    const span = nodeSpan(clause);
+    const windowClause = child(clause, 'windowClause');
+    if (windowClause) once('window', 'WINDOW clause', span, buildWindow(windowClause));
+    else if (token(clause, 'Where')) once('where', 'WHERE clause', span, buildExpr(needChild(clause, 'where')));
+    else if (token(clause, 'Group')) once('groupBy', 'GROUP BY clause', span, nodes(clause, 'groupBy').map(buildExpr));
+    else if (token(clause, 'Having')) once('having', 'HAVING clause', span, buildExpr(needChild(clause, 'having')));
+    else if (token(clause, 'Emit')) once('emit', 'EMIT clause', span, { mode: token(clause, 'Final') ? 'FINAL' : 'CHANGES', span });
+    else if (token(clause, 'Partition')) once('partitionBy', 'PARTITION BY clause', span, nodes(clause, 'partitionKey').map(buildPartitionKey));
+    else if (token(clause, 'Within')) once('within', 'WITHIN clause', span, buildDuration(needChild(clause, 'duration')));
+    else if (token(clause, 'Using')) once('strategy', 'USING clause', span, { strategy: buildStrategy(needChild(clause, 'strategy')), span });
+    else if (token(clause, 'After')) once('skipPastLastEvent', 'AFTER MATCH clause', span, span);
+    else throw new IncompleteSyntax('queryClause');
+  }
+  q.misplaced = misplaced;
+  return q;
+}
+
+function buildSelectItem(node: CstNode): A.SelectItem {
+  const span = nodeSpan(node);
+  const expr = child(node, 'expression');
+  if (expr) {
+    const alias = token(node, 'alias');
+    return { kind: 'ExprItem', expr: buildExpr(expr), alias: alias ? nameOf(alias) : undefined, span };
+  }
+  const qualifier = token(node, 'qualifier');
+  return { kind: 'StarItem', qualifier: qualifier ? nameOf(qualifier) : undefined, span };
+}
+
+function buildFrom(node: CstNode): A.FromStreams | A.FromPattern {
+  const span = nodeSpan(node);
+  if (token(node, 'Pattern')) {
+    return { kind: 'FromPattern', elements: buildSequence(needChild(node, 'patternSequence')), span };
+  }
+  const source = buildStreamRef(needChild(node, 'streamRef'));
+  const joins = nodes(node, 'joinClause').map((j): A.JoinClause => {
+    const joinType: A.JoinType = token(j, 'Left') ? 'LEFT' : token(j, 'Right') ? 'RIGHT' : token(j, 'Full') ? 'FULL' : 'INNER';
+    const duration = child(j, 'duration');
+    const on = child(j, 'expression');
+    return {
+      kind: 'JoinClause',
+      joinType,
+      right: buildStreamRef(needChild(j, 'streamRef')),
+      within: duration ? buildDuration(duration) : undefined,
+      on: on ? buildExpr(on) : undefined,
+      span: nodeSpan(j),
+    };
+  });
+  return { kind: 'FromStreams', source, joins, span };
+}
+
+function buildStreamRef(node: CstNode): A.StreamRef {
+  const alias = token(node, 'alias');
+  return { kind: 'StreamRef', name: nameOf(needToken(node, 'name')), alias: alias ? nameOf(alias) : undefined, span: nodeSpan(node) };
+}
+
+function buildWindow(node: CstNode): A.WindowSpec {
+  const span = nodeSpan(node);
+  let size: A.Duration | undefined;
+  let advance: A.Duration | undefined;
+  let bare: A.Duration | undefined;
+  for (const param of nodes(node, 'windowParam')) {
+    const d = buildDuration(needChild(param, 'duration'));
+    if (token(param, 'Size')) size ??= d;
+    else if (token(param, 'Advance')) advance ??= d;
+    else bare ??= d;
+  }
+  if (token(node, 'Session')) return { kind: 'SessionWindow', gap: bare ?? size, span };
+  const windowType = token(node, 'Tumbling') ? 'TUMBLING' : token(node, 'Hopping') ? 'HOPPING' : 'SLIDING';
+  return { kind: 'TimeWindow', windowType, size: size ?? bare, advance, span };
+}
+
+function buildDuration(node: CstNode): A.Duration {
+  const num = needToken(node, 'NumberLiteral');
+  const unit = token(node, 'unit');
+  if (!unit) throw new IncompleteSyntax('duration');
+  return { kind: 'Duration', amount: Number(num.image), amountText: num.image, unit: nameOf(unit), span: nodeSpan(node) };
+}
+
+function buildStrategy(node: CstNode): A.Strategy {
+  if (token(node, 'Strict')) return 'STRICT_CONTIGUITY';
+  if (token(node, 'Any')) return 'SKIP_TILL_ANY_MATCH';
+  if (token(node, 'Next')) return 'SKIP_TILL_NEXT_MATCH';
+  throw new IncompleteSyntax('strategy');
+}
+
+function buildPartitionKey(node: CstNode): A.PartitionKey {
+  const ids = tokens(node, 'Identifier');
+  const span = nodeSpan(node);
+  if (ids.length === 2) return { kind: 'PartitionKey', stream: nameOf(ids[0]!), column: nameOf(ids[1]!), span };
+  if (ids.length === 1 && !token(node, 'Dot')) return { kind: 'PartitionKey', stream: undefined, column: nameOf(ids[0]!), span };
+  throw new IncompleteSyntax('partitionKey');
+}
+
+// ---------------------------------------------------------------------------------- patterns
+
+function buildSequence(node: CstNode): A.PatternElement[] {
+  const elements = nodes(node, 'patternElement').map(buildElement);
+  if (elements.length === 0) throw new IncompleteSyntax('patternSequence');
+  return elements;
+}
+
+function buildElement(node: CstNode): A.PatternElement {
+  const span = nodeSpan(node);
+  const quantifierNode = child(node, 'quantifier');
+  const quantifier = quantifierNode ? buildQuantifier(quantifierNode) : undefined;
+  if (token(node, 'Not')) return { kind: 'NotElement', atom: buildAtom(needChild(node, 'atom')), span };
+  if (token(node, 'LParen')) {
+    const branches = nodes(node, 'patternSequence').map(buildSequence);
+    const hasOr = tokens(node, 'Or').length > 0;
+    const hasAnd = tokens(node, 'And').length > 0;
+    return {
+      kind: 'GroupElement',
+      operator: hasOr ? 'OR' : hasAnd ? 'AND' : 'SEQ',
+      mixedOperators: hasOr && hasAnd,
+      branches,
+      quantifier,
+      span,
+    };
+  }
+  return { kind: 'AtomElement', atom: buildAtom(needChild(node, 'atom')), quantifier, span };
+}
+
+function buildAtom(node: CstNode): A.Atom {
+  const alias = token(node, 'alias');
+  const condition = child(node, 'expression');
+  if (token(node, 'LBracket') && !token(node, 'RBracket')) throw new IncompleteSyntax('atom');
+  return {
+    kind: 'Atom',
+    alias: alias ? nameOf(alias) : undefined,
+    stream: nameOf(needToken(node, 'stream')),
+    condition: condition ? buildExpr(condition) : undefined,
+    span: nodeSpan(node),
+  };
+}
+
+function buildQuantifier(node: CstNode): A.Quantifier {
+  const span = nodeSpan(node);
+  if (token(node, 'Plus')) return { kind: 'Quantifier', min: 1, max: Infinity, text: '+', span };
+  if (token(node, 'Star')) return { kind: 'Quantifier', min: 0, max: Infinity, text: '*', span };
+  if (token(node, 'Question')) return { kind: 'Quantifier', min: 0, max: 1, text: '?', span };
+  const min = needToken(node, 'min');
+  needToken(node, 'RBrace');
+  const max = token(node, 'max');
+  const comma = token(node, 'Comma');
+  const minValue = Number(min.image);
+  const maxValue = max ? Number(max.image) : comma ? Infinity : minValue;
+  const text = `{${min.image}${comma ? ',' : ''}${max ? max.image : ''}}`;
+  return { kind: 'Quantifier', min: minValue, max: maxValue, text, span };
+}
+
+// ------------------------------------------------------------------------------- expressions
+
+const BINARY_RULES: Record<string, { child: string; op?: A.BinaryOp }> = {
+  expression: { child: 'andExpression', op: 'OR' },
+  andExpression: { child: 'notExpression', op: 'AND' },
+  concatenation: { child: 'additive', op: '||' },
+  additive: { child: 'multiplicative' },
+  multiplicative: { child: 'unary' },
+};
+
+function binary(op: A.BinaryOp, left: A.Expr, right: A.Expr, opSpan: Span): A.Binary {
+  return { kind: 'Binary', op, left, right, opSpan, span: joinSpans(left.span, right.span) };
+}
+
+function operatorOf(t: IToken): A.BinaryOp {
+  const image = t.image.toUpperCase();
+  return (image === '<>' ? '!=' : image) as A.BinaryOp;
+}
+
+export function buildExpr(node: CstNode): A.Expr {
+  const rule = BINARY_RULES[node.name];
+  if (rule) {
+    const operands = nodes(node, rule.child).map(buildExpr);
+    if (operands.length === 0) throw new IncompleteSyntax(node.name);
+    const ops = rule.op
+      ? tokens(node, rule.op === 'OR' ? 'Or' : rule.op === 'AND' ? 'And' : 'Concat')
+      : tokens(node, 'op');
+    if (ops.length !== operands.length - 1) throw new IncompleteSyntax(node.name);
+    let result = operands[0]!;
+    for (let i = 1; i < operands.length; i++) {
+      const opToken = ops[i - 1]!;
+      result = binary(rule.op ?? operatorOf(opToken), result, operands[i]!, tokenSpan(opToken));
+    }
+    return result;
+  }
+  switch (node.name) {
+    case 'notExpression': {
+      const inner = child(node, 'notExpression');
+      if (inner) {
+        const not = needToken(node, 'Not');
+        const operand = buildExpr(inner);
+        return { kind: 'Unary', op: 'NOT', operand, span: joinSpans(tokenSpan(not), operand.span) };
+      }
+      return buildExpr(needChild(node, 'comparison'));
+    }
+    case 'comparison': {
+      const left = buildExpr(needChild(node, 'concatenation'));
+      const tail = child(node, 'comparisonTail');
+      return tail ? buildComparison(left, tail) : left;
+    }
+    case 'unary': {
+      const inner = child(node, 'unary');
+      if (inner) {
+        const op = needToken(node, 'op');
+        const operand = buildExpr(inner);
+        return { kind: 'Unary', op: op.image === '-' ? '-' : '+', operand, span: joinSpans(tokenSpan(op), operand.span) };
+      }
+      return buildExpr(needChild(node, 'postfix'));
+    }
+    case 'postfix': {
+      let result = buildPrimary(needChild(node, 'primary'));
+      for (const field of tokens(node, 'field')) {
+        result = { kind: 'FieldAccess', base: result, field: nameOf(field), span: joinSpans(result.span, tokenSpan(field)) };
+      }
+      if (tokens(node, 'field').length !== tokens(node, 'Dot').length) throw new IncompleteSyntax('postfix');
+      return result;
+    }
+    default:
+      throw new IncompleteSyntax(node.name);
+  }
+}
+
+function buildComparison(left: A.Expr, tail: CstNode): A.Expr {
+  const span = joinSpans(left.span, nodeSpan(tail));
+  const op = token(tail, 'op');
+  if (op) return binary(operatorOf(op), left, buildExpr(needChild(tail, 'concatenation')), tokenSpan(op));
+  const negated = token(tail, 'Not') !== undefined;
+  if (token(tail, 'Is')) {
+    needToken(tail, 'Null');
+    return { kind: 'IsNull', operand: left, negated, span };
+  }
+  if (token(tail, 'In')) {
+    needToken(tail, 'RParen');
+    return { kind: 'InList', operand: left, list: nodes(tail, 'list').map(buildExpr), negated, span };
+  }
+  if (token(tail, 'Between')) {
+    return {
+      kind: 'Between',
+      operand: left,
+      low: buildExpr(needChild(tail, 'low')),
+      high: buildExpr(needChild(tail, 'high')),
+      negated,
+      span,
+    };
+  }
+  if (token(tail, 'Like')) return { kind: 'Like', operand: left, pattern: buildExpr(needChild(tail, 'pattern')), negated, span };
+  throw new IncompleteSyntax('comparisonTail');
+}
+
+function buildPrimary(node: CstNode): A.Expr {
+  const span = nodeSpan(node);
+  const duration = child(node, 'duration');
+  if (duration) {
+    const num = needToken(duration, 'NumberLiteral');
+    const unit = token(duration, 'unit');
+    if (unit) return buildDuration(duration);
+    const value = Number(num.image);
+    return { kind: 'Literal', value, literalType: 'NUMBER', fractional: /[.eE]/.test(num.image), span };
+  }
+  const str = token(node, 'StringLiteral');
+  if (str) return stringLiteral(str);
+  if (token(node, 'True') || token(node, 'False')) {
+    return { kind: 'Literal', value: token(node, 'True') !== undefined, literalType: 'BOOLEAN', fractional: false, span };
+  }
+  if (token(node, 'Null')) return { kind: 'Literal', value: null, literalType: 'NULL', fractional: false, span };
+  const inner = child(node, 'expression');
+  if (inner) {
+    needToken(node, 'RParen');
+    return buildExpr(inner);
+  }
+  const caseNode = child(node, 'caseExpression');
+  if (caseNode) return buildCase(caseNode);
+  const castNode = child(node, 'castExpression');
+  if (castNode) {
+    needToken(castNode, 'RParen');
+    return {
+      kind: 'Cast',
+      operand: buildExpr(needChild(castNode, 'expression')),
+      type: nameOf(needToken(castNode, 'type')),
+      span: nodeSpan(castNode),
+    };
+  }
+  const call = needChild(node, 'nameOrCall');
+  const name = nameOf(needToken(call, 'Identifier'));
+  if (!token(call, 'LParen')) return { kind: 'Identifier', name, span: name.span };
+  needToken(call, 'RParen');
+  return {
+    kind: 'FunctionCall',
+    name,
+    args: nodes(call, 'args').map(buildExpr),
+    star: token(call, 'Star') !== undefined,
+    distinct: token(call, 'Distinct') !== undefined,
+    span: nodeSpan(call),
+  };
+}
+
+function buildCase(node: CstNode): A.CaseExpr {
+  needToken(node, 'End');
+  const whens = nodes(node, 'when');
+  const thens = nodes(node, 'then');
+  if (whens.length === 0 || whens.length !== thens.length) throw new IncompleteSyntax('case');
+  const operand = child(node, 'operand');
+  const otherwise = child(node, 'otherwise');
+  return {
+    kind: 'Case',
+    operand: operand ? buildExpr(operand) : undefined,
+    whens: whens.map((w, i) => ({ when: buildExpr(w), then: buildExpr(thens[i]!) })),
+    otherwise: otherwise ? buildExpr(otherwise) : undefined,
+    span: nodeSpan(node),
+  };
+}
