@@ -37,6 +37,7 @@ export function compileScript(source: string, options: CompileOptions = {}): Com
     const parsed = parseScript(source, file);
     const analysed = analyzeScript(parsed.script, {
       file,
+      source,
       catalog,
       functions: options.functions ?? new Map(),
       incompleteNames: parsed.incompleteNames,

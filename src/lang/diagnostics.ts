@@ -44,6 +44,7 @@ export const CATALOGUE = {
   syntaxError: { code: 'CQL1010', category: 'syntax' },
   missingSemicolon: { code: 'CQL1011', category: 'syntax' },
   invalidNumber: { code: 'CQL1012', category: 'syntax' },
+  nestingTooDeep: { code: 'CQL1013', category: 'syntax' },
 
   unknownStream: { code: 'CQL2001', category: 'unknown-name' },
   unknownColumn: { code: 'CQL2002', category: 'unknown-name' },

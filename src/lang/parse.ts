@@ -4,9 +4,26 @@
  * of the AST, and the names they would have defined are reported so that the analyser does not
  * cascade "unknown stream" errors from them.
  */
-import { EOF, type ILexingError, type IRecognitionException, type IToken, type CstNode } from 'chevrotain';
+import { EOF, type ILexingError, type IRecognitionException, type IToken, type CstNode, type TokenType } from 'chevrotain';
 import type * as A from './ast.js';
-import { cqlLexer, QuotedIdentifier, StringLiteral, UnterminatedComment, UnterminatedQuotedIdentifier, UnterminatedString } from './tokens.js';
+import {
+  Case,
+  cqlLexer,
+  End,
+  LBracket,
+  LParen,
+  Minus,
+  Not,
+  Plus,
+  QuotedIdentifier,
+  RBracket,
+  RParen,
+  Semicolon,
+  StringLiteral,
+  UnterminatedComment,
+  UnterminatedQuotedIdentifier,
+  UnterminatedString,
+} from './tokens.js';
 import { cqlParser } from './parser.js';
 import { allTokensOf, buildStatement, IncompleteSyntax, nameOf, tokenSpan } from './cst-to-ast.js';
 import { diagnostic, type Diagnostic } from './diagnostics.js';
@@ -19,25 +36,163 @@ export interface ParseResult {
   readonly incompleteNames: ReadonlySet<string>;
 }
 
-/** The position of `offset` in `text`, as a one-character span. */
+/**
+ * How deeply parentheses, brackets, CASE and prefix operators (NOT, unary minus and plus) may
+ * nest. The parser descends through a dozen rules per parenthesis and runs out of stack at
+ * about 150 levels, so deeper input is refused before parsing, with a diagnostic — as Python's
+ * tokenizer refuses more than 200 nested parentheses.
+ */
+export const MAX_NESTING = 64;
+
+/**
+ * How deep a statement's syntax tree may be. A long operator chain (`a OR b OR …`) parses in a
+ * loop but builds a tree as deep as the chain is long, and every later pass (analysis, planning,
+ * evaluation) recurses over it. SQLite has the same limit (SQLITE_MAX_EXPR_DEPTH).
+ */
+export const MAX_SYNTAX_DEPTH = 1000;
+
+/** The position of `offset` in `text`, as a span of `length` characters cut at the end of the text. */
 export function spanAt(text: string, offset: number, length = 1): Span {
+  const start = Math.min(Math.max(0, offset), text.length);
+  const end = Math.min(start + Math.max(0, length), text.length);
   let line = 1;
   let lineStart = 0;
-  const stop = Math.min(offset, text.length);
-  for (let i = 0; i < stop; i++) {
-    if (text.charCodeAt(i) === 10) {
-      line++;
-      lineStart = i + 1;
-    }
+  for (let i = text.indexOf('\n'); i !== -1 && i < start; i = text.indexOf('\n', i + 1)) {
+    line++;
+    lineStart = i + 1;
   }
-  const column = offset - lineStart + 1;
-  return { start: offset, end: offset + length, line, column, endLine: line, endColumn: column + Math.max(0, length - 1) };
+  const column = start - lineStart + 1;
+  return { start, end, line, column, endLine: line, endColumn: column + Math.max(0, end - start - 1) };
+}
+
+/** A character as a message shows it: itself when visible, else its code point (`U+200B`). */
+function showCharacter(text: string, offset: number): string {
+  const code = text.codePointAt(offset);
+  if (code === undefined) return 'end of script';
+  const ch = String.fromCodePoint(code);
+  return /^[\p{C}\p{Z}]$/u.test(ch) ? `U+${code.toString(16).toUpperCase().padStart(4, '0')}` : `'${ch}'`;
 }
 
 function lexingDiagnostic(error: ILexingError, text: string, file: string): Diagnostic {
   const span = spanAt(text, error.offset, Math.max(1, error.length));
-  const ch = text[error.offset] ?? '';
-  return diagnostic('unexpectedCharacter', file, span, `unexpected character '${ch}'`);
+  return diagnostic('unexpectedCharacter', file, span, `unexpected character ${showCharacter(text, error.offset)}`);
+}
+
+/** Offsets where lines start: '\n' is the only line break, as in spanAt and renderDiagnostic. */
+function lineStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  return starts;
+}
+
+function positionIn(starts: readonly number[], offset: number): { line: number; column: number } {
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid]! <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return { line: lo + 1, column: offset - starts[lo]! + 1 };
+}
+
+/**
+ * The lexer also breaks lines at a lone '\r'; diagnostics count lines by '\n' only, like editors
+ * and renderDiagnostic. When the text has a lone '\r', token positions are recomputed from offsets.
+ */
+function relocateTokens(tokens: readonly IToken[], text: string): void {
+  if (!/\r(?!\n)/.test(text)) return;
+  const starts = lineStarts(text);
+  for (const token of tokens) {
+    const start = positionIn(starts, token.startOffset);
+    const end = positionIn(starts, token.endOffset ?? token.startOffset);
+    token.startLine = start.line;
+    token.startColumn = start.column;
+    token.endLine = end.line;
+    token.endColumn = end.column;
+  }
+}
+
+const NESTING_CLOSERS = new Map<TokenType, TokenType>([
+  [LParen, RParen],
+  [LBracket, RBracket],
+  [Case, End],
+]);
+const PREFIX_OPERATORS = new Set<TokenType>([Not, Minus, Plus]);
+
+/**
+ * The statements nested deeper than MAX_NESTING, as token index ranges (up to their ';'), each
+ * with the token where the limit is passed. A level is an open bracket or CASE, plus the prefix
+ * operators waiting for it; a closer that does not match the innermost opener closes nothing,
+ * so unbalanced input only counts deeper.
+ */
+function tooDeeplyNested(tokens: readonly IToken[]): { from: number; to: number; at: IToken }[] {
+  const found: { from: number; to: number; at: IToken }[] = [];
+  let statementStart = 0;
+  const closers: TokenType[] = [];
+  const waiting: number[] = [];
+  let waitingTotal = 0;
+  let prefixes = 0;
+  for (let i = 0; i < tokens.length; i++) {
+    const type = tokens[i]!.tokenType;
+    if (type === Semicolon) {
+      closers.length = 0;
+      waiting.length = 0;
+      waitingTotal = 0;
+      prefixes = 0;
+      statementStart = i + 1;
+      continue;
+    }
+    const closer = NESTING_CLOSERS.get(type);
+    if (closer) {
+      closers.push(closer);
+      waiting.push(prefixes);
+      waitingTotal += prefixes;
+      prefixes = 0;
+    } else if (closers.length > 0 && type === closers[closers.length - 1]) {
+      closers.pop();
+      waitingTotal -= waiting.pop()!;
+      prefixes = 0;
+    } else if (PREFIX_OPERATORS.has(type)) {
+      prefixes++;
+    } else {
+      prefixes = 0;
+    }
+    if (closers.length + waitingTotal + prefixes > MAX_NESTING) {
+      let end = i;
+      while (end < tokens.length && tokens[end]!.tokenType !== Semicolon) end++;
+      found.push({ from: statementStart, to: end, at: tokens[i]! });
+      i = end - 1;
+    }
+  }
+  return found;
+}
+
+/** A node of `root`'s syntax tree deeper than `limit`, if any. Iterative: safe at any depth. */
+function nodeDeeperThan(root: A.Statement, limit: number): { readonly span: Span } | undefined {
+  const stack: [object, number][] = [[root, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    for (const value of Object.values(node)) {
+      if (typeof value !== 'object' || value === null) continue;
+      const isNode = 'kind' in value && 'span' in value;
+      if (isNode && depth + 1 > limit) return value as { readonly span: Span };
+      stack.push([value, isNode ? depth + 1 : depth]);
+    }
+  }
+  return undefined;
+}
+
+/** Whether the sorted list has a value in [lo, hi]. */
+function anyWithin(sorted: readonly number[], lo: number, hi: number): boolean {
+  let a = 0;
+  let b = sorted.length;
+  while (a < b) {
+    const mid = (a + b) >> 1;
+    if (sorted[mid]! < lo) a = mid + 1;
+    else b = mid;
+  }
+  return a < sorted.length && sorted[a]! <= hi;
 }
 
 function errorTokenDiagnostic(token: IToken, file: string): Diagnostic {
@@ -71,6 +226,8 @@ function parserDiagnostic(error: IRecognitionException, text: string, file: stri
 export function parseScript(text: string, file = '<script>'): ParseResult {
   const diagnostics: Diagnostic[] = [];
   const lexed = cqlLexer.tokenize(text);
+  relocateTokens(lexed.tokens, text);
+  relocateTokens(lexed.groups['errors'] ?? [], text);
   for (const error of lexed.errors) diagnostics.push(lexingDiagnostic(error, text, file));
   // An unterminated string or name is reported once, then parsed as if it were closed, so
   // that it does not cascade into syntax errors for the rest of its statement.
@@ -88,16 +245,36 @@ export function parseScript(text: string, file = '<script>'): ParseResult {
     }
   }
 
-  cqlParser.input = patched;
+  // A statement nested too deeply for the parser is reported and left out before parsing.
+  const incompleteNames = new Set<string>();
+  const tooDeep = tooDeeplyNested(patched);
+  for (const { from, to, at } of tooDeep) {
+    diagnostics.push(
+      diagnostic('nestingTooDeep', file, tokenSpan(at), `nesting too deep: more than ${MAX_NESTING} levels of parentheses, brackets, CASE or prefix operators`),
+    );
+    const name = definedName(patched.slice(from, to));
+    if (name) incompleteNames.add(name);
+  }
+  let parserInput = patched;
+  if (tooDeep.length > 0) {
+    parserInput = [];
+    let next = 0;
+    for (const { from, to } of tooDeep) {
+      parserInput.push(...patched.slice(next, from));
+      next = to;
+    }
+    parserInput.push(...patched.slice(next));
+  }
+
+  cqlParser.input = parserInput;
   const cst = cqlParser.script();
   const syntaxErrors = cqlParser.errors.map((e) => parserDiagnostic(e, text, file));
   diagnostics.push(...syntaxErrors);
 
   const statements: A.Statement[] = [];
-  const incompleteNames = new Set<string>();
   const statementNodes = (cst.children['statement'] ?? []) as CstNode[];
-  const semicolons = ((cst.children['Semicolon'] ?? []) as IToken[]).map((t) => t.startOffset);
-  const errorOffsets = [...syntaxErrors, ...diagnostics.filter((d) => d.code !== 'CQL1012')].map((d) => d.span.start);
+  const semicolons = ((cst.children['Semicolon'] ?? []) as IToken[]).map((t) => t.startOffset).sort((a, b) => a - b);
+  const errorOffsets = [...syntaxErrors, ...diagnostics.filter((d) => d.code !== 'CQL1012')].map((d) => d.span.start).sort((a, b) => a - b);
 
   let previousEnd = -1;
   let previousHadError = false;
@@ -108,24 +285,36 @@ export function parseScript(text: string, file = '<script>'): ParseResult {
     if (!first || !last) continue;
     const start = first.startOffset;
     const end = (last.endOffset ?? last.startOffset) + 1;
-    if (previousEnd >= 0 && !previousHadError && !semicolons.some((s) => s >= previousEnd && s < start)) {
+    if (previousEnd >= 0 && !previousHadError && !anyWithin(semicolons, previousEnd, start - 1)) {
       diagnostics.push(diagnostic('missingSemicolon', file, tokenSpan(first), `expected ';' before '${first.image}': statements end with ';'`));
     }
     previousEnd = end;
-    const hasError = node.recoveredNode === true || errorOffsets.some((o) => o >= start && o <= end);
+    const hasError = node.recoveredNode === true || anyWithin(errorOffsets, start, end);
     previousHadError = hasError;
     if (hasError) {
       const name = definedName(toks);
       if (name) incompleteNames.add(name);
       continue;
     }
+    let statement: A.Statement;
     try {
-      statements.push(buildStatement(node));
+      statement = buildStatement(node);
     } catch (e) {
       if (!(e instanceof IncompleteSyntax)) throw e;
       const name = definedName(toks);
       if (name) incompleteNames.add(name);
+      continue;
     }
+    const deep = nodeDeeperThan(statement, MAX_SYNTAX_DEPTH);
+    if (deep) {
+      diagnostics.push(
+        diagnostic('nestingTooDeep', file, deep.span, `expression too deeply nested: its syntax tree is more than ${MAX_SYNTAX_DEPTH} levels deep`, 'split it into smaller expressions; a long chain of OR can often be written with IN (…)'),
+      );
+      const name = definedName(toks);
+      if (name) incompleteNames.add(name);
+      continue;
+    }
+    statements.push(statement);
   }
   const script: A.Script = { kind: 'Script', statements, span: spanAt(text, 0, text.length) };
   return { script, diagnostics, incompleteNames };

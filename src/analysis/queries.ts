@@ -1,0 +1,511 @@
+/**
+ * Continuous queries (LANGUAGE.md sections 5, 7 and 8): filters and projections, windowed and
+ * grouped aggregation, stream-stream and stream-table joins; patterns are in patterns.ts.
+ * Each produces a BoundQuery whose output stream is added to the catalogue.
+ */
+import type * as A from '../lang/ast.js';
+import { didYouMean } from '../lang/diagnostics.js';
+import type { Span } from '../model/span.js';
+import type { Column, CqlType } from '../model/types.js';
+import { closestMatch } from '../util/edit-distance.js';
+import { report, buildOptions, SINK_OPTIONS, type AnalysisContext } from './analyze.js';
+import type { AggregateCall, AggregateQuery, BoundExpr, BoundQuery, BoundWindow, FilterQuery, JoinQuery, Projection } from './bound.js';
+import { boundChildren, conjuncts, lookedUpTables, walkBound } from './bound-walk.js';
+import type { CatalogEntry } from './catalog.js';
+import { durationMillis, isEventCount } from './durations.js';
+import { bindCondition, bindExpr, canonical, forEachChild, type AggregateMode, type BindContext } from './expressions.js';
+import { AGGREGATES } from './functions.js';
+import { analyzePattern } from './patterns.js';
+import type { Scope, ScopeRow } from './scope.js';
+
+export interface QueryTarget {
+  readonly output: string;
+  readonly outputName?: A.Name;
+  readonly options: readonly A.WithOption[] | Record<string, never>;
+  readonly span: Span;
+  /** Whether the output stream joins the catalogue (not for EXPLAIN). */
+  readonly register: boolean;
+}
+
+/** The parts every kind of query shares, computed by `finish`. */
+export interface QueryCommon {
+  readonly output: string;
+  readonly outputSchema: { readonly columns: readonly Column[] };
+  readonly projections: readonly Projection[];
+  readonly options: Readonly<Record<string, string | number | boolean>>;
+  readonly reads: readonly string[];
+  readonly span: Span;
+  readonly text: string;
+}
+
+export function analyzeQuery(ctx: AnalysisContext, q: A.Query, target: QueryTarget): BoundQuery | undefined {
+  for (const m of q.misplaced) report(ctx, 'duplicateClause', m.span, `${m.clause}: each clause may appear once`);
+  const from = q.from;
+  const read = from.kind === 'FromPattern' ? from.elements.flatMap(elementStreams) : [from.source.name, ...from.joins.map((j) => j.right.name)];
+  // A query may not read its own output: that would be a cycle (section 5).
+  const self = read.find((n) => n.text === target.output);
+  if (self && target.outputName) {
+    report(ctx, 'cycle', self.span, `stream '${target.output}' cannot read itself: derived streams may not form cycles`);
+    return undefined;
+  }
+  let bound: BoundQuery | undefined;
+  if (from.kind === 'FromPattern') bound = analyzePattern(ctx, q, from, target);
+  else if (from.joins.length > 0) bound = analyzeJoin(ctx, q, from, target);
+  else if (isAggregating(q)) bound = analyzeAggregate(ctx, q, from.source, target);
+  else bound = analyzeFilter(ctx, q, from.source, target);
+  return bound;
+}
+
+function elementStreams(e: A.PatternElement): A.Name[] {
+  if (e.kind === 'GroupElement') return e.branches.flat().flatMap(elementStreams);
+  return [e.atom.stream];
+}
+
+// ---------------------------------------------------------------------------- shared helpers
+
+/** Resolves a stream or table name read by a query; reports unknown names. */
+export function resolveSource(ctx: AnalysisContext, name: A.Name): CatalogEntry | undefined | null {
+  const entry = ctx.catalog.get(name.text);
+  if (entry) return entry;
+  if (ctx.incompleteNames.has(name.text)) return null;
+  const hint = didYouMean(closestMatch(name.text, ctx.catalog.names()));
+  report(ctx, 'unknownStream', name.span, `unknown stream '${name.text}'`, hint);
+  return undefined;
+}
+
+/** Reports clauses that the kind of query does not take. */
+export function rejectClauses(ctx: AnalysisContext, q: A.Query, kind: string, clauses: readonly (keyof A.Query)[]): void {
+  const names: Partial<Record<keyof A.Query, [string, string | undefined]>> = {
+    window: ['WINDOW', undefined],
+    groupBy: ['GROUP BY', undefined],
+    having: ['HAVING', 'HAVING filters the rows of GROUP BY or a window'],
+    emit: ['EMIT', 'EMIT applies to windowed and grouped aggregations'],
+    partitionBy: ['PARTITION BY', 'PARTITION BY keys a pattern; GROUP BY keys an aggregation'],
+    within: ['WITHIN', kind === 'a join' ? "a stream-stream join's WITHIN comes before ON: JOIN Payments p WITHIN 15 MINUTES ON …" : 'WITHIN bounds a pattern or a stream-stream join'],
+    strategy: ['USING', 'a selection strategy applies to patterns'],
+    skipPastLastEvent: ['AFTER MATCH SKIP PAST LAST EVENT', 'it applies to patterns'],
+  };
+  for (const clause of clauses) {
+    const value = q[clause];
+    if (value === undefined || (Array.isArray(value) && value.length === 0)) continue;
+    const [name, hint] = names[clause]!;
+    report(ctx, 'clauseNotAllowed', clauseSpan(value), `${name} is not allowed in ${kind}`, hint);
+  }
+}
+
+function clauseSpan(value: unknown): Span {
+  if (Array.isArray(value)) return (value[0] as { span: Span }).span;
+  const v = value as { span?: Span; start?: number };
+  return v.span ?? (value as Span);
+}
+
+/** The output name of a projection written without AS, or undefined when it needs one. */
+function implicitName(expr: A.Expr): string | undefined {
+  if (expr.kind === 'Identifier') return expr.name.text;
+  if (expr.kind === 'FieldAccess' && expr.base.kind === 'Identifier') return expr.field.text;
+  return undefined;
+}
+
+export function bindProjections(
+  ctx: AnalysisContext,
+  items: readonly A.SelectItem[],
+  bind: (expr: A.Expr) => BoundExpr,
+  expandStar: (item: A.StarItem) => Projection[],
+  kleeneNames: ReadonlySet<string> = new Set(),
+): Projection[] {
+  const projections: Projection[] = [];
+  for (const item of items) {
+    if (item.kind === 'StarItem') {
+      projections.push(...expandStar(item));
+      continue;
+    }
+    const expr = bind(item.expr);
+    let name = item.alias?.text;
+    if (name === undefined) {
+      const implicit = implicitName(item.expr);
+      const isKleene = item.expr.kind === 'FieldAccess' && item.expr.base.kind === 'Identifier' && kleeneNames.has(item.expr.base.name.text);
+      if (implicit === undefined && !isKleene) {
+        report(ctx, 'outputNeedsName', item.expr.span, 'this output column needs a name', 'add AS name after the expression');
+        continue;
+      }
+      name = implicit ?? '';
+    }
+    projections.push({ name, expr, span: item.span });
+  }
+  const seen = new Set<string>();
+  for (const p of projections) {
+    if (seen.has(p.name)) {
+      report(ctx, 'duplicateOutputColumn', p.span, `output column '${p.name}' is defined twice`, 'give one of them another name with AS');
+    }
+    seen.add(p.name);
+  }
+  return projections;
+}
+
+/** The parts of a query common to all kinds, and its registration in the catalogue. */
+export function finish(ctx: AnalysisContext, target: QueryTarget, projections: readonly Projection[], reads: readonly string[], extra: readonly (BoundExpr | undefined)[]): QueryCommon {
+  const columns = projections.map((p): Column => ({ name: p.name, type: outputType(p.expr.type), notNull: false }));
+  const options = Array.isArray(target.options)
+    ? buildOptions(ctx, target.options, SINK_OPTIONS, columns, `stream '${target.output}'`)
+    : {};
+  const allReads = [...new Set([...reads, ...lookedUpTables([...projections.map((p) => p.expr), ...extra])])];
+  if (target.register) {
+    ctx.catalog.add({ name: target.output, kind: 'stream', schema: { columns }, derived: true, reads: allReads, timestamp: undefined, primaryKey: undefined, system: false });
+  }
+  return {
+    output: target.output,
+    outputSchema: { columns },
+    projections,
+    options,
+    reads: allReads,
+    span: target.span,
+    text: ctx.source.slice(target.span.start, target.span.end),
+  };
+}
+
+function outputType(t: CqlType): Column['type'] {
+  return t === 'NULL' ? 'JSON' : t;
+}
+
+function singleScope(entry: CatalogEntry, ref: A.StreamRef): Scope {
+  const name = ref.alias?.text ?? ref.name.text;
+  return {
+    rows: [{ names: [name], schema: entry.schema, ref: { kind: 'input' }, bare: true }],
+    kleene: [],
+    description: `in '${entry.name}'`,
+  };
+}
+
+function bindContext(ctx: AnalysisContext, scope: Scope, aggregates: AggregateMode, windowBounds = false): BindContext {
+  return { ...ctx, scope, aggregates, windowBounds };
+}
+
+function starOf(ctx: AnalysisContext, scope: Scope, item: A.StarItem): Projection[] {
+  const rows = item.qualifier ? scope.rows.filter((r) => r.names.includes(item.qualifier!.text)) : scope.rows;
+  if (item.qualifier && rows.length === 0) {
+    const hint = didYouMean(closestMatch(item.qualifier.text, scope.rows.flatMap((r) => r.names)));
+    report(ctx, 'unknownAlias', item.qualifier.span, `unknown alias '${item.qualifier.text}'`, hint);
+    return [];
+  }
+  const all = rows.flatMap((row) => row.schema.columns.map((c) => ({ row, c })));
+  const counts = new Map<string, number>();
+  for (const { c } of all) counts.set(c.name, (counts.get(c.name) ?? 0) + 1);
+  return all.map(({ row, c }) => ({
+    // In `*` over a join, a name both sides have is prefixed with its alias (as ksqlDB does).
+    name: (counts.get(c.name) ?? 0) > 1 ? `${row.names[0]}_${c.name}` : c.name,
+    expr: { kind: 'column', type: c.type, row: row.ref, column: c.name, span: item.span },
+    span: item.span,
+  }));
+}
+
+// ----------------------------------------------------------------------------------- filters
+
+function readableStream(ctx: AnalysisContext, ref: A.StreamRef, role: string): CatalogEntry | undefined {
+  const entry = resolveSource(ctx, ref.name);
+  if (!entry) return undefined;
+  if (entry.kind === 'table') {
+    report(ctx, 'invalidTable', ref.name.span, `'${entry.name}' is a table: ${role}`, `join it to a stream (FROM s JOIN ${entry.name} t ON …) or read it with LOOKUP(${entry.name}, key)`);
+    return undefined;
+  }
+  return entry;
+}
+
+function analyzeFilter(ctx: AnalysisContext, q: A.Query, ref: A.StreamRef, target: QueryTarget): FilterQuery | undefined {
+  rejectClauses(ctx, q, 'a query without a pattern', ['partitionBy', 'within', 'strategy', 'skipPastLastEvent', 'emit']);
+  const entry = readableStream(ctx, ref, 'a table cannot be read in FROM on its own');
+  if (!entry) return undefined;
+  const scope = singleScope(entry, ref);
+  const where = q.where && bindCondition(bindContext(ctx, scope, { kind: 'forbidden', clause: 'WHERE' }), q.where, 'WHERE');
+  const projections = bindProjections(
+    ctx,
+    q.items,
+    (e) => bindExpr(bindContext(ctx, scope, { kind: 'forbidden', clause: 'a query without GROUP BY or WINDOW' }), e),
+    (item) => starOf(ctx, scope, item),
+  );
+  return { kind: 'filter', input: entry.name, where, ...finish(ctx, target, projections, [entry.name], [where]) };
+}
+
+// ------------------------------------------------------------------------------- aggregation
+
+function containsAggregate(e: A.Expr): boolean {
+  if (e.kind === 'FunctionCall' && (AGGREGATES as readonly string[]).includes(e.name.text.toUpperCase())) return true;
+  let found = false;
+  forEachChild(e, (c) => {
+    found ||= containsAggregate(c);
+  });
+  return found;
+}
+
+function isAggregating(q: A.Query): boolean {
+  return (
+    q.window !== undefined ||
+    q.groupBy.length > 0 ||
+    q.having !== undefined ||
+    q.items.some((i) => i.kind === 'ExprItem' && containsAggregate(i.expr))
+  );
+}
+
+function bindWindow(ctx: AnalysisContext, w: A.WindowSpec): BoundWindow | undefined {
+  const time = (d: A.Duration | undefined, what: string): number | undefined => {
+    if (!d) {
+      report(ctx, 'invalidWindow', w.span, `${what} is missing`);
+      return undefined;
+    }
+    const ms = durationMillis(ctx, d, true);
+    if (ms !== undefined && ms <= 0) {
+      report(ctx, 'invalidWindow', d.span, `${what} must be positive`);
+      return undefined;
+    }
+    return ms;
+  };
+  const count = (d: A.Duration): number | undefined => {
+    if (!Number.isSafeInteger(d.amount) || d.amount < 1) {
+      report(ctx, 'invalidWindow', d.span, 'a count window holds a positive whole number of events');
+      return undefined;
+    }
+    return d.amount;
+  };
+  if (w.kind === 'SessionWindow') {
+    if (w.gap && isEventCount(w.gap)) {
+      report(ctx, 'invalidWindow', w.gap.span, 'a SESSION window is separated by a gap of time, not a count of events');
+      return undefined;
+    }
+    const gap = time(w.gap, 'the SESSION gap');
+    return gap === undefined ? undefined : { kind: 'session', gap };
+  }
+  const kind = w.windowType;
+  if (w.advance && kind !== 'HOPPING') {
+    report(ctx, 'invalidWindow', w.advance.span, `ADVANCE BY belongs to HOPPING windows, not ${kind}`);
+  }
+  if (w.size && isEventCount(w.size)) {
+    if (kind === 'HOPPING') {
+      report(ctx, 'invalidWindow', w.size.span, 'HOPPING windows are measured in time; count windows are TUMBLING or SLIDING');
+      return undefined;
+    }
+    const n = count(w.size);
+    if (n === undefined) return undefined;
+    return kind === 'TUMBLING' ? { kind: 'tumblingCount', size: n } : { kind: 'slidingCount', size: n };
+  }
+  const size = time(w.size, `the SIZE of the ${kind} window`);
+  if (kind === 'HOPPING') {
+    if (!w.advance) {
+      report(ctx, 'invalidWindow', w.span, 'a HOPPING window needs ADVANCE BY', 'WINDOW HOPPING (SIZE 5 MINUTES, ADVANCE BY 1 MINUTE)');
+      return undefined;
+    }
+    if (isEventCount(w.advance)) {
+      report(ctx, 'invalidWindow', w.advance.span, 'ADVANCE BY is a time');
+      return undefined;
+    }
+    const advance = time(w.advance, 'ADVANCE BY');
+    if (size === undefined || advance === undefined) return undefined;
+    if (advance > size) {
+      report(ctx, 'invalidWindow', w.advance.span, 'ADVANCE BY is larger than SIZE: events between windows would be lost', 'use an advance no larger than the size');
+      return undefined;
+    }
+    return { kind: 'hopping', size, advance };
+  }
+  if (size === undefined) return undefined;
+  return kind === 'TUMBLING' ? { kind: 'tumbling', size } : { kind: 'sliding', size };
+}
+
+/** Replaces grouped expressions by group-key references; reports columns that are not grouped. */
+function groupify(ctx: AnalysisContext, e: BoundExpr, keys: readonly string[], where: string): BoundExpr {
+  const index = keys.indexOf(canonical(e));
+  if (index >= 0) return { kind: 'groupKeyRef', type: e.type, index, span: e.span };
+  if (e.kind === 'column') {
+    report(ctx, 'notGrouped', e.span, `column '${e.column}' in ${where} is neither in GROUP BY nor inside an aggregate`, keys.length === 0 ? 'aggregate it (LAST(x), MAX(x), …) or GROUP BY it' : 'add it to GROUP BY, or aggregate it');
+    return e;
+  }
+  if (e.kind === 'aggregateRef' || e.kind === 'windowBound' || e.kind === 'literal') return e;
+  const mapped = boundChildren(e).map((c) => groupify(ctx, c, keys, where));
+  return replaceChildren(e, mapped);
+}
+
+/** A copy of `e` with new children, in boundChildren's order. */
+function replaceChildren(e: BoundExpr, c: BoundExpr[]): BoundExpr {
+  switch (e.kind) {
+    case 'field':
+      return { ...e, base: c[0]! };
+    case 'unary':
+    case 'isNull':
+    case 'cast':
+      return { ...e, operand: c[0]! } as BoundExpr;
+    case 'binary':
+      return { ...e, left: c[0]!, right: c[1]! };
+    case 'in':
+      return { ...e, operand: c[0]!, list: c.slice(1) };
+    case 'between':
+      return { ...e, operand: c[0]!, low: c[1]!, high: c[2]! };
+    case 'like':
+      return { ...e, operand: c[0]!, pattern: c[1]! };
+    case 'case': {
+      const whens = e.whens.map((_, i) => ({ when: c[2 * i]!, then: c[2 * i + 1]! }));
+      return { ...e, whens, otherwise: e.otherwise ? c[c.length - 1] : undefined };
+    }
+    case 'call':
+      return { ...e, args: c };
+    case 'lookup':
+      return { ...e, key: c[0]! };
+    case 'kleeneAggregate':
+      return { ...e, arg: c[0] };
+    default:
+      return e;
+  }
+}
+
+function analyzeAggregate(ctx: AnalysisContext, q: A.Query, ref: A.StreamRef, target: QueryTarget): AggregateQuery | undefined {
+  rejectClauses(ctx, q, 'an aggregation', ['partitionBy', 'within', 'strategy', 'skipPastLastEvent']);
+  const entry = readableStream(ctx, ref, 'a table cannot be aggregated on its own');
+  if (!entry) return undefined;
+  const scope = singleScope(entry, ref);
+  const window = q.window && bindWindow(ctx, q.window);
+  const where = q.where && bindCondition(bindContext(ctx, scope, { kind: 'forbidden', clause: 'WHERE' }), q.where, 'WHERE');
+  if (q.where && containsAggregate(q.where)) {
+    // bindCondition has reported it; say where aggregates go.
+  }
+  const groupBy = q.groupBy.map((g) => bindExpr(bindContext(ctx, scope, { kind: 'forbidden', clause: 'GROUP BY' }), g));
+  const keys = groupBy.map(canonical);
+  const calls: AggregateCall[] = [];
+  const windowed = q.window !== undefined;
+  const collect = bindContext(ctx, scope, { kind: 'collect', calls }, windowed);
+  const projections = bindProjections(
+    ctx,
+    q.items,
+    (e) => groupify(ctx, bindExpr(collect, e), keys, 'the SELECT list'),
+    (item) => {
+      report(ctx, 'notGrouped', item.span, 'SELECT * cannot be used in an aggregation', 'list the GROUP BY columns and the aggregates');
+      return [];
+    },
+  );
+  const having = q.having && groupify(ctx, bindCondition(collect, q.having, 'HAVING'), keys, 'HAVING');
+
+  let emit: 'FINAL' | 'CHANGES';
+  const closes = window !== undefined && window.kind !== 'sliding' && window.kind !== 'slidingCount';
+  if (q.emit) {
+    emit = q.emit.mode;
+    if (emit === 'FINAL' && !closes && (window !== undefined || !windowed)) {
+      report(ctx, 'clauseNotAllowed', q.emit.span, `EMIT FINAL needs a window that closes (TUMBLING, HOPPING or SESSION); ${window ? 'a sliding window' : 'GROUP BY without a window'} emits changes`);
+    }
+    if (emit === 'CHANGES' && window?.kind === 'tumblingCount') {
+      report(ctx, 'clauseNotAllowed', q.emit.span, 'a count-based TUMBLING window emits only when it is full: EMIT CHANGES does not apply');
+    }
+  } else {
+    emit = closes ? 'FINAL' : 'CHANGES';
+  }
+  const reads = [entry.name];
+  const extra = [where, having, ...groupBy, ...calls.map((c) => c.arg)];
+  return { kind: 'aggregate', input: entry.name, where, window, groupBy, aggregates: calls, having, emit, ...finish(ctx, target, projections, reads, extra) };
+}
+
+// ------------------------------------------------------------------------------------- joins
+
+function analyzeJoin(ctx: AnalysisContext, q: A.Query, from: A.FromStreams, target: QueryTarget): JoinQuery | undefined {
+  rejectClauses(ctx, q, 'a join', ['partitionBy', 'within', 'strategy', 'skipPastLastEvent', 'emit']);
+  if (q.window || q.groupBy.length > 0 || q.having || q.items.some((i) => i.kind === 'ExprItem' && containsAggregate(i.expr))) {
+    report(ctx, 'notSupportedYet', q.window?.span ?? q.groupBy[0]?.span ?? q.having?.span ?? from.span, 'aggregating the rows of a join in the same query is not supported yet', 'write the join as a derived stream and aggregate that stream in a second query');
+    return undefined;
+  }
+  if (from.joins.length > 1) {
+    report(ctx, 'notSupportedYet', from.joins[1]!.span, 'joining more than two streams in one query is not supported yet', 'join two, write the result as a derived stream, and join that');
+    return undefined;
+  }
+  const join = from.joins[0]!;
+  if (join.joinType === 'RIGHT' || join.joinType === 'FULL') {
+    report(ctx, 'notSupportedYet', join.span, `${join.joinType} joins are not supported yet`, join.joinType === 'RIGHT' ? 'swap the two sides and use LEFT JOIN' : undefined);
+    return undefined;
+  }
+  const left = resolveSource(ctx, from.source.name);
+  const right = resolveSource(ctx, join.right.name);
+  if (!left || !right) return undefined;
+  if (left.kind === 'table') {
+    report(ctx, 'invalidJoin', from.source.name.span, `a table can only be on the right of a join, and '${left.name}' is a table`, right.kind === 'stream' ? 'swap the two sides' : undefined);
+    return undefined;
+  }
+  const table = right.kind === 'table';
+  const leftAlias = from.source.alias?.text ?? left.name;
+  const rightAlias = join.right.alias?.text ?? right.name;
+  if (leftAlias === rightAlias) {
+    report(ctx, 'duplicateAlias', (join.right.alias ?? join.right.name).span, `both sides of the join are called '${leftAlias}'`, 'give each side its own alias: FROM Txn a JOIN Txn b …');
+    return undefined;
+  }
+  let within: number | undefined;
+  if (table && join.within) {
+    report(ctx, 'invalidJoin', join.within.span, 'a stream-table join looks up the current row: it takes no WITHIN');
+  } else if (!table) {
+    if (!join.within) {
+      report(ctx, 'missingWithin', join.right.span, 'a stream-stream JOIN needs WITHIN: it bounds how long each side is kept', `JOIN ${join.right.name.text} ${join.right.alias?.text ?? ''} WITHIN 15 MINUTES ON …`.replace('  ', ' '));
+    } else {
+      within = durationMillis(ctx, join.within, false);
+    }
+  }
+  const rows: ScopeRow[] = [
+    { names: [leftAlias], schema: left.schema, ref: { kind: 'side', side: 'left' }, bare: true },
+    { names: [rightAlias], schema: right.schema, ref: { kind: 'side', side: 'right' }, bare: true },
+  ];
+  const scope: Scope = { rows, kleene: [], description: `in '${leftAlias}' or '${rightAlias}'` };
+  if (!join.on) {
+    report(ctx, 'invalidJoin', join.span, 'a JOIN needs ON with the condition that pairs events', `… ON ${leftAlias}.id = ${rightAlias}.id`);
+    return undefined;
+  }
+  const on = bindCondition(bindContext(ctx, scope, { kind: 'forbidden', clause: 'ON' }), join.on, 'ON');
+  const { equiKeys, residual } = splitEquiKeys(on);
+  if (table) {
+    const pk = right.primaryKey;
+    if (!equiKeys.some((k) => k.right.kind === 'column' && k.right.column === pk)) {
+      report(ctx, 'invalidJoin', join.on.span, `a stream-table join looks rows up by the table's PRIMARY KEY: ON must include ${rightAlias}.${pk} = <an expression of '${leftAlias}'>`);
+    }
+  }
+  const where = q.where && bindCondition(bindContext(ctx, scope, { kind: 'forbidden', clause: 'WHERE' }), q.where, 'WHERE');
+  const projections = bindProjections(
+    ctx,
+    q.items,
+    (e) => bindExpr(bindContext(ctx, scope, { kind: 'forbidden', clause: 'a join' }), e),
+    (item) => starOf(ctx, scope, item),
+  );
+  if (within === undefined && !table) return undefined;
+  return {
+    kind: 'join',
+    joinType: join.joinType === 'LEFT' ? 'LEFT' : 'INNER',
+    left: { stream: left.name, alias: leftAlias },
+    right: { stream: right.name, alias: rightAlias, table },
+    within,
+    on,
+    equiKeys,
+    residual,
+    where,
+    ...finish(ctx, target, projections, [left.name, right.name], [on, where]),
+  };
+}
+
+function sidesOf(e: BoundExpr): Set<string> {
+  const sides = new Set<string>();
+  walkBound(e, (n) => n.kind === 'column' && n.row.kind === 'side' && sides.add(n.row.side));
+  return sides;
+}
+
+/** Splits ON into equalities between the two sides (hash keys) and the rest. */
+function splitEquiKeys(on: BoundExpr): { equiKeys: { left: BoundExpr; right: BoundExpr }[]; residual: BoundExpr | undefined } {
+  const equiKeys: { left: BoundExpr; right: BoundExpr }[] = [];
+  const rest: BoundExpr[] = [];
+  for (const c of conjuncts(on)) {
+    if (c.kind === 'binary' && c.op === '=') {
+      const l = sidesOf(c.left);
+      const r = sidesOf(c.right);
+      const only = (s: Set<string>, side: string) => s.size === 1 && s.has(side);
+      if (only(l, 'left') && only(r, 'right')) {
+        equiKeys.push({ left: c.left, right: c.right });
+        continue;
+      }
+      if (only(l, 'right') && only(r, 'left')) {
+        equiKeys.push({ left: c.right, right: c.left });
+        continue;
+      }
+    }
+    rest.push(c);
+  }
+  const residual = rest.reduce<BoundExpr | undefined>(
+    (acc, c) => (acc ? { kind: 'binary', type: 'BOOLEAN', op: 'AND', left: acc, right: c, span: c.span } : c),
+    undefined,
+  );
+  return { equiKeys, residual };
+}
