@@ -240,7 +240,7 @@ function checkStructure(ctx: AnalysisContext, shapes: readonly ElementShape[]): 
     report(ctx, 'notSupportedYet', first.span, 'NOT at the start of a pattern is not supported yet', 'start with the event that opens the situation: a -> NOT n -> b');
     return false;
   }
-  if if (first.kind === 'atom' && first.min < 1) {
+  if (first.kind === 'atom' && first.min < 1) {
     report(ctx, 'patternBoundary', first.span, 'a pattern must begin with an element that takes at least one event, not an optional one');
   }
   if (last.kind === 'atom' && last.min < 1 && shapes.length > 1) {
