@@ -6,14 +6,15 @@
  * catalogue (with what could be understood of them) so that later statements do not cascade.
  */
 import type * as A from '../lang/ast.js';
-import { diagnostic, didYouMean, type Diagnostic, type DiagnosticKind } from '../lang/diagnostics.js';
-import type { Span } from '../model/span.js';
+import { didYouMean, type Diagnostic } from '../lang/diagnostics.js';
 import { isColumnType, type Column, type ColumnType } from '../model/types.js';
 import { closestMatch } from '../util/edit-distance.js';
 import type { BoundQuery, BoundScript, BoundStatement, StreamDefinition } from './bound.js';
 import type { Catalog } from './catalog.js';
 import type { FunctionSignature } from './functions.js';
 import { analyzeQuery } from './queries.js';
+import { report, type AnalysisContext } from './context.js';
+import { buildOptions, SOURCE_OPTIONS } from './options.js';
 
 export interface AnalyzeOptions {
   readonly file: string;
@@ -22,21 +23,6 @@ export interface AnalyzeOptions {
   readonly functions: ReadonlyMap<string, FunctionSignature>;
   /** Names whose definitions had syntax errors: reading them is not reported again. */
   readonly incompleteNames: ReadonlySet<string>;
-}
-
-/** What every analysis step shares. */
-export interface AnalysisContext {
-  readonly file: string;
-  readonly source: string;
-  readonly diagnostics: Diagnostic[];
-  readonly catalog: Catalog;
-  /** User-defined functions by upper-case name. */
-  readonly functions: ReadonlyMap<string, FunctionSignature>;
-  readonly incompleteNames: ReadonlySet<string>;
-}
-
-export function report(ctx: AnalysisContext, kind: DiagnosticKind, span: Span, message: string, hint?: string): void {
-  ctx.diagnostics.push(diagnostic(kind, ctx.file, span, message, hint));
 }
 
 export function analyzeScript(script: A.Script, options: AnalyzeOptions): { script: BoundScript; diagnostics: Diagnostic[] } {
@@ -143,87 +129,6 @@ const SQL_TYPE_ALIASES: Record<string, ColumnType> = {
   DATETIME: 'TIMESTAMP',
 };
 
-// ------------------------------------------------------------------------------------ options
-
-type OptionKind = 'column' | 'timestampColumn' | 'timezone' | 'string' | 'positiveInt';
-
-const SOURCE_OPTIONS: Record<string, OptionKind> = {
-  timestamp: 'timestampColumn',
-  timestamp_format: 'string',
-  timezone: 'timezone',
-  source: 'string',
-  topic: 'string',
-  key: 'column',
-  format: 'string',
-  path: 'string',
-};
-
-const SINK_OPTIONS: Record<string, OptionKind> = {
-  sink: 'string',
-  topic: 'string',
-  key: 'column',
-  format: 'string',
-  partitions: 'positiveInt',
-  replicas: 'positiveInt',
-};
-
-function isValidTimezone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-export function buildOptions(
-  ctx: AnalysisContext,
-  options: readonly A.WithOption[],
-  allowed: Record<string, OptionKind>,
-  columns: readonly Column[],
-  what: string,
-): Record<string, string | number | boolean> {
-  const result: Record<string, string | number | boolean> = {};
-  for (const option of options) {
-    const name = option.name.text.toLowerCase();
-    const kind = allowed[name];
-    const value = option.value.value;
-    if (kind === undefined) {
-      const other = name === 'sink' ? 'a source stream cannot have a sink; CREATE STREAM … AS SELECT writes one' : name === 'timestamp' || name === 'source' ? `a derived stream takes no '${name}': its events carry the time of the events that produced them` : undefined;
-      report(ctx, 'unknownOption', option.name.span, `unknown option '${option.name.text}' for ${what}`, other ?? didYouMean(closestMatch(name, Object.keys(allowed))) ?? `options: ${Object.keys(allowed).join(', ')}`);
-      continue;
-    }
-    if (name in result) {
-      report(ctx, 'unknownOption', option.name.span, `option '${name}' is given twice`);
-      continue;
-    }
-    if (kind === 'positiveInt') {
-      if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
-        report(ctx, 'invalidOptionValue', option.value.span, `option '${name}' must be a positive whole number`);
-        continue;
-      }
-    } else if (typeof value !== 'string') {
-      report(ctx, 'invalidOptionValue', option.value.span, `option '${name}' must be a string in single quotes`);
-      continue;
-    } else if (kind === 'column' || kind === 'timestampColumn') {
-      const column = columns.find((c) => c.name === value);
-      if (!column) {
-        report(ctx, 'unknownColumn', option.value.span, `option '${name}' names column '${value}', which ${what} does not have`, didYouMean(closestMatch(value, columns.map((c) => c.name))));
-        continue;
-      }
-      if (kind === 'timestampColumn' && column.type !== 'TIMESTAMP') {
-        report(ctx, 'typeMismatch', option.value.span, `the timestamp column '${value}' must be declared TIMESTAMP, not ${column.type}`, 'a TIMESTAMP column accepts epoch milliseconds, ISO-8601 strings and strings in timestamp_format');
-        continue;
-      }
-    } else if (kind === 'timezone' && !isValidTimezone(value)) {
-      report(ctx, 'invalidOptionValue', option.value.span, `unknown time zone '${value}'`, "use an IANA zone such as 'Europe/London' or 'UTC'");
-      continue;
-    }
-    result[name] = value;
-  }
-  return result;
-}
-
 // --------------------------------------------------------------------------------- statements
 
 function streamDefinition(name: string, columns: Column[], options: Record<string, string | number | boolean>): StreamDefinition {
@@ -310,4 +215,3 @@ function drop(ctx: AnalysisContext, s: A.DropStatement): BoundStatement | undefi
   return { kind: 'drop', target: s.target, name: s.name.text, span: s.span };
 }
 
-export { SINK_OPTIONS };

@@ -9,13 +9,13 @@ import { didYouMean } from '../lang/diagnostics.js';
 import type { Span } from '../model/span.js';
 import { findColumn } from '../model/types.js';
 import { closestMatch } from '../util/edit-distance.js';
-import { report, type AnalysisContext } from './analyze.js';
+import { report, type AnalysisContext } from './context.js';
 import type { AttachedConjunct, BoundExpr, PatternAtom, PatternElement, PatternQuery, Projection } from './bound.js';
 import { walkBound } from './bound-walk.js';
 import type { CatalogEntry } from './catalog.js';
 import { durationMillis } from './durations.js';
 import { bindCondition, bindExpr, comparable, type BindContext } from './expressions.js';
-import { bindProjections, finish, rejectClauses, resolveSource, type QueryTarget } from './queries.js';
+import { bindProjections, finish, rejectClauses, resolveSource, type QueryTarget } from './query-common.js';
 import type { KleeneRow, Scope, ScopeRow } from './scope.js';
 
 /** An atom after normalisation, with its stream resolved. */
