@@ -507,7 +507,8 @@ function buildPrimary(node: CstNode): A.Expr {
   const inner = child(node, 'expression');
   if (inner) {
     needToken(node, 'RParen');
-    return buildExpr(inner);
+    // A parenthesised expression's span includes its parentheses.
+    return { ...buildExpr(inner), span };
   }
   const caseNode = child(node, 'caseExpression');
   if (caseNode) return buildCase(caseNode);

@@ -62,7 +62,15 @@ export function spanAt(text: string, offset: number, length = 1): Span {
     lineStart = i + 1;
   }
   const column = start - lineStart + 1;
-  return { start, end, line, column, endLine: line, endColumn: column + Math.max(0, end - start - 1) };
+  // The last character's position; the span may run over several lines.
+  let endLine = line;
+  let endLineStart = lineStart;
+  const last = Math.max(start, end - 1);
+  for (let i = text.indexOf('\n', start); i !== -1 && i < last; i = text.indexOf('\n', i + 1)) {
+    endLine++;
+    endLineStart = i + 1;
+  }
+  return { start, end, line, column, endLine, endColumn: last - endLineStart + 1 };
 }
 
 /** A character as a message shows it: itself when visible, else its code point (`U+200B`). */
