@@ -5,7 +5,9 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { compileScript, renderDiagnostic, Catalog } from '../index.js';
+import { compileScript, renderDiagnostic, Catalog, explainScript } from '../index.js';
+import { processIo, type Io } from './io.js';
+import { run } from './run.js';
 
 const USAGE = `usage: cepheus <command> [options]
 
@@ -13,25 +15,24 @@ commands:
   check FILE|DIR...   analyse CQL scripts and report every error; files are checked in the
                       order given, as successive deployments into one catalogue (a directory
                       stands for its .cql files in name order)
+  run SCRIPT [--input FILE | --input STREAM=FILE]... [--lateness DURATION]
+                      run a script over NDJSON events (standard input by default) and print
+                      every output event as a JSON line; several inputs are merged by time
+  explain SCRIPT      print the plan of every query: a pattern's automaton, its conditions
+                      as compiled, the partition key, the strategy, what was pushed down
   help                print this help
 `;
 
-interface Io {
-  readonly out: (text: string) => void;
-  readonly err: (text: string) => void;
-}
-
-const defaultIo: Io = {
-  out: (text) => process.stdout.write(text),
-  err: (text) => process.stderr.write(text),
-};
-
 /** Runs the command line and returns the exit code. */
-export async function main(argv: readonly string[], io: Io = defaultIo): Promise<number> {
+export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'check':
       return check(rest, io);
+    case 'run':
+      return run(rest, io);
+    case 'explain':
+      return explain(rest, io);
     case 'help':
     case '--help':
     case '-h':
@@ -98,5 +99,27 @@ function check(args: readonly string[], io: Io): number {
     return 1;
   }
   if (!parsed.values.quiet) io.err(`${files.length} file${files.length === 1 ? '' : 's'} checked: no errors\n`);
+  return 0;
+}
+
+function explain(args: readonly string[], io: Io): number {
+  if (args.length !== 1 || args[0]!.startsWith('-')) {
+    io.err('usage: cepheus explain SCRIPT\n');
+    return 2;
+  }
+  const file = args[0]!;
+  let source: string;
+  try {
+    source = readFileSync(file, 'utf8');
+  } catch (e) {
+    io.err(`cepheus explain: cannot read ${file}: ${(e as Error).message}\n`);
+    return 2;
+  }
+  const result = compileScript(source, { file });
+  if (!result.ok) {
+    for (const d of result.diagnostics) io.err(`${renderDiagnostic(d, source)}\n\n`);
+    return 1;
+  }
+  io.out(explainScript(result.script));
   return 0;
 }

@@ -1,0 +1,135 @@
+/**
+ * `cepheus run SCRIPT [--input FILE]... [--lateness DURATION]`: deploys a script, feeds it NDJSON
+ * events, prints every output event as one JSON line `{"stream", "time", "data"}` to standard
+ * output and a one-line summary to standard error (LANGUAGE.md section 10).
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { Engine, renderDiagnostic } from '../index.js';
+import { mergeByTime, parseInputSpec, readInput, type BadLine, type InputEvent } from './inputs.js';
+import type { Io } from './io.js';
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const WORDS: Record<string, string> = { millisecond: 'ms', second: 's', minute: 'm', hour: 'h', day: 'd' };
+
+/** `500ms`, `5s`, `2m`, `1h`, `1d`, `5 SECONDS`, or a number of milliseconds. */
+export function parseDuration(text: string): number | undefined {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$/.exec(text);
+  if (!m) return undefined;
+  const word = m[2]!.toLowerCase().replace(/s$/, '');
+  const unit = m[2] === '' ? 'ms' : (WORDS[word] ?? m[2]!.toLowerCase());
+  const factor = UNITS[unit];
+  if (factor === undefined) return undefined;
+  const ms = Number(m[1]) * factor;
+  return Number.isSafeInteger(ms) ? ms : undefined;
+}
+
+/** Writes lines in large chunks, waiting when the pipe is full. */
+class LineWriter {
+  #chunk: string[] = [];
+  #size = 0;
+  readonly #write: (text: string) => boolean | void;
+  readonly #drain: () => Promise<void>;
+
+  constructor(write: (text: string) => boolean | void, drain: () => Promise<void>) {
+    this.#write = write;
+    this.#drain = drain;
+  }
+
+  line(text: string): void {
+    this.#chunk.push(text);
+    this.#size += text.length + 1;
+  }
+
+  get pending(): number {
+    return this.#size;
+  }
+
+  async flush(): Promise<void> {
+    if (this.#chunk.length === 0) return;
+    const text = this.#chunk.join('\n') + '\n';
+    this.#chunk = [];
+    this.#size = 0;
+    if (this.#write(text) === false) await this.#drain();
+  }
+}
+
+export async function run(args: readonly string[], io: Io): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...args],
+      allowPositionals: true,
+      options: { input: { type: 'string', short: 'i', multiple: true }, lateness: { type: 'string' } },
+    });
+  } catch (e) {
+    io.err(`cepheus run: ${(e as Error).message}\n`);
+    return 2;
+  }
+  const [scriptPath, ...extra] = parsed.positionals;
+  if (!scriptPath || extra.length > 0) {
+    io.err('usage: cepheus run SCRIPT [--input FILE | --input STREAM=FILE]... [--lateness DURATION]\n');
+    return 2;
+  }
+  const lateness = parsed.values.lateness === undefined ? 0 : parseDuration(parsed.values.lateness);
+  if (lateness === undefined) {
+    io.err(`cepheus run: --lateness takes a duration such as 500ms, 5s or 2m, not '${parsed.values.lateness}'\n`);
+    return 2;
+  }
+  let source: string;
+  try {
+    source = readFileSync(scriptPath, 'utf8');
+  } catch (e) {
+    io.err(`cepheus run: cannot read ${scriptPath}: ${(e as Error).message}\n`);
+    return 2;
+  }
+  const engine = new Engine({ lateness });
+  const deployed = engine.deploy(source, { file: scriptPath });
+  if (!deployed.ok) {
+    for (const d of deployed.diagnostics) io.err(`${renderDiagnostic(d, source)}\n\n`);
+    io.err(`${deployed.diagnostics.length} error${deployed.diagnostics.length === 1 ? '' : 's'}: nothing was run\n`);
+    return 1;
+  }
+
+  const out = new LineWriter(io.outRaw, io.drain);
+  for (const stream of engine.outputStreams()) {
+    engine.subscribe(stream, (e) => out.line(JSON.stringify({ stream: e.stream, time: e.time, data: e.data })));
+  }
+  let current: InputEvent | undefined;
+  let badLines = 0;
+  const reportBad = (b: BadLine): void => {
+    badLines++;
+    io.err(`${b.source}:${b.line}: skipped: ${b.reason}\n`);
+  };
+  engine.subscribe('_rejected', (e) => {
+    const where = current ? `${current.source}:${current.line}` : '<input>';
+    io.err(`${where}: rejected: ${String(e.data['reason'])}\n`);
+  });
+
+  const specs = (parsed.values.input ?? ['-']).map(parseInputSpec);
+  const started = performance.now();
+  let events = 0;
+  try {
+    const inputs = specs.map((spec) => readInput(spec, reportBad, io.stdin));
+    for await (const event of mergeByTime(inputs, (e) => engine.eventTime(e.stream, e.data))) {
+      current = event;
+      events++;
+      engine.push(event.stream, event.data);
+      if (out.pending > 1 << 16) await out.flush();
+    }
+  } catch (e) {
+    io.err(`cepheus run: ${(e as Error).message}\n`);
+    return 2;
+  }
+  current = undefined;
+  engine.end();
+  await out.flush();
+  const seconds = (performance.now() - started) / 1000;
+  const stats = engine.stats();
+  const rate = seconds > 0 ? Math.round(events / seconds) : events;
+  io.err(
+    `events: ${events}, outputs: ${stats.outputs}, matches: ${stats.matches}, rejected: ${stats.rejected + badLines}, ` +
+      `time: ${seconds.toFixed(3)} s, events/s: ${rate}\n`,
+  );
+  return 0;
+}

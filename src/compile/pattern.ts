@@ -1,0 +1,105 @@
+/**
+ * Compiles an analysed pattern query (LANGUAGE.md section 6) into the automaton the pattern
+ * operator runs: conditions, WHERE conjuncts and projections become JavaScript functions;
+ * Kleene aggregates get the indexes their incremental state lives at.
+ */
+import type { BoundExpr, PatternQuery } from '../analysis/bound.js';
+import { canonical } from '../analysis/expressions.js';
+import { walkBound } from '../analysis/bound-walk.js';
+import type { EvalServices, Row } from '../runtime/row.js';
+import {
+  buildAutomaton,
+  type Automaton,
+  type AtomSpec,
+  type ElementSpec,
+  type KleeneAggregateSpec,
+  type PartitionKey,
+  type ScopeCondition,
+} from '../operators/pattern/automaton.js';
+import { compileKleeneArg, compilePredicate, compileProjection, type CompileExprOptions } from './expressions.js';
+
+type KleeneNode = Extract<BoundExpr, { kind: 'kleeneAggregate' }>;
+
+function and(exprs: readonly BoundExpr[]): BoundExpr | undefined {
+  return exprs.reduce<BoundExpr | undefined>(
+    (acc, e) => (acc ? { kind: 'binary', type: 'BOOLEAN', op: 'AND', left: acc, right: e, span: e.span } : e),
+    undefined,
+  );
+}
+
+/** The partition key of an event, as a string that tells apart values of different types. */
+export function keyFunction(columns: readonly string[]): (row: Row) => PartitionKey {
+  const idOf = (v: unknown): string => (typeof v === 'string' ? v : `\u0000${JSON.stringify(v ?? null)}`);
+  if (columns.length === 1) {
+    const column = columns[0]!;
+    return (row) => {
+      const v = row[column] ?? null;
+      return { id: idOf(v), values: [v] };
+    };
+  }
+  return (row) => {
+    const values = columns.map((c) => row[c] ?? null);
+    return { id: values.map(idOf).join('\u0001'), values };
+  };
+}
+
+export function compilePattern(q: PatternQuery, services: EvalServices): Automaton {
+  // Every Kleene aggregate read anywhere gets one slot of incremental state per run.
+  const kleeneNodes = new Map<string, KleeneNode>();
+  const visit = (e: BoundExpr | undefined) => {
+    if (e) walkBound(e, (n) => n.kind === 'kleeneAggregate' && kleeneNodes.set(canonical(n), n));
+  };
+  q.atoms.forEach((a) => visit(a.condition));
+  q.conjuncts.forEach((c) => visit(c.expr));
+  q.projections.forEach((p) => visit(p.expr));
+  const keys = [...kleeneNodes.keys()];
+  const firstStream = q.atoms[0]!.stream;
+  const keyColumns = q.partitionBy[firstStream] ?? [];
+  const options: CompileExprOptions = {
+    services,
+    kleeneIndex: (node) => keys.indexOf(canonical(node)),
+    keyIndex: (column) => Math.max(0, keyColumns.indexOf(column)),
+  };
+  const kleeneAggregates: KleeneAggregateSpec[] = [...kleeneNodes.values()].map((n) => ({
+    slot: n.slot,
+    fn: n.fn,
+    arg: n.arg ? compileKleeneArg(n, options) : undefined,
+  }));
+
+  const atomSpec = (slot: number): AtomSpec => {
+    const atom = q.atoms[slot]!;
+    const condition = compilePredicate(atom.condition, options);
+    return { slot, stream: atom.stream, condition: (candidate, scope) => condition(candidate, scope) };
+  };
+  const conjunctsAt = (element: number): ScopeCondition | undefined => {
+    const expr = and(q.conjuncts.filter((c) => c.element === element).map((c) => c.expr));
+    if (!expr) return undefined;
+    const predicate = compilePredicate(expr, options);
+    return (scope) => predicate(undefined, scope);
+  };
+  const elements: ElementSpec[] = q.elements.map((e, i): ElementSpec => {
+    switch (e.kind) {
+      case 'atom':
+        return { kind: 'atom', atom: atomSpec(e.slot), min: e.min, max: e.max, conjuncts: conjunctsAt(i) };
+      case 'not':
+        return { kind: 'not', atom: atomSpec(e.slot) };
+      case 'or':
+      case 'and':
+        return { kind: e.kind, atoms: e.slots.map(atomSpec), conjuncts: conjunctsAt(i) };
+    }
+  });
+  const partitioned = Object.keys(q.partitionBy).length > 0;
+  const project = compileProjection(q.projections, options);
+  return buildAutomaton({
+    elements,
+    slotCount: q.atoms.length,
+    kleeneAggregates,
+    within: q.within,
+    strategy: q.strategy,
+    skipPastLastEvent: q.skipPastLastEvent,
+    partitionKey: partitioned ? new Map(Object.entries(q.partitionBy).map(([stream, columns]) => [stream, keyFunction(columns)])) : undefined,
+    completion: conjunctsAt(q.elements.length),
+    project: (scope) => project(undefined, scope),
+  });
+}
+

@@ -1,0 +1,368 @@
+/**
+ * The engine: deploys scripts, takes events, runs queries and delivers their outputs
+ * (LANGUAGE.md sections 2, 3, 5, 6, 9, 10). One event-time clock for all streams; an event
+ * reaches only the queries that read its stream; a derived stream's events are processed by
+ * their readers as soon as they are emitted. Nothing a caller pushes can throw: a bad event is
+ * rejected with a reason, counted, and published on `_rejected`.
+ *
+ *     const engine = new Engine();
+ *     const deployed = engine.deploy(script);
+ *     if (!deployed.ok) console.error(deployed.diagnostics);
+ *     engine.subscribe('card_testing', (e) => console.log(e.time, e.data));
+ *     engine.push('Txn', { card: 'c1', amount: 0.5, ts: 1000 });
+ *     engine.end();
+ */
+import { compileScript } from '../analysis/compile-script.js';
+import type { BoundQuery, BoundStatement } from '../analysis/bound.js';
+import { Catalog } from '../analysis/catalog.js';
+import type { FunctionSignature } from '../analysis/functions.js';
+import { diagnostic, type Diagnostic } from '../lang/diagnostics.js';
+import type { CqlType } from '../model/types.js';
+import { compileQuery, NotExecutableError } from '../compile/query.js';
+import type { Operator, OperatorContext } from '../operators/operator.js';
+import { TableOperator } from '../operators/table-operator.js';
+import type { EvalServices, Row } from '../runtime/row.js';
+import { compileValidator, type Validated } from '../runtime/validate.js';
+import { Clock } from './clock.js';
+import { Subscriptions, type OutputEvent, type Subscriber } from './outputs.js';
+
+export type { OutputEvent, Subscriber };
+
+export interface EngineOptions {
+  /** Allowed lateness in milliseconds (section 3); default 0. */
+  readonly lateness?: number;
+  /** Partial matches kept per partition of a pattern; beyond it, new runs are dropped and counted. Default 10,000. */
+  readonly maxRunsPerPartition?: number;
+  /** Partial matches kept per pattern query. Default 1,000,000. */
+  readonly maxRunsPerQuery?: number;
+  /** Rows kept per table. Default 1,000,000. */
+  readonly maxTableRows?: number;
+}
+
+export interface Deployment {
+  readonly id: number;
+  /** Source streams and tables the script defined. */
+  readonly streams: readonly string[];
+  /** Output streams of the script's queries. */
+  readonly queries: readonly string[];
+}
+
+export type DeployResult = { readonly ok: true; readonly deployment: Deployment } | { readonly ok: false; readonly diagnostics: readonly Diagnostic[] };
+
+export interface EngineStats {
+  /** Events pushed, accepted or not. */
+  readonly eventsIn: number;
+  /** Output events of queries. */
+  readonly outputs: number;
+  /** Output events of pattern queries. */
+  readonly matches: number;
+  /** Rejected events, late ones included. */
+  readonly rejected: number;
+  readonly late: number;
+  /** Partial matches alive now. */
+  readonly runsAlive: number;
+  /** Runs and rows dropped by caps. */
+  readonly runsDropped: number;
+  /** Run-time faults in expressions (each made a value NULL). */
+  readonly faults: number;
+  /** Subscriber callbacks that threw. */
+  readonly subscriberErrors: number;
+  readonly watermark: number;
+  readonly perQuery: Readonly<Record<string, { readonly outputs: number; readonly state: number }>>;
+}
+
+interface StreamRuntime {
+  readonly kind: 'stream' | 'table' | 'derived' | 'system';
+  readonly validate: ((event: unknown) => Validated) | undefined;
+  readonly deployment: number;
+}
+
+interface QueryRuntime {
+  readonly query: BoundQuery;
+  readonly operator: Operator;
+  readonly deployment: number;
+  outputs: number;
+}
+
+interface InputEvent {
+  readonly stream: string;
+  readonly row: Row;
+}
+
+const SYSTEM_DEPLOYMENT = 0;
+
+export class Engine {
+  readonly #options: Required<EngineOptions>;
+  #catalog = new Catalog();
+  readonly #streams = new Map<string, StreamRuntime>([['_rejected', { kind: 'system', validate: undefined, deployment: SYSTEM_DEPLOYMENT }]]);
+  readonly #queries = new Map<string, QueryRuntime>();
+  readonly #tables = new Map<string, TableOperator>();
+  readonly #routes = new Map<string, Operator[]>();
+  readonly #udfs = new Map<string, { fn: (...args: unknown[]) => unknown; signature: FunctionSignature }>();
+  readonly #deployments = new Map<number, Deployment>();
+  readonly #subscriptions: Subscriptions;
+  readonly #clock: Clock<InputEvent>;
+  readonly #services: EvalServices;
+  #nextDeployment = 1;
+  #seq = 0;
+  #stats = { eventsIn: 0, outputs: 0, matches: 0, rejected: 0, late: 0, runsDropped: 0, faults: 0, subscriberErrors: 0 };
+
+  constructor(options: EngineOptions = {}) {
+    this.#options = {
+      lateness: options.lateness ?? 0,
+      maxRunsPerPartition: options.maxRunsPerPartition ?? 10_000,
+      maxRunsPerQuery: options.maxRunsPerQuery ?? 1_000_000,
+      maxTableRows: options.maxTableRows ?? 1_000_000,
+    };
+    this.#subscriptions = new Subscriptions(() => this.#stats.subscriberErrors++);
+    this.#clock = new Clock<InputEvent>(this.#options.lateness, {
+      process: (e, time) => this.#process(e.stream, e.row, time),
+      fire: (owner, time) => (owner as Operator).onTimer(time),
+    });
+    this.#services = {
+      lookup: (table, key) => this.#tables.get(table)?.lookup(key),
+      udf: (name) => this.#udfs.get(name.toUpperCase())?.fn,
+      fault: () => this.#stats.faults++,
+    };
+  }
+
+  /** Registers a user-defined function, callable from scripts deployed afterwards. */
+  registerFunction(name: string, fn: (...args: unknown[]) => unknown, signature: { returns: CqlType; params?: readonly CqlType[] }): void {
+    this.#udfs.set(name.toUpperCase(), { fn, signature });
+  }
+
+  /** Deploys a script atomically: every statement, or — with any error — nothing. */
+  deploy(source: string, options: { file?: string } = {}): DeployResult {
+    const file = options.file ?? '<script>';
+    const functions = new Map([...this.#udfs].map(([name, u]) => [name, u.signature]));
+    const result = compileScript(source, { file, catalog: this.#catalog, functions });
+    if (!result.ok) return { ok: false, diagnostics: result.diagnostics };
+    const id = this.#nextDeployment++;
+    const staged: (() => void)[] = [];
+    const streams: string[] = [];
+    const queries: string[] = [];
+    const problems: Diagnostic[] = [];
+    for (const statement of result.script.statements) {
+      try {
+        const step = this.#stage(statement, id, streams, queries);
+        if (step) staged.push(step);
+      } catch (error) {
+        if (!(error instanceof NotExecutableError)) throw error;
+        problems.push(diagnostic('notSupportedYet', file, statement.span, error.message));
+      }
+    }
+    if (problems.length > 0) return { ok: false, diagnostics: problems };
+    for (const apply of staged) apply();
+    this.#catalog = result.catalog;
+    const deployment: Deployment = { id, streams, queries };
+    this.#deployments.set(id, deployment);
+    return { ok: true, deployment };
+  }
+
+  /** Builds a statement's runtime without changing the engine; returns how to install it. */
+  #stage(statement: BoundStatement, deployment: number, streams: string[], queries: string[]): (() => void) | undefined {
+    switch (statement.kind) {
+      case 'createStream': {
+        const s = statement.stream;
+        const validate = compileValidator({ name: s.name, columns: s.schema.columns, timestamp: s.timestamp, timestampFormat: s.timestampFormat, timezone: s.timezone });
+        streams.push(s.name);
+        return () => this.#streams.set(s.name, { kind: 'stream', validate, deployment });
+      }
+      case 'createTable': {
+        const t = statement.table;
+        const validate = compileValidator({ name: t.name, columns: t.schema.columns, timestamp: t.timestamp, timestampFormat: t.timestampFormat, timezone: t.timezone });
+        const table = new TableOperator(t.name, t.primaryKey, t.schema.columns.map((c) => c.name), this.#options.maxTableRows, (n) => (this.#stats.runsDropped += n));
+        streams.push(t.name);
+        return () => {
+          this.#streams.set(t.name, { kind: 'table', validate, deployment });
+          this.#tables.set(t.name, table);
+          this.#route(table);
+        };
+      }
+      case 'query': {
+        const q = statement.query;
+        const runtime: { outputs: number } = { outputs: 0 };
+        const ctx: OperatorContext = {
+          emit: (data, time) => this.#emit(q, runtime, data, time),
+          scheduleAfter: (time) => this.#clock.schedule(operator, time),
+          dropped: (n) => (this.#stats.runsDropped += n),
+        };
+        const operator = compileQuery(q, ctx, this.#services, this.#options);
+        queries.push(q.output);
+        return () => {
+          const entry: QueryRuntime = Object.assign(runtime, { query: q, operator, deployment });
+          this.#queries.set(q.output, entry);
+          this.#streams.set(q.output, { kind: 'derived', validate: undefined, deployment });
+          this.#route(operator);
+        };
+      }
+      case 'drop':
+        return () => this.#drop(statement.name);
+      case 'explain':
+        return undefined;
+    }
+  }
+
+  #route(operator: Operator): void {
+    for (const input of operator.inputs) {
+      const list = this.#routes.get(input) ?? [];
+      list.push(operator);
+      this.#routes.set(input, list);
+    }
+  }
+
+  #unroute(operator: Operator): void {
+    for (const input of operator.inputs) {
+      const list = (this.#routes.get(input) ?? []).filter((o) => o !== operator);
+      if (list.length > 0) this.#routes.set(input, list);
+      else this.#routes.delete(input);
+    }
+  }
+
+  #drop(name: string): void {
+    const query = this.#queries.get(name);
+    if (query) {
+      this.#unroute(query.operator);
+      this.#queries.delete(name);
+    }
+    const table = this.#tables.get(name);
+    if (table) {
+      this.#unroute(table);
+      this.#tables.delete(name);
+    }
+    this.#streams.delete(name);
+  }
+
+  /**
+   * Removes a deployment: its queries stop and its streams and tables are dropped. Refused, with
+   * the reason, while a query of another deployment reads one of them.
+   */
+  undeploy(deployment: Deployment | number): { ok: true } | { ok: false; reason: string } {
+    const id = typeof deployment === 'number' ? deployment : deployment.id;
+    const d = this.#deployments.get(id);
+    if (!d) return { ok: false, reason: `no deployment ${id}` };
+    const names = new Set([...d.streams, ...d.queries]);
+    for (const [name, q] of this.#queries) {
+      if (q.deployment === id) continue;
+      const read = q.query.reads.find((r) => names.has(r));
+      if (read) return { ok: false, reason: `'${name}' (another deployment) reads '${read}'` };
+    }
+    const catalog = this.#catalog.clone();
+    for (const name of [...d.queries].reverse()) {
+      this.#drop(name);
+      catalog.remove(name);
+    }
+    for (const name of d.streams) {
+      this.#drop(name);
+      catalog.remove(name);
+    }
+    this.#catalog = catalog;
+    this.#deployments.delete(id);
+    return { ok: true };
+  }
+
+  // ---------------------------------------------------------------------------------- input
+
+  /** Pushes one event into a source stream or table. Never throws: bad events are rejected. */
+  push(stream: string, event: unknown): void {
+    this.#stats.eventsIn++;
+    const target = this.#streams.get(stream);
+    if (!target || !target.validate) {
+      const reason = !target ? `unknown stream '${stream}'` : `'${stream}' is ${target.kind === 'derived' ? "a query's output" : 'a system stream'}: events cannot be pushed to it`;
+      this.#reject(stream, reason, event, undefined);
+      return;
+    }
+    const v = target.validate(event);
+    if (!v.ok) {
+      this.#reject(stream, v.reason, event, undefined);
+      return;
+    }
+    // A stream without a timestamp column is stamped with its arrival (processing) time.
+    const time = v.time ?? Math.max(Date.now(), this.#clock.watermark);
+    if (this.#clock.isLate(time)) {
+      this.#stats.late++;
+      this.#reject(stream, 'late', event, time);
+      return;
+    }
+    this.#clock.accept({ stream, row: v.row }, time);
+  }
+
+  /**
+   * The event time `event` would have on `stream`, or undefined when it would be rejected or
+   * the stream has no timestamp column (for merging inputs by event time before pushing).
+   */
+  eventTime(stream: string, event: unknown): number | undefined {
+    const v = this.#streams.get(stream)?.validate?.(event);
+    return v?.ok ? v.time : undefined;
+  }
+
+  /** The output streams of deployed queries, in deployment order. */
+  outputStreams(): string[] {
+    return [...this.#queries.keys()];
+  }
+
+  /** Pushes several events into one stream, in order. */
+  pushBatch(stream: string, events: readonly unknown[]): void {
+    for (const event of events) this.push(stream, event);
+  }
+
+  /** The end of input: the watermark goes to +∞, every pending timer fires, iterators end. */
+  end(): void {
+    this.#clock.end();
+    this.#subscriptions.closeIterators();
+  }
+
+  // --------------------------------------------------------------------------------- output
+
+  /** Calls `subscriber` with every event of `stream` (a source, a query's output, `_rejected`). */
+  subscribe(stream: string, subscriber: Subscriber): () => void {
+    return this.#subscriptions.add(stream, subscriber);
+  }
+
+  /** The events of `stream` as an async iterator; it ends at `end()`. */
+  events(stream: string): AsyncIterableIterator<OutputEvent> {
+    return this.#subscriptions.iterate(stream);
+  }
+
+  stats(): EngineStats {
+    const perQuery: Record<string, { outputs: number; state: number }> = {};
+    let runsAlive = 0;
+    for (const [name, q] of this.#queries) {
+      const state = q.operator.stateSize();
+      perQuery[name] = { outputs: q.outputs, state };
+      if (q.query.kind === 'pattern') runsAlive += state;
+    }
+    return { ...this.#stats, runsAlive, watermark: this.#clock.watermark, perQuery };
+  }
+
+  /** The streams and tables the engine knows, with their schemas. */
+  catalog(): Catalog {
+    return this.#catalog.clone();
+  }
+
+  // ------------------------------------------------------------------------------ processing
+
+  #process(stream: string, row: Row, time: number): void {
+    const seq = ++this.#seq;
+    if (this.#subscriptions.has(stream)) this.#subscriptions.deliver({ stream, time, data: row });
+    const operators = this.#routes.get(stream);
+    if (!operators) return;
+    const event = { stream, row, time, seq };
+    for (let i = 0; i < operators.length; i++) operators[i]!.onEvent(event);
+  }
+
+  #emit(query: BoundQuery, runtime: { outputs: number }, data: Record<string, unknown>, time: number): void {
+    runtime.outputs++;
+    this.#stats.outputs++;
+    if (query.kind === 'pattern') this.#stats.matches++;
+    // A derived stream's events go to its readers at once, before the next input event.
+    this.#process(query.output, data, time);
+  }
+
+  #reject(stream: string, reason: string, event: unknown, time: number | undefined): void {
+    this.#stats.rejected++;
+    const wm = this.#clock.watermark;
+    const at = time ?? (Number.isFinite(wm) ? Math.max(0, wm) : 0);
+    this.#process('_rejected', { stream, reason, event: event === undefined ? null : event }, at);
+  }
+}

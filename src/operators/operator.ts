@@ -1,0 +1,34 @@
+/**
+ * The operator contract. The engine feeds each operator the events of the streams it reads, in
+ * event-time order, and fires the timers it asks for (LANGUAGE.md section 3). An operator emits
+ * output rows through its context; it does no I/O and reads no clock of its own.
+ */
+import type { Row } from '../runtime/row.js';
+
+/** An event as operators see it: validated data, event time and arrival position. */
+export interface OperatorEvent {
+  readonly stream: string;
+  readonly row: Row;
+  readonly time: number;
+  /** Position in the engine's processing order: later events have larger numbers. */
+  readonly seq: number;
+}
+
+export interface OperatorContext {
+  /** Emits one output row at event time `time`. */
+  emit(data: Record<string, unknown>, time: number): void;
+  /** Asks for `onTimer` once the watermark passes `time` (after every event at `time`). */
+  scheduleAfter(time: number): void;
+  /** Counts a dropped run or row (a cap was hit). */
+  dropped(count: number): void;
+}
+
+export interface Operator {
+  /** The streams whose events the operator reads. */
+  readonly inputs: readonly string[];
+  onEvent(event: OperatorEvent): void;
+  /** The watermark has passed `time`: do what was due at or before it. */
+  onTimer(time: number): void;
+  /** State held, for metrics: partial matches alive, rows kept. */
+  stateSize(): number;
+}

@@ -1,0 +1,110 @@
+/**
+ * The compiled form of a pattern (LANGUAGE.md section 6): an immutable automaton whose elements
+ * hold compiled conditions. It knows nothing of CQL's syntax; `compile/pattern.ts` builds it
+ * from an analysed query. The tables derived here (takes, completion, negation) are read by the
+ * run stepping in pattern-operator.ts on every event.
+ */
+import type { EvalScope, Row } from '../../runtime/row.js';
+
+/** A condition on a candidate event, given the run's bindings in the scope. */
+export type Condition = (candidate: Row, scope: EvalScope) => boolean;
+
+/** A condition on the run's bindings alone (WHERE conjuncts, completion). */
+export type ScopeCondition = (scope: EvalScope) => boolean;
+
+export type KleeneAggregateFn = 'FIRST' | 'LAST' | 'COUNT' | 'SUM' | 'AVG' | 'MIN' | 'MAX';
+
+/** An aggregate over the events bound to a Kleene atom, maintained incrementally per run. */
+export interface KleeneAggregateSpec {
+  readonly slot: number;
+  readonly fn: KleeneAggregateFn;
+  /** The value read from each bound event; undefined for COUNT. */
+  readonly arg: ((item: Row) => unknown) | undefined;
+}
+
+export interface AtomSpec {
+  readonly slot: number;
+  readonly stream: string;
+  /** Its own `[condition]` (true when absent). */
+  readonly condition: Condition;
+}
+
+export type ElementSpec =
+  | { readonly kind: 'atom'; readonly atom: AtomSpec; readonly min: number; readonly max: number; readonly conjuncts: ScopeCondition | undefined }
+  | { readonly kind: 'not'; readonly atom: AtomSpec }
+  | { readonly kind: 'or' | 'and'; readonly atoms: readonly AtomSpec[]; readonly conjuncts: ScopeCondition | undefined };
+
+export type Strategy = 'SKIP_TILL_NEXT_MATCH' | 'SKIP_TILL_ANY_MATCH' | 'STRICT_CONTIGUITY';
+
+/** The key of an event's partition: an identity string and the key's values. */
+export interface PartitionKey {
+  readonly id: string;
+  readonly values: readonly unknown[];
+}
+
+export interface PatternDefinition {
+  readonly elements: readonly ElementSpec[];
+  readonly slotCount: number;
+  readonly kleeneAggregates: readonly KleeneAggregateSpec[];
+  /** Milliseconds: a match's last event is at most this long after its first. */
+  readonly within: number;
+  readonly strategy: Strategy;
+  readonly skipPastLastEvent: boolean;
+  /** Per stream, the partition key of an event; undefined when the pattern is not partitioned. */
+  readonly partitionKey: ReadonlyMap<string, (row: Row) => PartitionKey> | undefined;
+  /** WHERE conjuncts attached at completion (6.2 rule 7). */
+  readonly completion: ScopeCondition | undefined;
+  /** The SELECT list of a match. */
+  readonly project: (scope: EvalScope) => Record<string, unknown>;
+}
+
+/** The static tables of an automaton: what each position allows. */
+export interface Automaton extends PatternDefinition {
+  readonly streams: ReadonlySet<string>;
+  /** For each element i, once complete: the elements a run may take next (NOT skipped). */
+  readonly next: readonly (readonly number[])[];
+  /** For each element i: true when every element after it has minimum 0 (and none is NOT). */
+  readonly completesAt: readonly boolean[];
+  /** For each element i: the NOT element right after it, if any. */
+  readonly notAfter: readonly (AtomSpec | undefined)[];
+  /** For each element i: true when the element after it is a trailing NOT. */
+  readonly trailingNotAfter: readonly boolean[];
+  /** For each AND group element: the mask of all its atoms. */
+  readonly fullMask: readonly number[];
+}
+
+export function minOf(e: ElementSpec): number {
+  return e.kind === 'atom' ? e.min : 1;
+}
+
+export function buildAutomaton(def: PatternDefinition): Automaton {
+  const { elements } = def;
+  const n = elements.length;
+  const next: number[][] = [];
+  const completesAt: boolean[] = [];
+  const notAfter: (AtomSpec | undefined)[] = [];
+  const trailingNotAfter: boolean[] = [];
+  const fullMask: number[] = [];
+  const streams = new Set<string>();
+  for (let i = 0; i < n; i++) {
+    const e = elements[i]!;
+    if (e.kind === 'atom' || e.kind === 'not') streams.add(e.atom.stream);
+    else for (const a of e.atoms) streams.add(a.stream);
+    const takes: number[] = [];
+    for (let j = i + 1; j < n; j++) {
+      const f = elements[j]!;
+      if (f.kind === 'not') continue;
+      takes.push(j);
+      if (minOf(f) > 0) break;
+    }
+    next.push(takes);
+    let completes = true;
+    for (let j = i + 1; j < n; j++) if (elements[j]!.kind === 'not' || minOf(elements[j]!) > 0) completes = false;
+    completesAt.push(completes);
+    const after = elements[i + 1];
+    notAfter.push(after?.kind === 'not' ? after.atom : undefined);
+    trailingNotAfter.push(after?.kind === 'not' && i + 1 === n - 1);
+    fullMask.push(e.kind === 'and' ? (1 << e.atoms.length) - 1 : 0);
+  }
+  return { ...def, streams, next, completesAt, notAfter, trailingNotAfter, fullMask };
+}

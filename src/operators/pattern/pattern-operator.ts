@@ -1,0 +1,445 @@
+/**
+ * Runs a pattern automaton over its streams (LANGUAGE.md 6.2 rules 1-9, section 3's timers).
+ * State is kept per partition; each event steps the runs of its partition only. Runs expire
+ * from a deadline heap (the run's first time plus WITHIN), which is also when a run standing at
+ * a trailing NOT completes.
+ */
+import { Heap } from '../../util/heap.js';
+import { emptyScope, type EvalScope, type Row } from '../../runtime/row.js';
+import type { Operator, OperatorContext, OperatorEvent } from '../operator.js';
+import type { AtomSpec, Automaton, KleeneAggregateSpec, PartitionKey } from './automaton.js';
+import { compareMatches, Run, trailOf, type Binding } from './run.js';
+
+export interface PatternLimits {
+  /** Runs kept per partition; a new run beyond it is dropped and counted. */
+  readonly maxRunsPerPartition: number;
+  /** Runs kept by the whole query. */
+  readonly maxRunsPerQuery: number;
+}
+
+interface Partition {
+  readonly key: PartitionKey;
+  runs: Run[];
+  live: number;
+}
+
+interface Match {
+  readonly data: Record<string, unknown>;
+  readonly time: number;
+  readonly trail: Binding[];
+  /** The sequence number of its last event, for AFTER MATCH SKIP PAST LAST EVENT. */
+  readonly lastSeq: number;
+  readonly partition: Partition;
+}
+
+/** A satisfied take, packed as `element * 256 + atom` (groups have fewer than 256 atoms). */
+type Take = number;
+const takeOf = (element: number, atom: number): Take => element * 256 + atom;
+
+const UNPARTITIONED: PartitionKey = { id: '', values: [] };
+
+export class PatternOperator implements Operator {
+  readonly inputs: readonly string[];
+  readonly #a: Automaton;
+  readonly #ctx: OperatorContext;
+  readonly #limits: PatternLimits;
+  readonly #partitions = new Map<string, Partition>();
+  readonly #deadlines = new Heap<Run>((x, y) => x.deadline < y.deadline || (x.deadline === y.deadline && x.firstSeq < y.firstSeq));
+  readonly #scope: EvalScope = emptyScope();
+  readonly #takes: Take[] = [];
+  /** Scratch state for testing whether an event starts a run: nothing bound yet. */
+  readonly #noBindings: (Row | undefined)[];
+  readonly #noKleene: unknown[];
+  #scheduled = Infinity;
+  #live = 0;
+
+  constructor(automaton: Automaton, ctx: OperatorContext, limits: PatternLimits) {
+    this.#a = automaton;
+    this.#ctx = ctx;
+    this.#limits = limits;
+    this.inputs = [...automaton.streams];
+    this.#noBindings = new Array<Row | undefined>(automaton.slotCount);
+    this.#noKleene = this.#initialKleene();
+  }
+
+  stateSize(): number {
+    return this.#live;
+  }
+
+  onEvent(ev: OperatorEvent): void {
+    const a = this.#a;
+    const keyOf = a.partitionKey?.get(ev.stream);
+    const key = keyOf ? keyOf(ev.row) : UNPARTITIONED;
+    const existing = this.#partitions.get(key.id);
+    const scope = this.#scope;
+    scope.key = key.values;
+    scope.now = ev.time;
+    const matches: Match[] = [];
+    let runs: Run[];
+    if (existing) {
+      runs = [];
+      for (const run of existing.runs) {
+        if (!run.alive) continue;
+        this.#step(run, ev, runs, matches, existing);
+      }
+      existing.runs = runs;
+    } else {
+      runs = [];
+    }
+    const partition = existing ?? { key, runs, live: 0 };
+    const before = runs.length;
+    this.#start(ev, runs, matches, partition);
+    if (!existing && runs.length > before) this.#partitions.set(key.id, partition);
+    this.#emit(matches, partition);
+    if (existing && existing.live === 0) this.#partitions.delete(key.id);
+  }
+
+  onTimer(time: number): void {
+    this.#scheduled = Infinity;
+    const heap = this.#deadlines;
+    const scope = this.#scope;
+    while (heap.size > 0 && heap.peek()!.deadline <= time) {
+      const deadline = heap.peek()!.deadline;
+      const completed: Match[] = [];
+      const touched = new Set<Partition>();
+      while (heap.size > 0 && heap.peek()!.deadline === deadline) {
+        const run = heap.pop()!;
+        if (!run.alive) continue;
+        const partition = this.#partitions.get(run.partition);
+        this.#kill(run, partition);
+        if (partition) touched.add(partition);
+        // 6.2 rule 4: at its deadline a run dies, except one standing at a trailing NOT, which
+        // completes (rule 5), with the timer's time.
+        if (partition && this.#a.trailingNotAfter[run.element] && this.#isComplete(run)) {
+          scope.key = partition.key.values;
+          scope.now = deadline;
+          this.#load(run);
+          if (!this.#a.completion || this.#a.completion(scope)) {
+            completed.push({ data: this.#a.project(scope), time: deadline, trail: trailOf(run), lastSeq: run.lastSeq, partition });
+          }
+        }
+      }
+      this.#emitTimed(completed);
+      for (const p of touched) {
+        if (p.live === 0) this.#partitions.delete(p.key.id);
+        else p.runs = p.runs.filter((r) => r.alive);
+      }
+    }
+    this.#reschedule();
+  }
+
+  // ---------------------------------------------------------------------------------- stepping
+
+  /** 6.2 rules 1-5 for one run and one event; the runs that live on go into `out`. */
+  #step(run: Run, ev: OperatorEvent, out: Run[], matches: Match[], partition: Partition): void {
+    const a = this.#a;
+    if (ev.time > run.deadline) {
+      this.#kill(run, partition);
+      return;
+    }
+    this.#load(run);
+    const complete = this.#isComplete(run);
+    const row = ev.row;
+    // Rule 1: a run that has bound the element before a NOT dies on an event satisfying it.
+    const not = complete ? a.notAfter[run.element] : undefined;
+    const negated = not !== undefined && not.stream === ev.stream && not.condition(row, this.#scope);
+    // Rule 2: the takes the event satisfies.
+    const atTrailingNot = complete && a.trailingNotAfter[run.element] === true;
+    const takes = this.#takes;
+    takes.length = 0;
+    if (!atTrailingNot) this.#collectTakes(run, complete, ev, takes);
+
+    if (takes.length === 0) {
+      // Rule 3: an irrelevant event. Negation ends the run; STRICT CONTIGUITY ends it too,
+      // except at a trailing NOT, where only `n` or time can end it.
+      if (negated || (a.strategy === 'STRICT_CONTIGUITY' && !atTrailingNot)) this.#kill(run, partition);
+      else out.push(run);
+      return;
+    }
+    // SKIP TILL ANY MATCH keeps the run as it was beside its forks, unless negation ended it.
+    const keepOriginal = a.strategy === 'SKIP_TILL_ANY_MATCH' && !negated;
+    for (let i = 0; i < takes.length; i++) {
+      const reuse = !keepOriginal && i === takes.length - 1;
+      const fork = reuse ? run : this.#newFork(run, partition);
+      if (!fork) continue;
+      this.#apply(fork, takes[i]!, ev);
+      this.#afterTake(fork, ev, out, matches, partition);
+    }
+    if (keepOriginal) out.push(run);
+  }
+
+  /** The takes of a run that the event satisfies, in element then atom order (rule 2, 6, 7). */
+  #collectTakes(run: Run, complete: boolean, ev: OperatorEvent, takes: Take[]): void {
+    const a = this.#a;
+    const i = run.element;
+    const e = a.elements[i]!;
+    if (e.kind === 'atom' && run.count < e.max) this.#tryAtom(i, 0, e.atom, ev, takes);
+    else if (e.kind === 'and' && !complete) {
+      for (let k = 0; k < e.atoms.length; k++) if ((run.mask & (1 << k)) === 0) this.#tryGroupAtom(run, i, k, e.atoms[k]!, ev, takes);
+    }
+    if (!complete) return;
+    for (const j of a.next[i]!) {
+      const f = a.elements[j]!;
+      if (f.kind === 'atom') this.#tryAtom(j, 0, f.atom, ev, takes);
+      else if (f.kind === 'or' || f.kind === 'and') {
+        for (let k = 0; k < f.atoms.length; k++) this.#tryGroupAtom(run, j, k, f.atoms[k]!, ev, takes, f.kind === 'and');
+      }
+    }
+  }
+
+  #tryAtom(element: number, atomIndex: number, atom: AtomSpec, ev: OperatorEvent, takes: Take[]): void {
+    if (atom.stream !== ev.stream || !atom.condition(ev.row, this.#scope)) return;
+    const e = this.#a.elements[element]!;
+    if (e.kind === 'atom' && e.conjuncts && !this.#withCandidate(atom, e.max > 1, ev.row, e.conjuncts)) return;
+    takes.push(takeOf(element, atomIndex));
+  }
+
+  /**
+   * An atom of an OR or AND group. An OR group's WHERE conjuncts hold with the atom's event
+   * bound; an AND group's hold once the group is complete, so they are checked on the take that
+   * completes it.
+   */
+  #tryGroupAtom(run: Run, element: number, atomIndex: number, atom: AtomSpec, ev: OperatorEvent, takes: Take[], startsAnd = false): void {
+    if (atom.stream !== ev.stream || !atom.condition(ev.row, this.#scope)) return;
+    const e = this.#a.elements[element]!;
+    if (e.kind !== 'or' && e.kind !== 'and') return;
+    if (e.conjuncts) {
+      const completing = e.kind === 'or' || (startsAnd ? e.atoms.length === 1 : (run.mask | (1 << atomIndex)) === this.#a.fullMask[element]);
+      if (completing && !this.#withCandidate(atom, false, ev.row, e.conjuncts)) return;
+    }
+    takes.push(takeOf(element, atomIndex));
+  }
+
+  /** Evaluates conditions with the candidate bound to its slot (restored afterwards). */
+  #withCandidate(atom: AtomSpec, kleene: boolean, row: Row, condition: (scope: EvalScope) => boolean): boolean {
+    if (kleene) return condition(this.#scope);
+    const bound = this.#scope.bound;
+    const saved = bound[atom.slot];
+    bound[atom.slot] = row;
+    try {
+      return condition(this.#scope);
+    } finally {
+      bound[atom.slot] = saved;
+    }
+  }
+
+  /** Binds the event to the take: a new element, one more Kleene event, or one more AND atom. */
+  #apply(run: Run, take: Take, ev: OperatorEvent): void {
+    const element = (take / 256) | 0;
+    const atom = take % 256;
+    const e = this.#a.elements[element]!;
+    if (element === run.element && run.count > 0) {
+      if (e.kind === 'and') run.mask |= 1 << atom;
+      else run.count++;
+    } else {
+      run.element = element;
+      run.count = 1;
+      run.mask = e.kind === 'and' ? 1 << atom : 0;
+    }
+    if (e.kind === 'atom') {
+      if (e.max > 1) this.#aggregate(run, e.atom.slot, ev.row);
+      else run.bound[e.atom.slot] = ev.row;
+    } else if (e.kind === 'or' || e.kind === 'and') {
+      run.bound[e.atoms[atom]!.slot] = ev.row;
+    }
+    run.trail = { seq: ev.seq, element, atom, prev: run.trail };
+    run.lastSeq = ev.seq;
+  }
+
+  /** Rule 5: a run whose remaining elements all have minimum 0 has matched; it lives on while it can take more. */
+  #afterTake(run: Run, ev: OperatorEvent, out: Run[], matches: Match[], partition: Partition): void {
+    const a = this.#a;
+    const complete = this.#isComplete(run);
+    if (complete && a.completesAt[run.element]) {
+      this.#load(run);
+      if (!a.completion || a.completion(this.#scope)) {
+        matches.push({ data: a.project(this.#scope), time: ev.time, trail: trailOf(run), lastSeq: ev.seq, partition });
+      }
+    }
+    if (this.#canContinue(run, complete)) out.push(run);
+    else this.#kill(run, partition);
+  }
+
+  #canContinue(run: Run, complete: boolean): boolean {
+    const a = this.#a;
+    const e = a.elements[run.element]!;
+    if (!complete) return true;
+    if (e.kind === 'atom' && run.count < e.max) return true;
+    return a.next[run.element]!.length > 0 || a.trailingNotAfter[run.element] === true;
+  }
+
+  #isComplete(run: Run): boolean {
+    const e = this.#a.elements[run.element]!;
+    if (e.kind === 'atom') return run.count >= e.min;
+    if (e.kind === 'and') return run.mask === this.#a.fullMask[run.element];
+    return true;
+  }
+
+  /** Every event satisfying the first element's condition starts a new run (6.2). */
+  #start(ev: OperatorEvent, out: Run[], matches: Match[], partition: Partition): void {
+    const a = this.#a;
+    const first = a.elements[0]!;
+    const scope = this.#scope;
+    scope.bound = this.#noBindings;
+    scope.kleene = this.#noKleene;
+    const takes = this.#takes;
+    takes.length = 0;
+    if (first.kind === 'atom') this.#tryAtom(0, 0, first.atom, ev, takes);
+    else if (first.kind === 'or' || first.kind === 'and') {
+      for (let k = 0; k < first.atoms.length; k++) this.#tryStartGroupAtom(k, first.atoms[k]!, ev, takes);
+    }
+    if (takes.length === 0) return;
+    for (const take of takes) {
+      if (!this.#admit(partition)) continue;
+      const run = new Run(0, ev.time, ev.seq, a.within, new Array<Row | undefined>(a.slotCount), this.#initialKleene(), this.#initialWork());
+      this.#track(run, partition);
+      this.#apply(run, take, ev);
+      this.#afterTake(run, ev, out, matches, partition);
+    }
+  }
+
+  #tryStartGroupAtom(k: number, atom: AtomSpec, ev: OperatorEvent, takes: Take[]): void {
+    const first = this.#a.elements[0]!;
+    if (first.kind !== 'or' && first.kind !== 'and') return;
+    if (atom.stream !== ev.stream || !atom.condition(ev.row, this.#scope)) return;
+    if (first.conjuncts && first.kind === 'or' && !this.#withCandidate(atom, false, ev.row, first.conjuncts)) return;
+    takes.push(takeOf(0, k));
+  }
+
+  // ------------------------------------------------------------------------------- run state
+
+  #load(run: Run): void {
+    this.#scope.bound = run.bound;
+    this.#scope.kleene = run.kleene;
+  }
+
+  #initialKleene(): unknown[] {
+    return this.#a.kleeneAggregates.map((s) => (s.fn === 'COUNT' ? 0 : null));
+  }
+
+  #initialWork(): number[] {
+    return this.#a.kleeneAggregates.length === 0 ? [] : new Array<number>(this.#a.kleeneAggregates.length * 2).fill(0);
+  }
+
+  /** Adds an event to the Kleene aggregates of its slot. NULLs are ignored, as in SQL. */
+  #aggregate(run: Run, slot: number, row: Row): void {
+    const specs = this.#a.kleeneAggregates;
+    for (let i = 0; i < specs.length; i++) {
+      const spec: KleeneAggregateSpec = specs[i]!;
+      if (spec.slot !== slot) continue;
+      if (spec.fn === 'COUNT') {
+        run.kleene[i] = (run.kleene[i] as number) + 1;
+        continue;
+      }
+      const v = spec.arg!(row);
+      if (v === null || v === undefined) continue;
+      const current = run.kleene[i];
+      switch (spec.fn) {
+        case 'FIRST':
+          if (current === null) run.kleene[i] = v;
+          break;
+        case 'LAST':
+          run.kleene[i] = v;
+          break;
+        case 'SUM':
+          if (typeof v === 'number') run.kleene[i] = current === null ? v : (current as number) + v;
+          break;
+        case 'AVG':
+          if (typeof v === 'number') {
+            run.work[2 * i] = run.work[2 * i]! + v;
+            run.work[2 * i + 1] = run.work[2 * i + 1]! + 1;
+            run.kleene[i] = run.work[2 * i]! / run.work[2 * i + 1]!;
+          }
+          break;
+        case 'MIN':
+          if (current === null || (typeof v === typeof current && (v as number) < (current as number))) run.kleene[i] = v;
+          break;
+        case 'MAX':
+          if (current === null || (typeof v === typeof current && (v as number) > (current as number))) run.kleene[i] = v;
+          break;
+      }
+    }
+  }
+
+  #admit(partition: Partition): boolean {
+    if (partition.live >= this.#limits.maxRunsPerPartition || this.#live >= this.#limits.maxRunsPerQuery) {
+      this.#ctx.dropped(1);
+      return false;
+    }
+    return true;
+  }
+
+  #newFork(run: Run, partition: Partition): Run | undefined {
+    if (!this.#admit(partition)) return undefined;
+    const fork = run.fork();
+    this.#track(fork, partition);
+    return fork;
+  }
+
+  #track(run: Run, partition: Partition): void {
+    run.partition = partition.key.id;
+    partition.live++;
+    this.#live++;
+    this.#deadlines.push(run);
+    if (run.deadline < this.#scheduled) {
+      this.#scheduled = run.deadline;
+      this.#ctx.scheduleAfter(run.deadline);
+    }
+  }
+
+  #kill(run: Run, partition: Partition | undefined): void {
+    if (!run.alive) return;
+    run.alive = false;
+    this.#live--;
+    if (partition) partition.live--;
+  }
+
+  #reschedule(): void {
+    const heap = this.#deadlines;
+    while (heap.size > 0 && !heap.peek()!.alive) heap.pop();
+    const next = heap.peek();
+    if (next && next.deadline < this.#scheduled) {
+      this.#scheduled = next.deadline;
+      this.#ctx.scheduleAfter(next.deadline);
+    }
+  }
+
+  // -------------------------------------------------------------------------------- emission
+
+  /** Rules 8 and 9 for the matches one event completed. */
+  #emit(matches: Match[], partition: Partition): void {
+    if (matches.length === 0) return;
+    if (matches.length > 1) matches.sort((x, y) => compareMatches(x.trail, y.trail));
+    if (this.#a.skipPastLastEvent) {
+      const winner = matches[0]!;
+      this.#ctx.emit(winner.data, winner.time);
+      this.#skipPast(partition, winner.lastSeq);
+      return;
+    }
+    for (const m of matches) this.#ctx.emit(m.data, m.time);
+  }
+
+  /** Matches completed by a timer, all of one time: rule 9 order, per partition for rule 8. */
+  #emitTimed(matches: Match[]): void {
+    if (matches.length === 0) return;
+    matches.sort((x, y) => compareMatches(x.trail, y.trail));
+    if (!this.#a.skipPastLastEvent) {
+      for (const m of matches) this.#ctx.emit(m.data, m.time);
+      return;
+    }
+    const done = new Set<Partition>();
+    for (const m of matches) {
+      if (done.has(m.partition)) continue;
+      done.add(m.partition);
+      this.#ctx.emit(m.data, m.time);
+      this.#skipPast(m.partition, m.lastSeq);
+    }
+  }
+
+  /** Rule 8: discards every run of the partition that started at or before `seq`. */
+  #skipPast(partition: Partition, seq: number): void {
+    for (const run of partition.runs) if (run.firstSeq <= seq) this.#kill(run, partition);
+    partition.runs = partition.runs.filter((r) => r.alive);
+    if (partition.live === 0) this.#partitions.delete(partition.key.id);
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * Partial matches (LANGUAGE.md 6.2). A run stands at an element having bound some events to it.
+ * Runs share their common prefixes: the binding trail is a persistent list, so a fork costs one
+ * small object and copies of the (short) slot and aggregate arrays, never of the events.
+ */
+import type { Row } from '../../runtime/row.js';
+
+/** One binding of a run, newest first: which event went to which element and atom. */
+export interface Binding {
+  readonly seq: number;
+  readonly element: number;
+  /** The atom's position in its OR/AND group (0 for a plain atom). */
+  readonly atom: number;
+  readonly prev: Binding | undefined;
+}
+
+export class Run {
+  /** The element the run stands at: the last one it bound an event to. */
+  element: number;
+  /** Events bound to that element (1 for groups). */
+  count: number;
+  /** For an AND group: the atoms bound so far, as bits. */
+  mask: number;
+  /** Events bound to singleton atoms, by slot. */
+  bound: (Row | undefined)[];
+  /** Kleene aggregates: values, and two numbers of working state each (sum and count for AVG). */
+  kleene: unknown[];
+  work: number[];
+  readonly firstTime: number;
+  readonly firstSeq: number;
+  readonly deadline: number;
+  trail: Binding | undefined;
+  lastSeq: number;
+  alive = true;
+  /** The id of the partition the run belongs to. */
+  partition = '';
+
+  constructor(element: number, firstTime: number, firstSeq: number, within: number, slots: (Row | undefined)[], kleene: unknown[], work: number[]) {
+    this.element = element;
+    this.count = 0;
+    this.mask = 0;
+    this.bound = slots;
+    this.kleene = kleene;
+    this.work = work;
+    this.firstTime = firstTime;
+    this.firstSeq = firstSeq;
+    this.deadline = firstTime + within;
+    this.trail = undefined;
+    this.lastSeq = firstSeq;
+  }
+
+  /** A copy that shares the trail and the events; the arrays are copied. */
+  fork(): Run {
+    const copy = new Run(this.element, this.firstTime, this.firstSeq, 0, this.bound.slice(), this.kleene.slice(), this.work.slice());
+    (copy as { deadline: number }).deadline = this.deadline;
+    copy.count = this.count;
+    copy.mask = this.mask;
+    copy.trail = this.trail;
+    copy.lastSeq = this.lastSeq;
+    copy.partition = this.partition;
+    return copy;
+  }
+}
+
+/** The bindings of a run, oldest first. */
+export function trailOf(run: Run): Binding[] {
+  const out: Binding[] = [];
+  for (let b = run.trail; b; b = b.prev) out.push(b);
+  return out.reverse();
+}
+
+/**
+ * 6.2 rule 9: matches in order of their first events, then of their bound events position by
+ * position; matches binding the same events by the first event bound differently — the one that
+ * bound it to the earlier element first, then the atom written first.
+ */
+export function compareMatches(a: readonly Binding[], b: readonly Binding[]): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const d = a[i]!.seq - b[i]!.seq;
+    if (d !== 0) return d;
+  }
+  if (a.length !== b.length) return a.length - b.length;
+  for (let i = 0; i < n; i++) {
+    const d = a[i]!.element - b[i]!.element || a[i]!.atom - b[i]!.atom;
+    if (d !== 0) return d;
+  }
+  return 0;
+}

@@ -1,0 +1,50 @@
+/**
+ * A TABLE (LANGUAGE.md section 8): the latest row per PRIMARY KEY, upserted by each event of its
+ * source; an event whose non-key columns are all NULL deletes its key's row.
+ */
+import type { Row } from '../runtime/row.js';
+import type { Operator, OperatorEvent } from './operator.js';
+
+/** The identity of a key value, telling apart values of different types. */
+export function keyId(value: unknown): string {
+  return typeof value === 'string' ? value : `\u0000${JSON.stringify(value ?? null)}`;
+}
+
+export class TableOperator implements Operator {
+  readonly inputs: readonly string[];
+  readonly #rows = new Map<string, Row>();
+  readonly #key: string;
+  readonly #valueColumns: readonly string[];
+  readonly #maxRows: number;
+  readonly #dropped: (n: number) => void;
+
+  constructor(name: string, key: string, columns: readonly string[], maxRows: number, dropped: (n: number) => void) {
+    this.inputs = [name];
+    this.#key = key;
+    this.#valueColumns = columns.filter((c) => c !== key);
+    this.#maxRows = maxRows;
+    this.#dropped = dropped;
+  }
+
+  onEvent(ev: OperatorEvent): void {
+    const id = keyId(ev.row[this.#key]);
+    if (this.#valueColumns.every((c) => ev.row[c] === null || ev.row[c] === undefined)) {
+      this.#rows.delete(id);
+    } else if (this.#rows.has(id) || this.#rows.size < this.#maxRows) {
+      this.#rows.set(id, ev.row);
+    } else {
+      this.#dropped(1);
+    }
+  }
+
+  onTimer(): void {}
+
+  lookup(key: unknown): Row | undefined {
+    if (key === null || key === undefined) return undefined;
+    return this.#rows.get(keyId(key));
+  }
+
+  stateSize(): number {
+    return this.#rows.size;
+  }
+}

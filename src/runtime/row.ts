@@ -1,0 +1,56 @@
+/**
+ * What compiled expressions read at run time (LANGUAGE.md section 4). An event is a plain,
+ * validated JSON object (`Row`); a compiled expression is a JavaScript function of the current
+ * event and an `EvalScope` that holds everything else it may read. Operators own their scope
+ * objects and reuse them, so evaluating does not allocate.
+ */
+
+/** An event's data: a JSON object whose schema columns have been validated. */
+export type Row = Readonly<Record<string, unknown>>;
+
+export interface EvalScope {
+  /** Pattern: the events bound to singleton atoms, by slot (undefined when not bound). */
+  bound: (Row | undefined)[];
+  /** Pattern: the current value of each Kleene aggregate, by the index the planner gave it. */
+  kleene: unknown[];
+  /** Pattern: the PARTITION BY key values, in key order. */
+  key: readonly unknown[];
+  /** Join: the left and right events (for a stream-table join, the right is the table row). */
+  left: Row | undefined;
+  right: Row | undefined;
+  /** Aggregation: the values of the query's aggregates and GROUP BY keys. */
+  aggregates: readonly unknown[];
+  groupKeys: readonly unknown[];
+  windowStart: number | undefined;
+  windowEnd: number | undefined;
+  /** The current event time (NOW()). */
+  now: number;
+}
+
+export function emptyScope(): EvalScope {
+  return {
+    bound: [],
+    kleene: [],
+    key: [],
+    left: undefined,
+    right: undefined,
+    aggregates: [],
+    groupKeys: [],
+    windowStart: undefined,
+    windowEnd: undefined,
+    now: 0,
+  };
+}
+
+/** A compiled expression: reads `input` (the current or candidate event) and `scope`. */
+export type CompiledExpr = (input: Row | undefined, scope: EvalScope) => unknown;
+
+/** Services compiled expressions call: tables, user-defined functions, fault counting. */
+export interface EvalServices {
+  /** The current row of `table` for `key`, or undefined. */
+  lookup(table: string, key: unknown): Row | undefined;
+  /** A user-defined function by upper-case name. */
+  udf(name: string): ((...args: unknown[]) => unknown) | undefined;
+  /** Called when an expression faults (a UDF throws, a bad time zone): the value becomes NULL. */
+  fault(error: unknown): void;
+}

@@ -1,0 +1,5 @@
+import { patternExamplesSuite } from './pattern-examples.suite.js';
+import { engineRunner } from './runner.js';
+
+patternExamplesSuite('engine', engineRunner());
+patternExamplesSuite('engine with 5 s of allowed lateness', engineRunner({ lateness: 5000 }));
