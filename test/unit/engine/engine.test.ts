@@ -1,0 +1,228 @@
+import { describe, expect, it } from 'vitest';
+import { Engine, type OutputEvent } from '../../../src/index.js';
+
+const S = "CREATE STREAM S (name STRING NOT NULL, kind STRING, v INT, d DOUBLE, ts TIMESTAMP) WITH (timestamp = 'ts');\n";
+
+function deploy(engine: Engine, script: string): void {
+  const r = engine.deploy(script);
+  if (!r.ok) throw new Error(r.diagnostics.map((d) => d.message).join('\n'));
+}
+
+function collect(engine: Engine, stream: string): OutputEvent[] {
+  const out: OutputEvent[] = [];
+  engine.subscribe(stream, (e) => out.push(e));
+  return out;
+}
+
+const ev = (name: string, ts: number, extra: Record<string, unknown> = {}) => ({ name, kind: name.replace(/\d+$/, ''), ts, ...extra });
+
+describe('rejected events (section 2)', () => {
+  it('rejects with a reason, counts, publishes on _rejected, and goes on', () => {
+    const engine = new Engine();
+    deploy(engine, S + 'CREATE STREAM all_s AS SELECT name FROM S;');
+    const rejected = collect(engine, '_rejected');
+    const out = collect(engine, 'all_s');
+    engine.push('S', 42);
+    engine.push('S', { kind: 'x', ts: 1 });
+    engine.push('S', { name: 'a', d: '12', ts: 1 });
+    engine.push('S', { name: 'a', v: 1.5, ts: 1 });
+    engine.push('S', { name: 'a', ts: 'yesterday' });
+    engine.push('S', { name: 'a' });
+    engine.push('Nope', { name: 'a', ts: 1 });
+    engine.push('all_s', { name: 'a' });
+    engine.push('S', { name: 'ok', ts: '1970-01-01T00:00:01.500Z', extra: 'ignored' });
+    expect(rejected.map((r) => r.data['reason'])).toEqual([
+      'an event must be a JSON object, not the number 42',
+      "missing NOT NULL column 'name'",
+      "column 'd' must be DOUBLE, not the string \"12\"",
+      "column 'v' must be INT (a safe integer), not the number 1.5",
+      "column 'ts' must be a TIMESTAMP (epoch milliseconds or an ISO-8601 string), not the string \"yesterday\"",
+      "missing timestamp 'ts'",
+      "unknown stream 'Nope'",
+      "'all_s' is a query's output: events cannot be pushed to it",
+    ]);
+    expect(rejected[2]!.data).toMatchObject({ stream: 'S', event: { name: 'a', d: '12', ts: 1 } });
+    expect(out).toEqual([{ stream: 'all_s', time: 1500, data: { name: 'ok' } }]);
+    expect(engine.stats()).toMatchObject({ eventsIn: 9, rejected: 8, late: 0, outputs: 1 });
+  });
+
+  it('rejects an event older than the watermark as late', () => {
+    const engine = new Engine();
+    deploy(engine, S + 'CREATE STREAM all_s AS SELECT name FROM S;');
+    const rejected = collect(engine, '_rejected');
+    engine.push('S', ev('a1', 2000));
+    engine.push('S', ev('a2', 1999));
+    engine.push('S', ev('a3', 2000));
+    expect(rejected.map((r) => [r.data['reason'], r.time])).toEqual([['late', 1999]]);
+    expect(engine.stats()).toMatchObject({ late: 1, rejected: 1, outputs: 2 });
+  });
+
+  it('with allowed lateness, reorders events by time and keeps ties in arrival order', () => {
+    const engine = new Engine({ lateness: 1000 });
+    deploy(engine, S + 'CREATE STREAM all_s AS SELECT name FROM S;');
+    const out = collect(engine, 'all_s');
+    for (const [name, ts] of [['a', 3000], ['b', 2500], ['c', 3000], ['d', 2000], ['e', 1000]] as const) engine.push('S', ev(name, ts));
+    // The watermark is 3000 - 1000: only d (2000) has been reached; e (1000) is late.
+    expect(out.map((o) => o.data['name'])).toEqual(['d']);
+    expect(engine.stats().rejected).toBe(1);
+    engine.end();
+    expect(out.map((o) => o.data['name'])).toEqual(['d', 'b', 'a', 'c']);
+  });
+});
+
+describe('patterns', () => {
+  it('keeps partitions apart', () => {
+    const engine = new Engine();
+    deploy(engine, S + "CREATE STREAM m AS SELECT a.name AS a, b.name AS b FROM PATTERN a=S[kind = 'a'] -> b=S[kind = 'b'] PARTITION BY v WITHIN 1 MINUTE;");
+    const out = collect(engine, 'm');
+    engine.push('S', ev('a1', 1000, { v: 1 }));
+    engine.push('S', ev('a2', 2000, { v: 2 }));
+    engine.push('S', ev('b1', 3000, { v: 2 }));
+    engine.push('S', ev('b2', 4000, { v: 1 }));
+    expect(out.map((o) => [o.data, o.time])).toEqual([
+      [{ a: 'a2', b: 'b1' }, 3000],
+      [{ a: 'a1', b: 'b2' }, 4000],
+    ]);
+  });
+
+  it('a trailing NOT completes at first.ts + WITHIN, and its output feeds a derived pattern', () => {
+    const engine = new Engine();
+    deploy(
+      engine,
+      S +
+        "CREATE STREAM quiet AS SELECT a.name AS a, a.v AS v FROM PATTERN a=S[kind = 'a'] -> NOT S[kind = 'n'] WITHIN 5 SECONDS;\n" +
+        'CREATE STREAM twice AS SELECT x.a AS first, y.a AS second FROM PATTERN x=quiet -> y=quiet WITHIN 1 MINUTE;',
+    );
+    const quiet = collect(engine, 'quiet');
+    const twice = collect(engine, 'twice');
+    engine.push('S', ev('a1', 1000));
+    engine.push('S', ev('a2', 2000));
+    engine.push('S', ev('x1', 6000));
+    // The timer fires once the watermark passes 6000, not when it reaches it.
+    expect(quiet).toEqual([]);
+    engine.push('S', ev('x1', 6001));
+    expect(quiet.map((o) => [o.data['a'], o.time])).toEqual([['a1', 6000]]);
+    engine.push('S', ev('x2', 7001));
+    expect(quiet.map((o) => [o.data['a'], o.time])).toEqual([['a1', 6000], ['a2', 7000]]);
+    expect(twice.map((o) => [o.data, o.time])).toEqual([[{ first: 'a1', second: 'a2' }, 7000]]);
+    engine.push('S', ev('a3', 8000));
+    engine.end();
+    expect(quiet.map((o) => o.time)).toEqual([6000, 7000, 13000]);
+  });
+
+  it('counts runs alive and lets them expire', () => {
+    const engine = new Engine();
+    deploy(engine, S + "CREATE STREAM m AS SELECT a.name AS a FROM PATTERN a=S[kind = 'a'] -> b=S[kind = 'b'] WITHIN 1 SECOND;");
+    engine.push('S', ev('a1', 1000));
+    engine.push('S', ev('a2', 1500));
+    expect(engine.stats().runsAlive).toBe(2);
+    engine.push('S', ev('x', 2001));
+    expect(engine.stats().runsAlive).toBe(1);
+    engine.push('S', ev('x', 3000));
+    expect(engine.stats().runsAlive).toBe(0);
+  });
+
+  it('drops runs beyond the cap per partition, and counts them', () => {
+    const engine = new Engine({ maxRunsPerPartition: 3 });
+    deploy(engine, S + "CREATE STREAM m AS SELECT a.name AS a FROM PATTERN a=S[kind = 'a'] -> b=S[kind = 'b'] WITHIN 1 MINUTE;");
+    const out = collect(engine, 'm');
+    for (let i = 1; i <= 5; i++) engine.push('S', ev(`a${i}`, i * 1000));
+    engine.push('S', ev('b1', 9000));
+    expect(engine.stats()).toMatchObject({ runsDropped: 2 });
+    expect(out.map((o) => o.data['a'])).toEqual(['a1', 'a2', 'a3']);
+  });
+
+  it('drops runs beyond the cap per query', () => {
+    const engine = new Engine({ maxRunsPerQuery: 2 });
+    deploy(engine, S + "CREATE STREAM m AS SELECT a.name AS a FROM PATTERN a=S[kind = 'a'] -> b=S[kind = 'b'] PARTITION BY v WITHIN 1 MINUTE;");
+    for (let i = 1; i <= 4; i++) engine.push('S', ev(`a${i}`, i * 1000, { v: i }));
+    expect(engine.stats()).toMatchObject({ runsAlive: 2, runsDropped: 2 });
+  });
+});
+
+describe('the library API', () => {
+  it('deploys atomically: a script with an error deploys nothing', () => {
+    const engine = new Engine();
+    const r = engine.deploy(S + 'CREATE STREAM big AS SELECT name FROM S WHERE nope > 1;');
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.diagnostics.map((d) => d.code)).toEqual(['CQL2002']);
+    engine.push('S', ev('a', 1));
+    expect(engine.stats().rejected).toBe(1);
+    expect(engine.catalog().has('S')).toBe(false);
+  });
+
+  it('says what it cannot run yet instead of deploying half a script', () => {
+    const engine = new Engine();
+    const r = engine.deploy(S + 'CREATE STREAM c AS SELECT kind, COUNT(*) AS n FROM S GROUP BY kind;');
+    expect(!r.ok && r.diagnostics.map((d) => [d.code, d.line])).toEqual([['CQL3090', 2]]);
+    expect(engine.catalog().has('S')).toBe(false);
+  });
+
+  it('streams outputs through an async iterator that ends at end()', async () => {
+    const engine = new Engine();
+    deploy(engine, S + "CREATE STREAM big AS SELECT name, v * 2 AS v2 FROM S WHERE v > 1;");
+    const iterator = engine.events('big');
+    engine.pushBatch('S', [ev('a', 1, { v: 1 }), ev('b', 2, { v: 2 }), ev('c', 3, { v: 3 })]);
+    engine.end();
+    const seen: unknown[] = [];
+    for await (const e of iterator) seen.push(e.data);
+    expect(seen).toEqual([{ name: 'b', v2: 4 }, { name: 'c', v2: 6 }]);
+  });
+
+  it('delivers input streams to subscribers, and survives a subscriber that throws', () => {
+    const engine = new Engine();
+    deploy(engine, S);
+    const seen: string[] = [];
+    engine.subscribe('S', () => {
+      throw new Error('boom');
+    });
+    engine.subscribe('S', (e) => seen.push(String(e.data['name'])));
+    engine.push('S', ev('a', 1));
+    expect(seen).toEqual(['a']);
+    expect(engine.stats().subscriberErrors).toBe(1);
+  });
+
+  it('calls user-defined functions; one that throws gives NULL and counts a fault', () => {
+    const engine = new Engine();
+    engine.registerFunction('risky', (x) => {
+      if (x === 'bad') throw new Error('no');
+      return `${String(x)}!`;
+    }, { returns: 'STRING', params: ['STRING'] });
+    deploy(engine, S + 'CREATE STREAM r AS SELECT RISKY(name) AS r FROM S;');
+    const out = collect(engine, 'r');
+    engine.push('S', ev('ok', 1));
+    engine.push('S', ev('bad', 2));
+    expect(out.map((o) => o.data['r'])).toEqual(['ok!', null]);
+    expect(engine.stats().faults).toBe(1);
+  });
+
+  it('undeploys, and refuses while another deployment reads its streams', () => {
+    const engine = new Engine();
+    const first = engine.deploy(S);
+    const second = engine.deploy('CREATE STREAM big AS SELECT name FROM S WHERE v > 1;');
+    if (!first.ok || !second.ok) throw new Error('deploy failed');
+    expect(engine.undeploy(first.deployment)).toEqual({ ok: false, reason: "'big' (another deployment) reads 'S'" });
+    expect(engine.undeploy(second.deployment)).toEqual({ ok: true });
+    expect(engine.catalog().has('big')).toBe(false);
+    expect(engine.undeploy(first.deployment)).toEqual({ ok: true });
+    expect(engine.deploy(S).ok).toBe(true);
+  });
+
+  it('keeps a table of the latest row per key for LOOKUP', () => {
+    const engine = new Engine();
+    deploy(
+      engine,
+      S +
+        "CREATE TABLE Risk (card STRING PRIMARY KEY, score DOUBLE, ts TIMESTAMP) WITH (timestamp = 'ts');\n" +
+        "CREATE STREAM risky AS SELECT a.name AS a FROM PATTERN a=S[LOOKUP(Risk, name).score > 0.5] -> b=S WITHIN 1 MINUTE;",
+    );
+    const out = collect(engine, 'risky');
+    engine.push('Risk', { card: 'x', score: 0.9, ts: 1 });
+    engine.push('Risk', { card: 'y', score: 0.9, ts: 2 });
+    engine.push('Risk', { card: 'y', score: null, ts: 3 });
+    engine.push('S', ev('x', 10));
+    engine.push('S', ev('y', 11));
+    engine.push('S', ev('z', 12));
+    expect(out.map((o) => o.data['a'])).toEqual(['x']);
+  });
+});
