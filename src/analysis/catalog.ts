@@ -15,6 +15,11 @@ export interface CatalogEntry {
   readonly primaryKey: string | undefined;
   /** True for the engine's own streams (`_rejected`), which cannot be dropped or redefined. */
   readonly system: boolean;
+  /**
+   * True for a derived stream whose query has an error: its name is defined, so that reading it
+   * reports nothing more, but its columns are not known.
+   */
+  readonly incomplete?: boolean;
 }
 
 /** The system stream every rejected event is published on (LANGUAGE.md section 2). */

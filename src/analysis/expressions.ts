@@ -264,6 +264,10 @@ function bindPath(ctx: BindContext, path: readonly A.Name[], span: Span): BoundE
     return jsonPath(ctx, ref, rest.slice(1), span);
   }
   const kleene = rest.length > 0 ? kleeneByName(scope, first.text) : undefined;
+  if (kleene?.forbidden) {
+    report(ctx, kleene.forbidden.kind, first.span, kleene.forbidden.message, kleene.forbidden.hint);
+    return errorExpr(span);
+  }
   if (kleene) {
     report(
       ctx,
@@ -308,6 +312,26 @@ function bindPath(ctx: BindContext, path: readonly A.Name[], span: Span): BoundE
     return { kind: 'windowBound', type: 'TIMESTAMP', bound, span: first.span };
   }
 
+  // An alias where a value is expected: it names an event (or, for a Kleene alias, many).
+  if (rest.length === 0) {
+    const event = rowByName(scope, first);
+    const events = event ? undefined : kleeneByName(scope, first.text);
+    const named = event ?? events;
+    if (named?.forbidden) {
+      report(ctx, named.forbidden.kind, first.span, named.forbidden.message, named.forbidden.hint);
+      return errorExpr(span);
+    }
+    const column = `${first.text}.${named?.schema.columns[0]?.name ?? 'column'}`;
+    if (events) {
+      report(ctx, 'bareKleeneReference', first.span, `'${first.text}' is a Kleene element: it binds many events, not one value`, `use COUNT(${first.text}), or an aggregate of a column such as LAST(${column})`);
+      return errorExpr(span);
+    }
+    if (event) {
+      report(ctx, 'unknownColumn', first.span, `'${first.text}' names an event, not a column`, `read one of its columns: ${column}`);
+      return errorExpr(span);
+    }
+  }
+
   // Nothing matched: say what the name could have been.
   const isQualifier = rest.length > 0;
   const columnNames = [
@@ -317,21 +341,30 @@ function bindPath(ctx: BindContext, path: readonly A.Name[], span: Span): BoundE
   const qualifiers = [...scope.rows.flatMap((r) => r.names), ...scope.kleene.map((k) => k.name)];
   if (isQualifier) {
     const suggestion = closestMatch(first.text, [...qualifiers, ...columnNames]);
+    // `q.total` is an unknown alias when an alias is the likelier meaning: the suggestion is one,
+    // or, without a suggestion, `total` is a column of one of the events in scope.
+    const field = rest[0]!.text;
+    const meantAlias =
+      suggestion !== undefined
+        ? !columnNames.includes(suggestion)
+        : columnNames.length === 0 || [...scope.rows, ...scope.kleene].some((r) => findColumn(r.schema, field));
     report(
       ctx,
-      qualifiers.length > 0 && columnNames.length === 0 ? 'unknownAlias' : 'unknownColumn',
+      meantAlias ? 'unknownAlias' : 'unknownColumn',
       first.span,
       `unknown name '${first.text}': not an alias or column ${scope.description}`,
       didYouMean(suggestion),
     );
   } else {
-    const suggestion = closestMatch(first.text, columnNames) ?? closestMatch(first.text, qualifiers);
+    // A bare name is a column: an alias is no suggestion for it (it names an event, not a value).
+    const suggestion = closestMatch(first.text, columnNames);
+    const owner = scope.rows.find((r) => !r.bare && !r.forbidden && findColumn(r.schema, first.text));
     report(
       ctx,
       'unknownColumn',
       first.span,
       `unknown column '${first.text}' ${scope.description}`,
-      didYouMean(suggestion) ?? scope.bareColumnHint,
+      didYouMean(suggestion) ?? (owner ? `qualify it with an alias: ${owner.names[0]}.${first.text}` : scope.bareColumnHint),
     );
   }
   return errorExpr(span);
@@ -553,7 +586,7 @@ function bindAggregate(ctx: BindContext, call: A.FunctionCall, fn: AggregateFn):
   let arg: BoundExpr | undefined;
   if (!call.star) {
     if (call.args.length !== 1) {
-      report(ctx, 'wrongArgumentCount', call.span, `${fn} takes one argument, not ${call.args.length}`);
+      report(ctx, 'wrongArgumentCount', call.span, `${fn} takes ${arity(1, 1)}, not ${call.args.length}`);
       return errorExpr(call.span);
     }
     arg = bindExpr(inner, call.args[0]!);
@@ -585,6 +618,11 @@ function bindKleeneAggregate(ctx: BindContext, call: A.FunctionCall, name: strin
     return errorExpr(call.span);
   }
   const target = kleeneTarget(ctx, arg);
+  if (target === undefined && readsUnknownName(ctx.scope, arg)) {
+    // A name that does not exist is reported as such, not as a misuse of the aggregate.
+    bindExpr({ ...ctx, aggregates: { kind: 'forbidden', clause: `the argument of ${fn}` } }, arg);
+    return errorExpr(call.span);
+  }
   if (target === undefined) {
     report(
       ctx,
@@ -624,6 +662,25 @@ function bindKleeneAggregate(ctx: BindContext, call: A.FunctionCall, name: strin
   }
   const type = aggregateType(fn, bound.type);
   return { kind: 'kleeneAggregate', type, fn, slot: row.slot, arg: bound, span: call.span };
+}
+
+/** Whether the expression starts a name path with a name that is no alias or column in scope. */
+function readsUnknownName(scope: Scope, e: A.Expr): boolean {
+  const path = flattenPath(e);
+  if (path) {
+    const name = path[0]!;
+    const known =
+      rowByName(scope, name) !== undefined ||
+      kleeneByName(scope, name.text) !== undefined ||
+      scope.extraColumns?.has(name.text) === true ||
+      scope.rows.some((r) => r.bare && findColumn(r.schema, name.text));
+    return !known;
+  }
+  let unknown = false;
+  forEachChild(e, (c) => {
+    unknown ||= readsUnknownName(scope, c);
+  });
+  return unknown;
 }
 
 /**

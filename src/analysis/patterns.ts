@@ -190,7 +190,7 @@ function normalise(ctx: AnalysisContext, elements: readonly A.PatternElement[]):
       else shapes.push(...flat);
     } else {
       if (e.mixedOperators) {
-        report(ctx, 'invalidGroup', e.span, 'a group mixes OR and AND: a group is either (a OR b …) or (a AND b …)', 'nest the other kind as its own element');
+        report(ctx, 'invalidGroup', e.span, 'a group mixes OR and AND: a group is either (a OR b …) or (a AND b …)', 'use one kind per group, such as (a OR b) or (a AND b); groups do not nest');
         ok = false;
         continue;
       }
@@ -250,10 +250,16 @@ function checkStructure(ctx: AnalysisContext, shapes: readonly ElementShape[]): 
     if (shape.kind !== 'not' || i === 0) return;
     const previous = shapes[i - 1];
     const next = shapes[i + 1];
+    // NOTs in a row are one error, reported at the first of them.
+    if (previous?.kind === 'not') return;
     if (!bindsExactlyOne(previous)) {
       report(ctx, 'notPlacement', shape.span, 'NOT must follow an element that binds exactly one event (a plain atom, an OR group or an AND group)', previous?.kind === 'atom' ? 'a NOT after an optional or Kleene element is ambiguous; put a plain element before it' : undefined);
+    } else if (next?.kind === 'not') {
+      const stream = shape.atom.stream.text;
+      const sameStream = next.atom.stream.text === stream;
+      report(ctx, 'notPlacement', shape.span, 'two NOT elements in a row: NOT must stand between two elements that bind exactly one event, or last', sameStream ? `combine them into one NOT whose condition joins theirs with OR: NOT ${stream}[… OR …]` : undefined);
     } else if (next && !bindsExactlyOne(next)) {
-      report(ctx, 'notPlacement', shape.span, 'NOT must stand between two elements that bind exactly one event, or last', next.kind === 'not' ? 'combine the two negations into one condition with OR' : undefined);
+      report(ctx, 'notPlacement', shape.span, 'NOT must stand between two elements that bind exactly one event, or last');
     }
   });
   return true;

@@ -25,6 +25,7 @@ export function analyzeQuery(ctx: AnalysisContext, q: A.Query, target: QueryTarg
   const self = read.find((n) => n.text === target.output);
   if (self && target.outputName) {
     report(ctx, 'cycle', self.span, `stream '${target.output}' cannot read itself: derived streams may not form cycles`);
+    keepName(ctx, target, read);
     return undefined;
   }
   let bound: BoundQuery | undefined;
@@ -32,7 +33,19 @@ export function analyzeQuery(ctx: AnalysisContext, q: A.Query, target: QueryTarg
   else if (from.joins.length > 0) bound = analyzeJoin(ctx, q, from, target);
   else if (isAggregating(q)) bound = analyzeAggregate(ctx, q, from.source, target);
   else bound = analyzeFilter(ctx, q, from.source, target);
+  if (!bound) keepName(ctx, target, read);
   return bound;
+}
+
+/**
+ * A derived stream whose query has an error still defines its name, as incomplete: reading it
+ * reports nothing more, and dropping a stream it reads is still refused (section 9: every error
+ * is reported, none cascades).
+ */
+function keepName(ctx: AnalysisContext, target: QueryTarget, read: readonly A.Name[]): void {
+  if (!target.register || ctx.catalog.has(target.output)) return;
+  const reads = [...new Set(read.map((n) => n.text).filter((n) => ctx.catalog.has(n)))];
+  ctx.catalog.add({ name: target.output, kind: 'stream', schema: { columns: [] }, derived: true, reads, timestamp: undefined, primaryKey: undefined, system: false, incomplete: true });
 }
 
 function elementStreams(e: A.PatternElement): A.Name[] {
@@ -107,6 +120,14 @@ function containsAggregate(e: A.Expr): boolean {
     found ||= containsAggregate(c);
   });
   return found;
+}
+
+/** The aggregate calls of an expression, in the order they are written. */
+function aggregateCalls(e: A.Expr): A.FunctionCall[] {
+  if (e.kind === 'FunctionCall' && (AGGREGATES as readonly string[]).includes(e.name.text.toUpperCase())) return [e];
+  const calls: A.FunctionCall[] = [];
+  forEachChild(e, (c) => calls.push(...aggregateCalls(c)));
+  return calls;
 }
 
 function isAggregating(q: A.Query): boolean {
@@ -275,7 +296,9 @@ function analyzeAggregate(ctx: AnalysisContext, q: A.Query, ref: A.StreamRef, ta
 function analyzeJoin(ctx: AnalysisContext, q: A.Query, from: A.FromStreams, target: QueryTarget): JoinQuery | undefined {
   rejectClauses(ctx, q, 'a join', ['partitionBy', 'within', 'strategy', 'skipPastLastEvent', 'emit']);
   if (q.window || q.groupBy.length > 0 || q.having || q.items.some((i) => i.kind === 'ExprItem' && containsAggregate(i.expr))) {
-    report(ctx, 'notSupportedYet', q.window?.span ?? q.groupBy[0]?.span ?? q.having?.span ?? from.span, 'aggregating the rows of a join in the same query is not supported yet', 'write the join as a derived stream and aggregate that stream in a second query');
+    const firstAggregate = q.items.flatMap((i) => (i.kind === 'ExprItem' ? aggregateCalls(i.expr) : []))[0];
+    const at = q.clauses.window ?? q.clauses.groupBy ?? q.clauses.having ?? firstAggregate?.span ?? from.span;
+    report(ctx, 'notSupportedYet', at, 'aggregating the rows of a join in the same query is not supported yet', 'write the join as a derived stream and aggregate that stream in a second query');
     return undefined;
   }
   if (from.joins.length > 1) {
@@ -305,9 +328,10 @@ function analyzeJoin(ctx: AnalysisContext, q: A.Query, from: A.FromStreams, targ
   if (table && join.within) {
     report(ctx, 'invalidJoin', join.within.span, 'a stream-table join looks up the current row: it takes no WITHIN');
   } else if (!table) {
-    if (!join.within) {
+    // A WITHIN written after ON is reported as misplaced (above), not as missing.
+    if (!join.within && !q.within) {
       report(ctx, 'missingWithin', join.right.span, 'a stream-stream JOIN needs WITHIN: it bounds how long each side is kept', `JOIN ${join.right.name.text} ${join.right.alias?.text ?? ''} WITHIN 15 MINUTES ON …`.replace('  ', ' '));
-    } else {
+    } else if (join.within) {
       within = durationMillis(ctx, join.within, false);
     }
   }

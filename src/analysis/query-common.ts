@@ -38,7 +38,7 @@ export interface QueryCommon {
 /** Resolves a stream or table name read by a query; reports unknown names. */
 export function resolveSource(ctx: AnalysisContext, name: A.Name): CatalogEntry | undefined | null {
   const entry = ctx.catalog.get(name.text);
-  if (entry) return entry;
+  if (entry) return entry.incomplete ? null : entry;
   if (ctx.incompleteNames.has(name.text)) return null;
   const hint = didYouMean(closestMatch(name.text, ctx.catalog.names()));
   report(ctx, 'unknownStream', name.span, `unknown stream '${name.text}'`, hint);
@@ -46,8 +46,9 @@ export function resolveSource(ctx: AnalysisContext, name: A.Name): CatalogEntry 
 }
 
 /** Reports clauses that the kind of query does not take. */
-export function rejectClauses(ctx: AnalysisContext, q: A.Query, kind: string, clauses: readonly (keyof A.Query)[]): void {
-  const names: Partial<Record<keyof A.Query, [string, string | undefined]>> = {
+export function rejectClauses(ctx: AnalysisContext, q: A.Query, kind: string, clauses: readonly A.ClauseName[]): void {
+  const names: Record<A.ClauseName, [string, string | undefined]> = {
+    where: ['WHERE', undefined],
     window: ['WINDOW', undefined],
     groupBy: ['GROUP BY', undefined],
     having: ['HAVING', 'HAVING filters the rows of GROUP BY or a window'],
@@ -60,8 +61,8 @@ export function rejectClauses(ctx: AnalysisContext, q: A.Query, kind: string, cl
   for (const clause of clauses) {
     const value = q[clause];
     if (value === undefined || (Array.isArray(value) && value.length === 0)) continue;
-    const [name, hint] = names[clause]!;
-    report(ctx, 'clauseNotAllowed', clauseSpan(value), `${name} is not allowed in ${kind}`, hint);
+    const [name, hint] = names[clause];
+    report(ctx, 'clauseNotAllowed', q.clauses[clause] ?? clauseSpan(value), `${name} is not allowed in ${kind}`, hint);
   }
 }
 
@@ -86,6 +87,8 @@ export function bindProjections(
   kleeneNames: ReadonlySet<string> = new Set(),
 ): Projection[] {
   const projections: Projection[] = [];
+  /** Where a name given with AS is written: a repeated one is reported there. */
+  const aliasSpans = new Map<Projection, Span>();
   for (const item of items) {
     if (item.kind === 'StarItem') {
       projections.push(...expandStar(item));
@@ -102,12 +105,14 @@ export function bindProjections(
       }
       name = implicit ?? '';
     }
-    projections.push({ name, expr, span: item.span });
+    const projection: Projection = { name, expr, span: item.span };
+    if (item.alias) aliasSpans.set(projection, item.alias.span);
+    projections.push(projection);
   }
   const seen = new Set<string>();
   for (const p of projections) {
     if (seen.has(p.name)) {
-      report(ctx, 'duplicateOutputColumn', p.span, `output column '${p.name}' is defined twice`, 'give one of them another name with AS');
+      report(ctx, 'duplicateOutputColumn', aliasSpans.get(p) ?? p.span, `output column '${p.name}' is defined twice`, 'give one of them another name with AS');
     }
     seen.add(p.name);
   }

@@ -12,6 +12,7 @@ import {
   type Automaton,
   type AtomSpec,
   type ElementSpec,
+  type GroupConjunct,
   type KleeneAggregateSpec,
   type PartitionKey,
   type ScopeCondition,
@@ -64,6 +65,7 @@ export function compilePattern(q: PatternQuery, services: EvalServices): Automat
     slot: n.slot,
     fn: n.fn,
     arg: n.arg ? compileKleeneArg(n, options) : undefined,
+    integral: n.type === 'INT',
   }));
 
   const atomSpec = (slot: number): AtomSpec => {
@@ -77,6 +79,14 @@ export function compilePattern(q: PatternQuery, services: EvalServices): Automat
     const predicate = compilePredicate(expr, options);
     return (scope) => predicate(undefined, scope);
   };
+  const groupConjuncts = (element: number, slots: readonly number[]): GroupConjunct[] =>
+    q.conjuncts
+      .filter((c) => c.element === element)
+      .map((c) => {
+        const predicate = compilePredicate(c.expr, options);
+        const named = slots.reduce((mask, slot, k) => (c.slots.includes(slot) ? mask | (1 << k) : mask), 0);
+        return { condition: (scope) => predicate(undefined, scope), named };
+      });
   const elements: ElementSpec[] = q.elements.map((e, i): ElementSpec => {
     switch (e.kind) {
       case 'atom':
@@ -85,10 +95,11 @@ export function compilePattern(q: PatternQuery, services: EvalServices): Automat
         return { kind: 'not', atom: atomSpec(e.slot) };
       case 'or':
       case 'and':
-        return { kind: e.kind, atoms: e.slots.map(atomSpec), conjuncts: conjunctsAt(i) };
+        return { kind: e.kind, atoms: e.slots.map(atomSpec), conjuncts: groupConjuncts(i, e.slots) };
     }
   });
   const partitioned = Object.keys(q.partitionBy).length > 0;
+  const sharedKleene = sharedKleeneElement(q);
   const project = compileProjection(q.projections, options);
   return buildAutomaton({
     elements,
@@ -97,9 +108,30 @@ export function compilePattern(q: PatternQuery, services: EvalServices): Automat
     within: q.within,
     strategy: q.strategy,
     skipPastLastEvent: q.skipPastLastEvent,
+    sharedKleene,
     partitionKey: partitioned ? new Map(Object.entries(q.partitionBy).map(([stream, columns]) => [stream, keyFunction(columns)])) : undefined,
     completion: conjunctsAt(q.elements.length),
     project: (scope) => project(undefined, scope),
   });
 }
 
+
+/**
+ * Section 11: under SKIP TILL ANY MATCH, the first Kleene element (not the first element, not
+ * right after a NOT) whose aggregates no condition reads: whether an event qualifies for it then
+ * depends only on constants and earlier singletons, so its runs can be kept as one.
+ */
+export function sharedKleeneElement(q: PatternQuery): number | undefined {
+  if (q.strategy !== 'SKIP_TILL_ANY_MATCH') return undefined;
+  const readSlots = new Set<number>();
+  const visit = (e: BoundExpr | undefined) => {
+    if (e) walkBound(e, (n) => n.kind === 'kleeneAggregate' && readSlots.add(n.slot));
+  };
+  q.atoms.forEach((a) => visit(a.condition));
+  q.conjuncts.forEach((c) => visit(c.expr));
+  for (let i = 1; i < q.elements.length; i++) {
+    const e = q.elements[i]!;
+    if (e.kind === 'atom' && e.max > 1 && q.elements[i - 1]!.kind !== 'not' && !readSlots.has(e.slot)) return i;
+  }
+  return undefined;
+}

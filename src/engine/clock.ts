@@ -20,6 +20,8 @@ export interface ClockHandlers<E> {
 
 interface Timer {
   readonly time: number;
+  /** Timers due at one time fire in rank order (the order their queries were deployed in). */
+  readonly rank: number;
   readonly order: number;
   readonly owner: object;
 }
@@ -28,7 +30,7 @@ export class Clock<E> {
   readonly #lateness: number;
   readonly #handlers: ClockHandlers<E>;
   readonly #events = new Heap<Pending<E>>((a, b) => a.time < b.time || (a.time === b.time && a.order < b.order));
-  readonly #timers = new Heap<Timer>((a, b) => a.time < b.time || (a.time === b.time && a.order < b.order));
+  readonly #timers = new Heap<Timer>((a, b) => a.time < b.time || (a.time === b.time && (a.rank < b.rank || (a.rank === b.rank && a.order < b.order))));
   #maxSeen = -Infinity;
   #order = 0;
   #ended = false;
@@ -74,8 +76,8 @@ export class Clock<E> {
    * Asks for `owner`'s timer at `time`: it fires once the watermark passes `time`. A timer that
    * is already due fires when the current event or timer is done, never in its middle.
    */
-  schedule(owner: object, time: number): void {
-    this.#timers.push({ time, order: this.#order++, owner });
+  schedule(owner: object, time: number, rank: number): void {
+    this.#timers.push({ time, rank, order: this.#order++, owner });
   }
 
   /** The end of input: the watermark goes to +∞, so every waiting event and timer is processed. */

@@ -104,6 +104,7 @@ export class Engine {
   readonly #clock: Clock<InputEvent>;
   readonly #services: EvalServices;
   #nextDeployment = 1;
+  #nextRank = 0;
   #seq = 0;
   #stats = { eventsIn: 0, outputs: 0, matches: 0, rejected: 0, late: 0, runsDropped: 0, faults: 0, subscriberErrors: 0 };
 
@@ -182,9 +183,10 @@ export class Engine {
       case 'query': {
         const q = statement.query;
         const runtime: { outputs: number } = { outputs: 0 };
+        const rank = this.#nextRank++;
         const ctx: OperatorContext = {
           emit: (data, time) => this.#emit(q, runtime, data, time),
-          scheduleAfter: (time) => this.#clock.schedule(operator, time),
+          scheduleAfter: (time) => this.#clock.schedule(operator, time, rank),
           dropped: (n) => (this.#stats.runsDropped += n),
         };
         const operator = compileQuery(q, ctx, this.#services, this.#options);

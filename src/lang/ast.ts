@@ -170,8 +170,13 @@ export interface Query {
   readonly skipPastLastEvent: Span | undefined;
   /** Clauses written in an order or combination the grammar accepts only to report it. */
   readonly misplaced: readonly { readonly clause: string; readonly span: Span }[];
+  /** Where each clause is written, from its keyword (`PARTITION BY card`), for diagnostics. */
+  readonly clauses: Readonly<Partial<Record<ClauseName, Span>>>;
   readonly span: Span;
 }
+
+/** The clauses after FROM, by the Query field that holds each. */
+export type ClauseName = 'window' | 'where' | 'groupBy' | 'having' | 'emit' | 'partitionBy' | 'within' | 'strategy' | 'skipPastLastEvent';
 
 export interface FromStreams {
   readonly kind: 'FromStreams';

@@ -7,7 +7,15 @@ import type { CstNode, IToken } from 'chevrotain';
 import type * as A from './ast.js';
 import { joinSpans, type Span } from '../model/span.js';
 
-export class IncompleteSyntax extends Error {}
+export class IncompleteSyntax extends Error {
+  /** What is wrong, when the parser accepted the text and only the AST builder can tell. */
+  readonly problem: { readonly span: Span; readonly message: string; readonly hint?: string } | undefined;
+
+  constructor(what: string, problem?: { readonly span: Span; readonly message: string; readonly hint?: string }) {
+    super(what);
+    this.problem = problem;
+  }
+}
 
 type Children = CstNode['children'];
 
@@ -228,15 +236,18 @@ export function buildQuery(node: CstNode): A.Query {
     strategy: undefined,
     skipPastLastEvent: undefined,
     misplaced: [],
+    clauses: {},
     span: nodeSpan(node),
   };
   const misplaced: { clause: string; span: Span }[] = [];
-  const once = <K extends keyof A.Query>(key: K, clause: string, span: Span, value: A.Query[K]): void => {
+  const clauses: Partial<Record<A.ClauseName, Span>> = {};
+  const once = <K extends A.ClauseName>(key: K, clause: string, span: Span, value: A.Query[K]): void => {
     if (q[key] !== undefined && !(Array.isArray(q[key]) && (q[key] as unknown[]).length === 0)) {
       misplaced.push({ clause: `duplicate ${clause}`, span });
       return;
     }
     q[key] = value;
+    clauses[key] = span;
   };
   for (const clause of nodes(node, 'queryClause')) {
     const span = nodeSpan(clause);
@@ -253,6 +264,7 @@ export function buildQuery(node: CstNode): A.Query {
     else throw new IncompleteSyntax('queryClause');
   }
   q.misplaced = misplaced;
+  q.clauses = clauses;
   return q;
 }
 
@@ -313,7 +325,14 @@ function buildWindow(node: CstNode): A.WindowSpec {
 function buildDuration(node: CstNode): A.Duration {
   const num = needToken(node, 'NumberLiteral');
   const unit = token(node, 'unit');
-  if (!unit) throw new IncompleteSyntax('duration');
+  if (!unit) {
+    // The grammar lets a number stand alone (in expressions); a duration needs its unit.
+    throw new IncompleteSyntax('duration', {
+      span: tokenSpan(num),
+      message: `expected a unit after ${num.image}: a duration is a number and a unit`,
+      hint: `for example ${num.image} MINUTES; the units are MILLISECONDS, SECONDS, MINUTES, HOURS and DAYS`,
+    });
+  }
   return { kind: 'Duration', amount: Number(num.image), amountText: num.image, unit: nameOf(unit), span: nodeSpan(node) };
 }
 

@@ -191,8 +191,8 @@ function nodeDeeperThan(root: A.Statement, limit: number): { readonly span: Span
   return undefined;
 }
 
-/** Whether the sorted list has a value in [lo, hi]. */
-function anyWithin(sorted: readonly number[], lo: number, hi: number): boolean {
+/** The index of the first value of the sorted list that is at least `lo` (its length if none). */
+function firstAtLeast(sorted: readonly number[], lo: number): number {
   let a = 0;
   let b = sorted.length;
   while (a < b) {
@@ -200,7 +200,46 @@ function anyWithin(sorted: readonly number[], lo: number, hi: number): boolean {
     if (sorted[mid]! < lo) a = mid + 1;
     else b = mid;
   }
+  return a;
+}
+
+/** Whether the sorted list has a value in [lo, hi]. */
+function anyWithin(sorted: readonly number[], lo: number, hi: number): boolean {
+  const a = firstAtLeast(sorted, lo);
   return a < sorted.length && sorted[a]! <= hi;
+}
+
+const LEXICAL_ERRORS = new Set(['CQL1001', 'CQL1002', 'CQL1003', 'CQL1004']);
+
+/**
+ * The parser's errors, one per statement: after the first error of a statement (a lexical one,
+ * or the parser's), what the parser reports before the statement's ';' or the start of the next
+ * statement is an echo of that error (`SELECT a b FROM t` would also report 'FROM'), so it is
+ * left out.
+ */
+function firstErrorPerStatement(
+  parserErrors: readonly Diagnostic[],
+  lexical: readonly Diagnostic[],
+  statementEnds: readonly number[],
+  statementStarts: readonly number[],
+): Diagnostic[] {
+  // A ';' belongs to the statement it ends; a statement's first token, to that statement.
+  const statementOf = (offset: number) => `${firstAtLeast(statementEnds, offset)}:${firstAtLeast(statementStarts, offset + 1)}`;
+  const firstIn = new Map<string, number>();
+  for (const d of lexical) {
+    if (!LEXICAL_ERRORS.has(d.code)) continue;
+    const statement = statementOf(d.span.start);
+    firstIn.set(statement, Math.min(firstIn.get(statement) ?? Infinity, d.span.start));
+  }
+  const kept: Diagnostic[] = [];
+  for (const d of [...parserErrors].sort((a, b) => a.span.start - b.span.start)) {
+    const statement = statementOf(d.span.start);
+    const first = firstIn.get(statement);
+    if (first !== undefined && first <= d.span.start) continue;
+    firstIn.set(statement, d.span.start);
+    kept.push(d);
+  }
+  return kept;
 }
 
 function errorTokenDiagnostic(token: IToken, file: string): Diagnostic {
@@ -276,17 +315,22 @@ export function parseScript(text: string, file = '<script>'): ParseResult {
 
   cqlParser.input = parserInput;
   const cst = cqlParser.script();
-  const syntaxErrors = cqlParser.errors.map((e) => parserDiagnostic(e, text, file));
+  const statementNodes = (cst.children['statement'] ?? []) as CstNode[];
+  const nodeStarts = statementNodes.map((node) => allTokensOf(node)[0]?.startOffset ?? Infinity);
+  // Where statements end: every ';' of the input, including those error recovery skipped.
+  const statementEnds = parserInput.filter((t) => t.tokenType === Semicolon).map((t) => t.startOffset);
+  const allSyntaxErrors = cqlParser.errors.map((e) => parserDiagnostic(e, text, file));
+  const syntaxErrors = firstErrorPerStatement(allSyntaxErrors, diagnostics, statementEnds, nodeStarts.filter(Number.isFinite));
+  // Every error, reported or not, keeps its statement out of the AST.
+  const errorOffsets = [...allSyntaxErrors, ...diagnostics.filter((d) => d.code !== 'CQL1012')].map((d) => d.span.start).sort((a, b) => a - b);
   diagnostics.push(...syntaxErrors);
 
   const statements: A.Statement[] = [];
-  const statementNodes = (cst.children['statement'] ?? []) as CstNode[];
   const semicolons = ((cst.children['Semicolon'] ?? []) as IToken[]).map((t) => t.startOffset).sort((a, b) => a - b);
-  const errorOffsets = [...syntaxErrors, ...diagnostics.filter((d) => d.code !== 'CQL1012')].map((d) => d.span.start).sort((a, b) => a - b);
 
   let previousEnd = -1;
   let previousHadError = false;
-  for (const node of statementNodes) {
+  for (const [index, node] of statementNodes.entries()) {
     const toks = allTokensOf(node);
     const first = toks[0];
     const last = toks[toks.length - 1];
@@ -297,7 +341,12 @@ export function parseScript(text: string, file = '<script>'): ParseResult {
       diagnostics.push(diagnostic('missingSemicolon', file, tokenSpan(first), `expected ';' before '${first.image}': statements end with ';'`));
     }
     previousEnd = end;
-    const hasError = node.recoveredNode === true || anyWithin(errorOffsets, start, end);
+    // A statement owns the text up to its ';' included (or up to the next statement): an error
+    // there, such as a stray character after a complete query, means the statement is not what
+    // was meant.
+    const semicolon = statementEnds[firstAtLeast(statementEnds, end)] ?? text.length;
+    const extent = Math.max(end, Math.min(semicolon, (nodeStarts[index + 1] ?? Infinity) - 1));
+    const hasError = node.recoveredNode === true || anyWithin(errorOffsets, start, extent);
     previousHadError = hasError;
     if (hasError) {
       const name = definedName(toks);
@@ -309,6 +358,13 @@ export function parseScript(text: string, file = '<script>'): ParseResult {
       statement = buildStatement(node);
     } catch (e) {
       if (!(e instanceof IncompleteSyntax)) throw e;
+      // The parser accepted the statement, so the AST builder must say why it cannot build it:
+      // a statement is never dropped in silence.
+      diagnostics.push(
+        e.problem
+          ? diagnostic('syntaxError', file, e.problem.span, e.problem.message, e.problem.hint)
+          : diagnostic('internalError', file, tokenSpan(first), `internal error: the statement could not be built (${e.message})`),
+      );
       const name = definedName(toks);
       if (name) incompleteNames.add(name);
       continue;

@@ -29,7 +29,7 @@ function describe(value: unknown): string {
 
 /** Epoch milliseconds of a TIMESTAMP value, or undefined when it is not one. */
 export function parseTimestamp(value: unknown, format: string | undefined, zone: string | undefined): number | undefined {
-  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
+  if (typeof value === 'number') return Number.isSafeInteger(value) ? value : undefined;
   if (typeof value !== 'string') return undefined;
   const options = { zone: zone ?? 'utc', setZone: false };
   let parsed = DateTime.fromISO(value, options);

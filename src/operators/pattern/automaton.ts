@@ -20,6 +20,19 @@ export interface KleeneAggregateSpec {
   readonly fn: KleeneAggregateFn;
   /** The value read from each bound event; undefined for COUNT. */
   readonly arg: ((item: Row) => unknown) | undefined;
+  /** True when the result is an INT: a sum beyond the safe integers is NULL. */
+  readonly integral: boolean;
+}
+
+/**
+ * A WHERE conjunct attached to an OR or AND group (6.2 rules 6 and 7): checked as if written
+ * inline in the group atoms it names (`named`, a mask of atom positions) — in an OR group at the
+ * take of such an atom, in an AND group at the take that binds the last of them — and at every
+ * take of the group when it names none.
+ */
+export interface GroupConjunct {
+  readonly condition: ScopeCondition;
+  readonly named: number;
 }
 
 export interface AtomSpec {
@@ -32,7 +45,7 @@ export interface AtomSpec {
 export type ElementSpec =
   | { readonly kind: 'atom'; readonly atom: AtomSpec; readonly min: number; readonly max: number; readonly conjuncts: ScopeCondition | undefined }
   | { readonly kind: 'not'; readonly atom: AtomSpec }
-  | { readonly kind: 'or' | 'and'; readonly atoms: readonly AtomSpec[]; readonly conjuncts: ScopeCondition | undefined };
+  | { readonly kind: 'or' | 'and'; readonly atoms: readonly AtomSpec[]; readonly conjuncts: readonly GroupConjunct[] };
 
 export type Strategy = 'SKIP_TILL_NEXT_MATCH' | 'SKIP_TILL_ANY_MATCH' | 'STRICT_CONTIGUITY';
 
@@ -52,6 +65,12 @@ export interface PatternDefinition {
   readonly skipPastLastEvent: boolean;
   /** Per stream, the partition key of an event; undefined when the pattern is not partitioned. */
   readonly partitionKey: ReadonlyMap<string, (row: Row) => PartitionKey> | undefined;
+  /**
+   * Section 11: the Kleene element whose runs are kept as one shared structure under SKIP TILL
+   * ANY MATCH (its conditions read only constants and earlier singletons, and nothing reads its
+   * aggregates but the SELECT list), or undefined.
+   */
+  readonly sharedKleene: number | undefined;
   /** WHERE conjuncts attached at completion (6.2 rule 7). */
   readonly completion: ScopeCondition | undefined;
   /** The SELECT list of a match. */

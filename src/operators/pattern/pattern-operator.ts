@@ -9,12 +9,15 @@ import { emptyScope, type EvalScope, type Row } from '../../runtime/row.js';
 import type { Operator, OperatorContext, OperatorEvent } from '../operator.js';
 import type { AtomSpec, Automaton, KleeneAggregateSpec, PartitionKey } from './automaton.js';
 import { compareMatches, Run, trailOf, type Binding } from './run.js';
+import { choices, sharedEvents } from './shared-kleene.js';
 
 export interface PatternLimits {
   /** Runs kept per partition; a new run beyond it is dropped and counted. */
   readonly maxRunsPerPartition: number;
   /** Runs kept by the whole query. */
   readonly maxRunsPerQuery: number;
+  /** Matches one completion of a shared Kleene run may enumerate (section 11); the rest are dropped and counted. */
+  readonly maxMatchesPerCompletion?: number;
 }
 
 interface Partition {
@@ -113,9 +116,12 @@ export class PatternOperator implements Operator {
         if (partition && this.#a.trailingNotAfter[run.element] && this.#isComplete(run)) {
           scope.key = partition.key.values;
           scope.now = deadline;
-          this.#load(run);
-          if (!this.#a.completion || this.#a.completion(scope)) {
-            completed.push({ data: this.#a.project(scope), time: deadline, trail: trailOf(run), lastSeq: run.lastSeq, partition });
+          if (run.shared) this.#sharedMatches(run, deadline, run.lastSeq, partition, false, completed);
+          else {
+            this.#load(run);
+            if (!this.#a.completion || this.#a.completion(scope)) {
+              completed.push({ data: this.#a.project(scope), time: deadline, trail: trailOf(run), lastSeq: run.lastSeq, partition });
+            }
           }
         }
       }
@@ -148,8 +154,9 @@ export class PatternOperator implements Operator {
     const takes = this.#takes;
     takes.length = 0;
     if (!atTrailingNot) this.#collectTakes(run, complete, ev, takes);
+    const sharedTake = a.sharedKleene !== undefined && this.#removeSharedTakes(takes);
 
-    if (takes.length === 0) {
+    if (takes.length === 0 && !sharedTake) {
       // Rule 3: an irrelevant event. Negation ends the run; STRICT CONTIGUITY ends it too,
       // except at a trailing NOT, where only `n` or time can end it.
       if (negated || (a.strategy === 'STRICT_CONTIGUITY' && !atTrailingNot)) this.#kill(run, partition);
@@ -157,7 +164,7 @@ export class PatternOperator implements Operator {
       return;
     }
     // SKIP TILL ANY MATCH keeps the run as it was beside its forks, unless negation ended it.
-    const keepOriginal = a.strategy === 'SKIP_TILL_ANY_MATCH' && !negated;
+    const keepOriginal = (a.strategy === 'SKIP_TILL_ANY_MATCH' && !negated) || sharedTake;
     for (let i = 0; i < takes.length; i++) {
       const reuse = !keepOriginal && i === takes.length - 1;
       const fork = reuse ? run : this.#newFork(run, partition);
@@ -165,7 +172,87 @@ export class PatternOperator implements Operator {
       this.#apply(fork, takes[i]!, ev);
       this.#afterTake(fork, ev, out, matches, partition);
     }
+    // After the forks, which took other elements with the choices made before this event.
+    if (sharedTake) this.#takeShared(run, ev, out, matches, partition);
     if (keepOriginal) out.push(run);
+  }
+
+  // ------------------------------------------------------------------- section 11: sharing
+
+  /** Removes the takes of the shared Kleene element; true when there was one. */
+  #removeSharedTakes(takes: Take[]): boolean {
+    const shared = this.#a.sharedKleene!;
+    let found = false;
+    let w = 0;
+    for (let r = 0; r < takes.length; r++) {
+      if (((takes[r]! / 256) | 0) === shared) found = true;
+      else takes[w++] = takes[r]!;
+    }
+    takes.length = w;
+    return found;
+  }
+
+  /**
+   * The shared Kleene element takes the event: the run holding its choices adds it to the list;
+   * a run before the element starts that run with it, once (its later takes go to the list).
+   */
+  #takeShared(run: Run, ev: OperatorEvent, out: Run[], matches: Match[], partition: Partition): void {
+    const a = this.#a;
+    const element = a.sharedKleene!;
+    let holder = run;
+    if (run.element === element) {
+      run.shared = { row: ev.row, seq: ev.seq, prev: run.shared };
+      run.count++;
+      run.lastSeq = ev.seq;
+    } else {
+      if (run.feeds?.alive) return;
+      const group = this.#newFork(run, partition);
+      if (!group) return;
+      group.element = element;
+      group.count = 1;
+      group.mask = 0;
+      group.shared = { row: ev.row, seq: ev.seq, prev: undefined };
+      group.lastSeq = ev.seq;
+      run.feeds = group;
+      out.push(group);
+      holder = group;
+    }
+    // A trailing shared Kleene element: every choice that contains this event has matched.
+    if (a.completesAt[element] && holder.count >= (a.elements[element] as { min: number }).min) {
+      this.#sharedMatches(holder, ev.time, ev.seq, partition, true, matches);
+    }
+  }
+
+  /** The matches a run with shared choices stands for: one per choice (rules 5 and 9). */
+  #sharedMatches(run: Run, time: number, lastSeq: number, partition: Partition, withLast: boolean, matches: Match[]): void {
+    const a = this.#a;
+    const element = a.sharedKleene!;
+    const spec = a.elements[element]!;
+    if (spec.kind !== 'atom') return;
+    const { chosen, skipped } = choices(sharedEvents(run.shared), spec.min, spec.max, withLast, this.#limits.maxMatchesPerCompletion ?? 100_000);
+    if (skipped > 0) this.#ctx.dropped(skipped);
+    const trail = trailOf(run);
+    const before = trail.filter((b) => b.element < element);
+    const after = trail.filter((b) => b.element > element);
+    const scope = this.#scope;
+    const initial = this.#initialKleene();
+    for (const choice of chosen) {
+      const kleene = run.kleene.slice();
+      const work = run.work.slice();
+      a.kleeneAggregates.forEach((k, i) => {
+        if (k.slot === spec.atom.slot) {
+          kleene[i] = initial[i];
+          work[2 * i] = 0;
+          work[2 * i + 1] = 0;
+        }
+      });
+      for (const node of choice) this.#aggregate(kleene, work, spec.atom.slot, node.row);
+      scope.bound = run.bound;
+      scope.kleene = kleene;
+      if (a.completion && !a.completion(scope)) continue;
+      const bindings = choice.map((n): Binding => ({ seq: n.seq, element, atom: 0, prev: undefined }));
+      matches.push({ data: a.project(scope), time, trail: [...before, ...bindings, ...after], lastSeq, partition });
+    }
   }
 
   /** The takes of a run that the event satisfies, in element then atom order (rule 2, 6, 7). */
@@ -173,7 +260,7 @@ export class PatternOperator implements Operator {
     const a = this.#a;
     const i = run.element;
     const e = a.elements[i]!;
-    if (e.kind === 'atom' && run.count < e.max) this.#tryAtom(i, 0, e.atom, ev, takes);
+    if (e.kind === 'atom' && (run.count < e.max || i === a.sharedKleene)) this.#tryAtom(i, 0, e.atom, ev, takes);
     else if (e.kind === 'and' && !complete) {
       for (let k = 0; k < e.atoms.length; k++) if ((run.mask & (1 << k)) === 0) this.#tryGroupAtom(run, i, k, e.atoms[k]!, ev, takes);
     }
@@ -182,7 +269,7 @@ export class PatternOperator implements Operator {
       const f = a.elements[j]!;
       if (f.kind === 'atom') this.#tryAtom(j, 0, f.atom, ev, takes);
       else if (f.kind === 'or' || f.kind === 'and') {
-        for (let k = 0; k < f.atoms.length; k++) this.#tryGroupAtom(run, j, k, f.atoms[k]!, ev, takes, f.kind === 'and');
+        for (let k = 0; k < f.atoms.length; k++) this.#tryGroupAtom(run, j, k, f.atoms[k]!, ev, takes);
       }
     }
   }
@@ -194,18 +281,19 @@ export class PatternOperator implements Operator {
     takes.push(takeOf(element, atomIndex));
   }
 
-  /**
-   * An atom of an OR or AND group. An OR group's WHERE conjuncts hold with the atom's event
-   * bound; an AND group's hold once the group is complete, so they are checked on the take that
-   * completes it.
-   */
-  #tryGroupAtom(run: Run, element: number, atomIndex: number, atom: AtomSpec, ev: OperatorEvent, takes: Take[], startsAnd = false): void {
+  /** An atom of an OR or AND group, with the group's WHERE conjuncts (see GroupConjunct). */
+  #tryGroupAtom(run: Run | undefined, element: number, atomIndex: number, atom: AtomSpec, ev: OperatorEvent, takes: Take[]): void {
     if (atom.stream !== ev.stream || !atom.condition(ev.row, this.#scope)) return;
     const e = this.#a.elements[element]!;
     if (e.kind !== 'or' && e.kind !== 'and') return;
-    if (e.conjuncts) {
-      const completing = e.kind === 'or' || (startsAnd ? e.atoms.length === 1 : (run.mask | (1 << atomIndex)) === this.#a.fullMask[element]);
-      if (completing && !this.#withCandidate(atom, false, ev.row, e.conjuncts)) return;
+    const bit = 1 << atomIndex;
+    const boundAfter = (run !== undefined && run.element === element && run.count > 0 ? run.mask : 0) | bit;
+    for (const c of e.conjuncts) {
+      if (c.named !== 0) {
+        if ((c.named & bit) === 0) continue;
+        if (e.kind === 'and' && (boundAfter & c.named) !== c.named) continue;
+      }
+      if (!this.#withCandidate(atom, false, ev.row, c.condition)) return;
     }
     takes.push(takeOf(element, atomIndex));
   }
@@ -237,7 +325,7 @@ export class PatternOperator implements Operator {
       run.mask = e.kind === 'and' ? 1 << atom : 0;
     }
     if (e.kind === 'atom') {
-      if (e.max > 1) this.#aggregate(run, e.atom.slot, ev.row);
+      if (e.max > 1) this.#aggregate(run.kleene, run.work, e.atom.slot, ev.row);
       else run.bound[e.atom.slot] = ev.row;
     } else if (e.kind === 'or' || e.kind === 'and') {
       run.bound[e.atoms[atom]!.slot] = ev.row;
@@ -251,9 +339,12 @@ export class PatternOperator implements Operator {
     const a = this.#a;
     const complete = this.#isComplete(run);
     if (complete && a.completesAt[run.element]) {
-      this.#load(run);
-      if (!a.completion || a.completion(this.#scope)) {
-        matches.push({ data: a.project(this.#scope), time: ev.time, trail: trailOf(run), lastSeq: ev.seq, partition });
+      if (run.shared) this.#sharedMatches(run, ev.time, ev.seq, partition, false, matches);
+      else {
+        this.#load(run);
+        if (!a.completion || a.completion(this.#scope)) {
+          matches.push({ data: a.project(this.#scope), time: ev.time, trail: trailOf(run), lastSeq: ev.seq, partition });
+        }
       }
     }
     if (this.#canContinue(run, complete)) out.push(run);
@@ -263,7 +354,7 @@ export class PatternOperator implements Operator {
   #canContinue(run: Run, complete: boolean): boolean {
     const a = this.#a;
     const e = a.elements[run.element]!;
-    if (!complete) return true;
+    if (!complete || run.element === a.sharedKleene) return true;
     if (e.kind === 'atom' && run.count < e.max) return true;
     return a.next[run.element]!.length > 0 || a.trailingNotAfter[run.element] === true;
   }
@@ -286,7 +377,7 @@ export class PatternOperator implements Operator {
     takes.length = 0;
     if (first.kind === 'atom') this.#tryAtom(0, 0, first.atom, ev, takes);
     else if (first.kind === 'or' || first.kind === 'and') {
-      for (let k = 0; k < first.atoms.length; k++) this.#tryStartGroupAtom(k, first.atoms[k]!, ev, takes);
+      for (let k = 0; k < first.atoms.length; k++) this.#tryGroupAtom(undefined, 0, k, first.atoms[k]!, ev, takes);
     }
     if (takes.length === 0) return;
     for (const take of takes) {
@@ -296,14 +387,6 @@ export class PatternOperator implements Operator {
       this.#apply(run, take, ev);
       this.#afterTake(run, ev, out, matches, partition);
     }
-  }
-
-  #tryStartGroupAtom(k: number, atom: AtomSpec, ev: OperatorEvent, takes: Take[]): void {
-    const first = this.#a.elements[0]!;
-    if (first.kind !== 'or' && first.kind !== 'and') return;
-    if (atom.stream !== ev.stream || !atom.condition(ev.row, this.#scope)) return;
-    if (first.conjuncts && first.kind === 'or' && !this.#withCandidate(atom, false, ev.row, first.conjuncts)) return;
-    takes.push(takeOf(0, k));
   }
 
   // ------------------------------------------------------------------------------- run state
@@ -322,40 +405,47 @@ export class PatternOperator implements Operator {
   }
 
   /** Adds an event to the Kleene aggregates of its slot. NULLs are ignored, as in SQL. */
-  #aggregate(run: Run, slot: number, row: Row): void {
+  #aggregate(kleene: unknown[], work: number[], slot: number, row: Row): void {
     const specs = this.#a.kleeneAggregates;
     for (let i = 0; i < specs.length; i++) {
       const spec: KleeneAggregateSpec = specs[i]!;
       if (spec.slot !== slot) continue;
       if (spec.fn === 'COUNT') {
-        run.kleene[i] = (run.kleene[i] as number) + 1;
+        kleene[i] = (kleene[i] as number) + 1;
         continue;
       }
-      const v = spec.arg!(row);
-      if (v === null || v === undefined) continue;
-      const current = run.kleene[i];
+      const v = spec.arg!(row) ?? null;
+      // FIRST and LAST read the first and last bound event, whatever its value: LAST(r.price)
+      // is the previous event's price (6.1). The other aggregates ignore NULLs, as in SQL.
+      if (spec.fn === 'FIRST') {
+        if (work[2 * i] === 0) kleene[i] = v;
+        work[2 * i] = 1;
+        continue;
+      }
+      if (spec.fn === 'LAST') {
+        kleene[i] = v;
+        continue;
+      }
+      if (v === null) continue;
+      const current = kleene[i];
       switch (spec.fn) {
-        case 'FIRST':
-          if (current === null) run.kleene[i] = v;
-          break;
-        case 'LAST':
-          run.kleene[i] = v;
-          break;
         case 'SUM':
-          if (typeof v === 'number') run.kleene[i] = current === null ? v : (current as number) + v;
-          break;
         case 'AVG':
-          if (typeof v === 'number') {
-            run.work[2 * i] = run.work[2 * i]! + v;
-            run.work[2 * i + 1] = run.work[2 * i + 1]! + 1;
-            run.kleene[i] = run.work[2 * i]! / run.work[2 * i + 1]!;
-          }
+          if (typeof v !== 'number') break;
+          work[2 * i] = work[2 * i]! + v;
+          work[2 * i + 1] = work[2 * i + 1]! + 1;
+          kleene[i] = spec.fn === 'AVG' ? work[2 * i]! / work[2 * i + 1]! : spec.integral && !Number.isSafeInteger(work[2 * i]!) ? null : work[2 * i]!;
           break;
         case 'MIN':
-          if (current === null || (typeof v === typeof current && (v as number) < (current as number))) run.kleene[i] = v;
-          break;
         case 'MAX':
-          if (current === null || (typeof v === typeof current && (v as number) > (current as number))) run.kleene[i] = v;
+          // Values of different types do not compare: the aggregate is NULL from then on.
+          if (work[2 * i] === 1) break;
+          if (current === null) kleene[i] = typeof v === 'object' ? null : v;
+          else if (typeof v !== typeof current || typeof v === 'object') {
+            work[2 * i] = 1;
+            kleene[i] = null;
+          } else if (spec.fn === 'MIN' ? (v as number) < (current as number) : (v as number) > (current as number)) kleene[i] = v;
+          if (typeof v === 'object') work[2 * i] = 1;
           break;
       }
     }

@@ -5,6 +5,13 @@
  */
 import type { Row } from '../../runtime/row.js';
 
+/** An event taken by the shared Kleene element (section 11), newest first. */
+export interface SharedNode {
+  readonly row: Row;
+  readonly seq: number;
+  readonly prev: SharedNode | undefined;
+}
+
 /** One binding of a run, newest first: which event went to which element and atom. */
 export interface Binding {
   readonly seq: number;
@@ -34,6 +41,12 @@ export class Run {
   alive = true;
   /** The id of the partition the run belongs to. */
   partition = '';
+  /**
+   * Section 11. For a run at or past the shared Kleene element: the events that element took,
+   * standing for every choice among them. For a run before it: the run that holds its choices.
+   */
+  shared: SharedNode | undefined = undefined;
+  feeds: Run | undefined = undefined;
 
   constructor(element: number, firstTime: number, firstSeq: number, within: number, slots: (Row | undefined)[], kleene: unknown[], work: number[]) {
     this.element = element;
@@ -58,6 +71,7 @@ export class Run {
     copy.trail = this.trail;
     copy.lastSeq = this.lastSeq;
     copy.partition = this.partition;
+    copy.shared = this.shared;
     return copy;
   }
 }
