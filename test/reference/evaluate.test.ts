@@ -115,7 +115,7 @@ describe('strings, LIKE and CAST', () => {
   it('CAST', () => {
     expect(value("CAST('42' AS INT)")).toBe(42);
     expect(value("CAST('4.5' AS INT)")).toBe(null);
-    expect(value('CAST(d AS INT)', { d: -4.7 })).toBe(-4);
+    expect(value('CAST(d AS INT)', { d: -4.7 })).toBe(-5); // rounds half away from zero, as PostgreSQL
     expect(value("CAST(' 4.5 ' AS DOUBLE)")).toBe(4.5);
     expect(value("CAST('yes' AS BOOLEAN)")).toBe(null);
     expect(value('CAST(i AS STRING)', { i: 5 })).toBe('5');
