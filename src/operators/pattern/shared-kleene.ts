@@ -15,31 +15,41 @@ export function sharedEvents(head: SharedNode | undefined): SharedNode[] {
   return out.reverse();
 }
 
+/** How many subsets of sizes `lo`..`hi` a set of `m` has (as a double: exact up to 2^53). */
+function countSubsets(m: number, lo: number, hi: number): number {
+  let total = 0;
+  let binomial = 1; // C(m, 0)
+  for (let k = 0; k <= Math.min(hi, m); k++) {
+    if (k >= lo) total += binomial;
+    binomial = (binomial * (m - k)) / (k + 1);
+  }
+  return total;
+}
+
 /**
  * The choices a run stands for: every subset of `events` (kept in order) with a size from `min`
- * to `max`, and, with `withLast`, only those that contain the last event. Stops after `cap`
- * choices; the second value says how many more there would have been (a lower bound: counted
- * until a second cap).
+ * to `max`, and, with `withLast`, only those that contain the last event. At most `cap` are
+ * listed; `skipped` says how many more there are.
  */
 export function choices(events: readonly SharedNode[], min: number, max: number, withLast: boolean, cap: number): { chosen: SharedNode[][]; skipped: number } {
   const chosen: SharedNode[][] = [];
-  let skipped = 0;
-  const m = events.length;
   const lo = Math.max(1, min);
+  // With `withLast`, choose among the earlier events and add the last: no visit is wasted.
+  const last = withLast ? events[events.length - 1] : undefined;
+  const pool = withLast ? events.slice(0, -1) : events;
+  const from = withLast ? lo - 1 : lo;
+  const to = withLast ? max - 1 : max;
+  const total = countSubsets(pool.length, from, to);
   const current: SharedNode[] = [];
-  const visit = (from: number): void => {
-    if (skipped > cap) return;
-    if (current.length >= lo && current.length <= max && (!withLast || current[current.length - 1] === events[m - 1])) {
-      if (chosen.length < cap) chosen.push(current.slice());
-      else skipped++;
-    }
-    if (current.length >= max) return;
-    for (let i = from; i < m; i++) {
-      current.push(events[i]!);
+  const visit = (start: number): void => {
+    if (current.length >= from && current.length <= to) chosen.push(last ? [...current, last] : current.slice());
+    if (current.length >= to) return;
+    for (let i = start; i < pool.length && chosen.length < cap; i++) {
+      current.push(pool[i]!);
       visit(i + 1);
       current.pop();
     }
   };
-  visit(0);
-  return { chosen, skipped };
+  if (last === undefined || to >= 0) visit(0);
+  return { chosen, skipped: Math.max(0, total - chosen.length) };
 }
