@@ -222,7 +222,10 @@ const EMITTERS: { readonly [K in BoundExpr['kind']]: (g: Generator, e: Node<K>) 
   unary: (g, e) => {
     const v = g.emit(e.operand);
     if (v === 'null') return 'null';
-    if (e.op === 'NOT') return g.value(guarded(notNull([v]), `!${v}`));
+    if (e.op === 'NOT') {
+      const b = g.boolean(v, e.operand);
+      return g.value(guarded(notNull([b]), `!${b}`));
+    }
     const n = g.number(v, e.operand, 'the operand of unary -');
     return g.value(guarded(notNull([n]), e.type === 'INT' ? `-${n} + 0` : `-${n}`));
   },
@@ -472,18 +475,28 @@ class Generator {
   }
 
   /**
+   * A BOOLEAN operand. Decision: a JSON value that is not a boolean at run time counts as NULL
+   * in AND, OR, NOT and conditions (no coercion: `'false'` is not FALSE), as a comparison of
+   * values of different kinds is NULL.
+   */
+  boolean(v: string, e: BoundExpr): string {
+    if (e.type !== 'JSON' || !mayBeNull(v)) return v;
+    return this.value(`typeof ${v} === "boolean" ? ${v} : null`);
+  }
+
+  /**
    * AND and OR in SQL's three-valued logic, lazily: FALSE AND x is FALSE and TRUE OR x is TRUE
    * without evaluating x (so `d <> 0 AND n / d > 1` does not fault); NULL AND FALSE is FALSE.
    */
   logical(op: 'AND' | 'OR', left: BoundExpr, right: BoundExpr): string {
     const [decisive, other] = op === 'AND' ? ['false', 'true'] : ['true', 'false'];
-    const l = this.emit(left);
+    const l = this.boolean(this.emit(left), left);
     if (l === decisive) return l;
-    if (l === other) return this.emit(right);
+    if (l === other) return this.boolean(this.emit(right), right);
     const t = this.temp();
     this.line(`let ${t} = ${decisive};`);
     if (mayBeNull(l)) this.open(`if (${l} !== ${decisive})`);
-    const r = this.emit(right);
+    const r = this.boolean(this.emit(right), right);
     if (r !== decisive) {
       const unknown = notNull([l, r]);
       this.line(`${t} = ${mayBeNull(r) ? `${r} === ${decisive} ? ${decisive} : ` : ''}${unknown === 'false' ? 'null' : unknown === '' ? other : `${unknown} ? ${other} : null`};`);

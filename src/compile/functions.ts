@@ -172,8 +172,32 @@ function localMillis(ctx: FunctionContext, name: string, ts: number, tz: string 
   if (tz === undefined) return ts;
   const zone = resolveZone(tz);
   if (zone === null) return ctx.fault(`${name}: unknown time zone ${JSON.stringify(tz)}`);
-  const offset = zone.offset(ts);
+  const offset = zoneOffset(zone, ts);
   return Number.isFinite(offset) ? ts + offset * 60_000 : ctx.fault(`${name}: no offset for ${JSON.stringify(tz)} at ${ts}`);
+}
+
+const OFFSET_CACHE_LIMIT = 4096;
+const offsetCache = new WeakMap<Zone, Map<number, number>>();
+
+/**
+ * The zone's offset from UTC in minutes at `ts`. Asking an IANA zone (Intl) takes microseconds,
+ * so offsets are cached per zone and hour of UTC: an hour whose first and last millisecond have
+ * the same offset has no transition in it (zones change at most once an hour); an hour with a
+ * transition is cached as NaN and computed exactly each time.
+ */
+function zoneOffset(zone: Zone, ts: number): number {
+  if (zone.isUniversal) return zone.offset(ts);
+  let hours = offsetCache.get(zone);
+  if (hours === undefined) offsetCache.set(zone, (hours = new Map()));
+  const hour = Math.floor(ts / HOUR_MS);
+  let offset = hours.get(hour);
+  if (offset === undefined) {
+    const first = zone.offset(hour * HOUR_MS);
+    offset = first === zone.offset(hour * HOUR_MS + HOUR_MS - 1) ? first : NaN;
+    if (hours.size >= OFFSET_CACHE_LIMIT) hours.clear();
+    hours.set(hour, offset);
+  }
+  return Number.isNaN(offset) ? zone.offset(ts) : offset;
 }
 
 function mod(a: number, n: number): number {
@@ -200,10 +224,22 @@ function zoneOptions(ctx: FunctionContext, name: string, tz: string | undefined)
   return { zone, locale: 'en-US' };
 }
 
-/** FORMAT_TIMESTAMP(ts, fmt[, tz]): luxon's `toFormat` tokens (`yyyy-MM-dd HH:mm`), in the zone (default UTC). */
+/** Luxon tokens that print a zone's name rather than its offset (`z`, `ZZZZ`, `ttt`, `fff`…). */
+const ZONE_NAME_TOKENS = /z|ZZZZ|ttt|TTT|fff|FFF/;
+
+/**
+ * FORMAT_TIMESTAMP(ts, fmt[, tz]): luxon's `toFormat` tokens (`yyyy-MM-dd HH:mm`), in the zone
+ * (default UTC). Unless the format prints the zone's name, the date is built in the fixed offset
+ * the zone has at that instant (cached, see zoneOffset), which luxon does far faster and prints
+ * the same.
+ */
 function formatTimestamp(ctx: FunctionContext, ts: number, fmt: string, tz?: string): string | null {
   const opts = zoneOptions(ctx, 'FORMAT_TIMESTAMP', tz);
   if (opts === null) return null;
+  if (!opts.zone.isUniversal && Math.abs(ts) <= MAX_TIME && !ZONE_NAME_TOKENS.test(fmt)) {
+    const offset = zoneOffset(opts.zone, ts);
+    if (Number.isFinite(offset)) opts.zone = FixedOffsetZone.instance(offset);
+  }
   const dt = DateTime.fromMillis(ts, opts);
   return dt.isValid ? dt.toFormat(fmt) : ctx.fault(`FORMAT_TIMESTAMP: TIMESTAMP ${ts} is out of range`);
 }

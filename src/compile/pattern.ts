@@ -14,7 +14,7 @@ import {
   type ElementSpec,
   type GroupConjunct,
   type KleeneAggregateSpec,
-  type PartitionKey,
+  type PartitionKeyReader,
   type ScopeCondition,
 } from '../operators/pattern/automaton.js';
 import { compileKleeneArg, compilePredicate, compileProjection, type CompileExprOptions } from './expressions.js';
@@ -29,19 +29,14 @@ function and(exprs: readonly BoundExpr[]): BoundExpr | undefined {
 }
 
 /** The partition key of an event, as a string that tells apart values of different types. */
-export function keyFunction(columns: readonly string[]): (row: Row) => PartitionKey {
+export function keyReader(columns: readonly string[]): PartitionKeyReader {
   const idOf = (v: unknown): string => (typeof v === 'string' ? v : `\u0000${JSON.stringify(v ?? null)}`);
+  const values = (row: Row): unknown[] => columns.map((c) => row[c] ?? null);
   if (columns.length === 1) {
     const column = columns[0]!;
-    return (row) => {
-      const v = row[column] ?? null;
-      return { id: idOf(v), values: [v] };
-    };
+    return { id: (row) => idOf(row[column] ?? null), values };
   }
-  return (row) => {
-    const values = columns.map((c) => row[c] ?? null);
-    return { id: values.map(idOf).join('\u0001'), values };
-  };
+  return { id: (row) => columns.map((c) => idOf(row[c] ?? null)).join('\u0001'), values };
 }
 
 export function compilePattern(q: PatternQuery, services: EvalServices): Automaton {
@@ -99,6 +94,13 @@ export function compilePattern(q: PatternQuery, services: EvalServices): Automat
     }
   });
   const partitioned = Object.keys(q.partitionBy).length > 0;
+  let readsKey = false;
+  const findKey = (e: BoundExpr | undefined) => {
+    if (e) walkBound(e, (n) => n.kind === 'column' && n.row.kind === 'partitionKey' && (readsKey = true));
+  };
+  q.atoms.forEach((a) => findKey(a.condition));
+  q.conjuncts.forEach((c) => findKey(c.expr));
+  q.projections.forEach((p) => findKey(p.expr));
   const sharedKleene = sharedKleeneElement(q);
   const project = compileProjection(q.projections, options);
   return buildAutomaton({
@@ -109,7 +111,8 @@ export function compilePattern(q: PatternQuery, services: EvalServices): Automat
     strategy: q.strategy,
     skipPastLastEvent: q.skipPastLastEvent,
     sharedKleene,
-    partitionKey: partitioned ? new Map(Object.entries(q.partitionBy).map(([stream, columns]) => [stream, keyFunction(columns)])) : undefined,
+    partitionKey: partitioned ? new Map(Object.entries(q.partitionBy).map(([stream, columns]) => [stream, keyReader(columns)])) : undefined,
+    readsKey,
     completion: conjunctsAt(q.elements.length),
     project: (scope) => project(undefined, scope),
   });

@@ -211,11 +211,42 @@ function jsonToString(v: unknown): string {
   return typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v);
 }
 
-/** ISO-8601 in UTC with milliseconds; out of JavaScript's date range is a fault. */
+/**
+ * ISO-8601 in UTC with milliseconds, as `Date.prototype.toISOString` (fractions of a millisecond
+ * are dropped); out of JavaScript's date range is a fault. Years 0-9999 are formatted here by
+ * arithmetic (civil-from-days), many times faster than `toISOString`.
+ */
 export function timestampToString(ms: number, fault: Fault): string | null {
-  const d = new Date(ms);
-  return Number.isNaN(d.getTime()) ? fault(`TIMESTAMP ${ms} is out of range`) : d.toISOString();
+  const t = Math.trunc(ms);
+  if (!(Math.abs(t) <= MAX_TIME)) return fault(`TIMESTAMP ${ms} is out of range`);
+  if (t < MIN_FAST || t >= MAX_FAST) return new Date(t).toISOString();
+  const days = Math.floor(t / DAY_MS);
+  const inDay = t - days * DAY_MS;
+  // Howard Hinnant's civil_from_days.
+  const z = days + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  const hour = Math.floor(inDay / 3_600_000);
+  const minute = Math.floor(inDay / 60_000) % 60;
+  const second = Math.floor(inDay / 1000) % 60;
+  const milli = inDay % 1000;
+  return `${String(year).padStart(4, '0')}-${DIGITS[month]!.slice(1)}-${DIGITS[day]!.slice(1)}T${DIGITS[hour]!.slice(1)}:${DIGITS[minute]!.slice(1)}:${DIGITS[second]!.slice(1)}.${DIGITS[milli]}Z`;
 }
+
+const MAX_TIME = 8.64e15;
+const DAY_MS = 86_400_000;
+/** 0000-01-01T00:00:00Z and 10000-01-01T00:00:00Z. */
+const MIN_FAST = -62_167_219_200_000;
+const MAX_FAST = 253_402_300_800_000;
+
+/** '000' … '999'. */
+const DIGITS: readonly string[] = Array.from({ length: 1000 }, (_, n) => String(n).padStart(3, '0'));
 
 /**
  * Decision (CAST to INT): a DOUBLE or TIMESTAMP rounds half away from zero (PostgreSQL); a

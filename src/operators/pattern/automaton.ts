@@ -49,10 +49,10 @@ export type ElementSpec =
 
 export type Strategy = 'SKIP_TILL_NEXT_MATCH' | 'SKIP_TILL_ANY_MATCH' | 'STRICT_CONTIGUITY';
 
-/** The key of an event's partition: an identity string and the key's values. */
-export interface PartitionKey {
-  readonly id: string;
-  readonly values: readonly unknown[];
+/** How to read an event's partition key: an identity string, and the key's values. */
+export interface PartitionKeyReader {
+  readonly id: (row: Row) => string;
+  readonly values: (row: Row) => readonly unknown[];
 }
 
 export interface PatternDefinition {
@@ -64,7 +64,9 @@ export interface PatternDefinition {
   readonly strategy: Strategy;
   readonly skipPastLastEvent: boolean;
   /** Per stream, the partition key of an event; undefined when the pattern is not partitioned. */
-  readonly partitionKey: ReadonlyMap<string, (row: Row) => PartitionKey> | undefined;
+  readonly partitionKey: ReadonlyMap<string, PartitionKeyReader> | undefined;
+  /** Whether any condition or projection reads the key's values (a bare PARTITION BY column). */
+  readonly readsKey: boolean;
   /**
    * Section 11: the Kleene element whose runs are kept as one shared structure under SKIP TILL
    * ANY MATCH (its conditions read only constants and earlier singletons, and nothing reads its

@@ -7,7 +7,7 @@
 import { Heap } from '../../util/heap.js';
 import { emptyScope, type EvalScope, type Row } from '../../runtime/row.js';
 import type { Operator, OperatorContext, OperatorEvent } from '../operator.js';
-import type { AtomSpec, Automaton, KleeneAggregateSpec, PartitionKey } from './automaton.js';
+import type { AtomSpec, Automaton, KleeneAggregateSpec } from './automaton.js';
 import { compareMatches, Run, trailOf, type Binding } from './run.js';
 import { choices, sharedEvents } from './shared-kleene.js';
 
@@ -21,7 +21,8 @@ export interface PatternLimits {
 }
 
 interface Partition {
-  readonly key: PartitionKey;
+  readonly id: string;
+  readonly values: readonly unknown[];
   runs: Run[];
   live: number;
 }
@@ -29,7 +30,9 @@ interface Partition {
 interface Match {
   readonly data: Record<string, unknown>;
   readonly time: number;
-  readonly trail: Binding[];
+  /** The run's bindings (newest first), turned into `trail` only when matches must be ordered. */
+  readonly head: Binding | undefined;
+  trail: Binding[] | undefined;
   /** The sequence number of its last event, for AFTER MATCH SKIP PAST LAST EVENT. */
   readonly lastSeq: number;
   readonly partition: Partition;
@@ -39,7 +42,17 @@ interface Match {
 type Take = number;
 const takeOf = (element: number, atom: number): Take => element * 256 + atom;
 
-const UNPARTITIONED: PartitionKey = { id: '', values: [] };
+const NO_KEY: readonly unknown[] = [];
+const NOTHING: never[] = [];
+
+function trailOfMatch(m: Match): Binding[] {
+  if (m.trail) return m.trail;
+  const out: Binding[] = [];
+  for (let b = m.head; b; b = b.prev) out.push(b);
+  return (m.trail = out.reverse());
+}
+
+const byRule9 = (x: Match, y: Match): number => compareMatches(trailOfMatch(x), trailOfMatch(y));
 
 export class PatternOperator implements Operator {
   readonly inputs: readonly string[];
@@ -47,13 +60,22 @@ export class PatternOperator implements Operator {
   readonly #ctx: OperatorContext;
   readonly #limits: PatternLimits;
   readonly #partitions = new Map<string, Partition>();
-  readonly #deadlines = new Heap<Run>((x, y) => x.deadline < y.deadline || (x.deadline === y.deadline && x.firstSeq < y.firstSeq));
+  /** Runs standing at a trailing NOT, by deadline: they complete exactly then (6.2 rule 5). */
+  readonly #waiting = new Heap<Run>((x, y) => x.deadline < y.deadline || (x.deadline === y.deadline && x.firstSeq < y.firstSeq));
+  /**
+   * Partitions by the earliest deadline of their runs, for sweeping expired runs away (6.2 rule
+   * 4) in partitions that see no events; stepping also drops them. Entries may be stale.
+   */
+  readonly #expiry = new Heap<{ readonly deadline: number; readonly partition: Partition }>((x, y) => x.deadline < y.deadline);
   readonly #scope: EvalScope = emptyScope();
   readonly #takes: Take[] = [];
+  /** The matches of the event being processed (emitted, then cleared, before it returns). */
+  readonly #matches: Match[] = [];
   /** Scratch state for testing whether an event starts a run: nothing bound yet. */
   readonly #noBindings: (Row | undefined)[];
   readonly #noKleene: unknown[];
-  #scheduled = Infinity;
+  /** The earliest timer requested and not yet fired. */
+  #requested = Infinity;
   #live = 0;
 
   constructor(automaton: Automaton, ctx: OperatorContext, limits: PatternLimits) {
@@ -71,35 +93,43 @@ export class PatternOperator implements Operator {
 
   onEvent(ev: OperatorEvent): void {
     const a = this.#a;
-    const keyOf = a.partitionKey?.get(ev.stream);
-    const key = keyOf ? keyOf(ev.row) : UNPARTITIONED;
-    const existing = this.#partitions.get(key.id);
+    const reader = a.partitionKey?.get(ev.stream);
+    const id = reader ? reader.id(ev.row) : '';
+    const existing = this.#partitions.get(id);
     const scope = this.#scope;
-    scope.key = key.values;
+    scope.key = existing ? existing.values : reader && a.readsKey ? reader.values(ev.row) : NO_KEY;
     scope.now = ev.time;
-    const matches: Match[] = [];
+    const matches = this.#matches;
     let runs: Run[];
     if (existing) {
       runs = [];
-      for (const run of existing.runs) {
-        if (!run.alive) continue;
-        this.#step(run, ev, runs, matches, existing);
+      const current = existing.runs;
+      for (let i = 0; i < current.length; i++) {
+        const run = current[i]!;
+        if (run.alive) this.#step(run, ev, runs, matches, existing);
       }
       existing.runs = runs;
     } else {
       runs = [];
     }
-    const partition = existing ?? { key, runs, live: 0 };
+    const partition = existing ?? { id, values: scope.key, runs, live: 0 };
     const before = runs.length;
     this.#start(ev, runs, matches, partition);
-    if (!existing && runs.length > before) this.#partitions.set(key.id, partition);
-    this.#emit(matches, partition);
-    if (existing && existing.live === 0) this.#partitions.delete(key.id);
+    if (!existing && runs.length > before) {
+      if (reader && !a.readsKey) (partition as { values: readonly unknown[] }).values = reader.values(ev.row);
+      this.#partitions.set(id, partition);
+      this.#expiry.push({ deadline: ev.time + a.within, partition });
+      if (ev.time + a.within < this.#requested) this.#request();
+    }
+    if (matches.length > 0) {
+      this.#emit(matches, partition);
+      matches.length = 0;
+    }
   }
 
   onTimer(time: number): void {
-    this.#scheduled = Infinity;
-    const heap = this.#deadlines;
+    if (this.#requested <= time) this.#requested = Infinity;
+    const heap = this.#waiting;
     const scope = this.#scope;
     while (heap.size > 0 && heap.peek()!.deadline <= time) {
       const deadline = heap.peek()!.deadline;
@@ -110,28 +140,67 @@ export class PatternOperator implements Operator {
         if (!run.alive) continue;
         const partition = this.#partitions.get(run.partition);
         this.#kill(run, partition);
-        if (partition) touched.add(partition);
-        // 6.2 rule 4: at its deadline a run dies, except one standing at a trailing NOT, which
-        // completes (rule 5), with the timer's time.
-        if (partition && this.#a.trailingNotAfter[run.element] && this.#isComplete(run)) {
-          scope.key = partition.key.values;
-          scope.now = deadline;
-          if (run.shared) this.#sharedMatches(run, deadline, run.lastSeq, partition, false, completed);
-          else {
-            this.#load(run);
-            if (!this.#a.completion || this.#a.completion(scope)) {
-              completed.push({ data: this.#a.project(scope), time: deadline, trail: trailOf(run), lastSeq: run.lastSeq, partition });
-            }
+        if (!partition) continue;
+        touched.add(partition);
+        // 6.2 rules 4 and 5: at its deadline a run standing at a trailing NOT completes, with
+        // the timer's time.
+        scope.key = partition.values;
+        scope.now = deadline;
+        if (run.shared) this.#sharedMatches(run, deadline, run.lastSeq, partition, false, completed);
+        else {
+          this.#load(run);
+          if (!this.#a.completion || this.#a.completion(scope)) {
+            completed.push({ data: this.#a.project(scope), time: deadline, head: run.trail, trail: undefined, lastSeq: run.lastSeq, partition });
           }
         }
       }
       this.#emitTimed(completed);
-      for (const p of touched) {
-        if (p.live === 0) this.#partitions.delete(p.key.id);
-        else p.runs = p.runs.filter((r) => r.alive);
-      }
+      for (const p of touched) p.runs = p.runs.filter((r) => r.alive);
     }
-    this.#reschedule();
+    const expiry = this.#expiry;
+    while (expiry.size > 0 && expiry.peek()!.deadline <= time) {
+      const { partition } = expiry.pop()!;
+      if (this.#partitions.get(partition.id) === partition) this.#sweep(partition, time);
+    }
+    this.#request();
+  }
+
+  /**
+   * Drops a partition's expired runs (the watermark has passed their first time plus WITHIN),
+   * and the partition itself once it has none; runs waiting at a trailing NOT complete on their
+   * own timer. Empty partitions are removed here, not as they empty, so that a busy key does
+   * not churn the partition map.
+   */
+  #sweep(p: Partition, time: number): void {
+    const kept: Run[] = [];
+    let earliest = Infinity;
+    for (const run of p.runs) {
+      if (!run.alive) continue;
+      if (run.deadline <= time && !this.#isWaiting(run)) {
+        this.#kill(run, p);
+        continue;
+      }
+      kept.push(run);
+      if (run.deadline < earliest) earliest = run.deadline;
+    }
+    p.runs = kept;
+    if (p.live === 0) this.#partitions.delete(p.id);
+    else this.#expiry.push({ deadline: earliest, partition: p });
+  }
+
+  #isWaiting(run: Run): boolean {
+    return this.#a.trailingNotAfter[run.element] === true && this.#isComplete(run);
+  }
+
+  /** Asks for a timer at the earliest of the next completion and the next sweep. */
+  #request(): void {
+    const heap = this.#waiting;
+    while (heap.size > 0 && !heap.peek()!.alive) heap.pop();
+    const next = Math.min(heap.peek()?.deadline ?? Infinity, this.#expiry.peek()?.deadline ?? Infinity);
+    if (next < this.#requested) {
+      this.#requested = next;
+      this.#ctx.scheduleAfter(next);
+    }
   }
 
   // ---------------------------------------------------------------------------------- stepping
@@ -251,7 +320,7 @@ export class PatternOperator implements Operator {
       scope.kleene = kleene;
       if (a.completion && !a.completion(scope)) continue;
       const bindings = choice.map((n): Binding => ({ seq: n.seq, element, atom: 0, prev: undefined }));
-      matches.push({ data: a.project(scope), time, trail: [...before, ...bindings, ...after], lastSeq, partition });
+      matches.push({ data: a.project(scope), time, head: undefined, trail: [...before, ...bindings, ...after], lastSeq, partition });
     }
   }
 
@@ -343,12 +412,19 @@ export class PatternOperator implements Operator {
       else {
         this.#load(run);
         if (!a.completion || a.completion(this.#scope)) {
-          matches.push({ data: a.project(this.#scope), time: ev.time, trail: trailOf(run), lastSeq: ev.seq, partition });
+          matches.push({ data: a.project(this.#scope), time: ev.time, head: run.trail, trail: undefined, lastSeq: ev.seq, partition });
         }
       }
     }
-    if (this.#canContinue(run, complete)) out.push(run);
-    else this.#kill(run, partition);
+    if (!this.#canContinue(run, complete)) {
+      this.#kill(run, partition);
+      return;
+    }
+    out.push(run);
+    if (complete && a.trailingNotAfter[run.element]) {
+      this.#waiting.push(run);
+      if (run.deadline < this.#requested) this.#request();
+    }
   }
 
   #canContinue(run: Run, complete: boolean): boolean {
@@ -396,12 +472,15 @@ export class PatternOperator implements Operator {
     this.#scope.kleene = run.kleene;
   }
 
+  /** Initial Kleene aggregate values: COUNT 0, the others NULL (shared when there are none). */
   #initialKleene(): unknown[] {
-    return this.#a.kleeneAggregates.map((s) => (s.fn === 'COUNT' ? 0 : null));
+    const specs = this.#a.kleeneAggregates;
+    return specs.length === 0 ? NOTHING : specs.map((s) => (s.fn === 'COUNT' ? 0 : null));
   }
 
   #initialWork(): number[] {
-    return this.#a.kleeneAggregates.length === 0 ? [] : new Array<number>(this.#a.kleeneAggregates.length * 2).fill(0);
+    const n = this.#a.kleeneAggregates.length;
+    return n === 0 ? NOTHING : new Array<number>(n * 2).fill(0);
   }
 
   /** Adds an event to the Kleene aggregates of its slot. NULLs are ignored, as in SQL. */
@@ -467,14 +546,9 @@ export class PatternOperator implements Operator {
   }
 
   #track(run: Run, partition: Partition): void {
-    run.partition = partition.key.id;
+    run.partition = partition.id;
     partition.live++;
     this.#live++;
-    this.#deadlines.push(run);
-    if (run.deadline < this.#scheduled) {
-      this.#scheduled = run.deadline;
-      this.#ctx.scheduleAfter(run.deadline);
-    }
   }
 
   #kill(run: Run, partition: Partition | undefined): void {
@@ -484,22 +558,12 @@ export class PatternOperator implements Operator {
     if (partition) partition.live--;
   }
 
-  #reschedule(): void {
-    const heap = this.#deadlines;
-    while (heap.size > 0 && !heap.peek()!.alive) heap.pop();
-    const next = heap.peek();
-    if (next && next.deadline < this.#scheduled) {
-      this.#scheduled = next.deadline;
-      this.#ctx.scheduleAfter(next.deadline);
-    }
-  }
-
   // -------------------------------------------------------------------------------- emission
 
   /** Rules 8 and 9 for the matches one event completed. */
   #emit(matches: Match[], partition: Partition): void {
     if (matches.length === 0) return;
-    if (matches.length > 1) matches.sort((x, y) => compareMatches(x.trail, y.trail));
+    if (matches.length > 1) matches.sort(byRule9);
     if (this.#a.skipPastLastEvent) {
       const winner = matches[0]!;
       this.#ctx.emit(winner.data, winner.time);
@@ -512,7 +576,7 @@ export class PatternOperator implements Operator {
   /** Matches completed by a timer, all of one time: rule 9 order, per partition for rule 8. */
   #emitTimed(matches: Match[]): void {
     if (matches.length === 0) return;
-    matches.sort((x, y) => compareMatches(x.trail, y.trail));
+    matches.sort(byRule9);
     if (!this.#a.skipPastLastEvent) {
       for (const m of matches) this.#ctx.emit(m.data, m.time);
       return;
@@ -530,6 +594,5 @@ export class PatternOperator implements Operator {
   #skipPast(partition: Partition, seq: number): void {
     for (const run of partition.runs) if (run.firstSeq <= seq) this.#kill(run, partition);
     partition.runs = partition.runs.filter((r) => r.alive);
-    if (partition.live === 0) this.#partitions.delete(partition.key.id);
   }
 }
