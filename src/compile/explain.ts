@@ -6,7 +6,8 @@
  */
 import type { BoundExpr, BoundQuery, BoundScript, PatternQuery } from '../analysis/bound.js';
 import type { Span } from '../model/span.js';
-import { expressionSource } from './expressions.js';
+import { predicateSource } from './expressions.js';
+import { patternIndexes } from './pattern.js';
 
 const STRATEGY_WORDS = {
   SKIP_TILL_NEXT_MATCH: 'SKIP TILL NEXT MATCH: an event no take accepts is ignored; a Kleene element takes every qualifying event',
@@ -44,7 +45,7 @@ export function explainQuery(q: BoundQuery): string {
       break;
     case 'filter':
       lines.push(`  operators: read ${q.input} -> filter ${condition(q, q.where)} -> project`, '  state: none');
-      if (q.where) lines.push(`  compiled WHERE: ${expressionSource(q.where)}`);
+      if (q.where) lines.push('  compiled WHERE:', ...predicateSource(q.where).split('\n').map((l) => `    ${l}`));
       break;
     case 'aggregate': {
       const window = q.window ? JSON.stringify(q.window) : 'none (running aggregates)';
@@ -127,9 +128,10 @@ function explainPattern(q: PatternQuery): string[] {
   lines.push(`    any state --expire--> when the watermark passes first.ts + ${q.within} ms`);
   const pushed = q.conjuncts.map((c) => `    ${textOf(q, c.expr.span)}  ->  ${c.element === n ? 'completion' : `element ${c.element + 1} ${elementName(c.element)}`}`);
   lines.push(`  WHERE pushed down into elements:${pushed.length === 0 ? ' none' : ''}`, ...pushed);
-  lines.push('  compiled conditions:');
+  lines.push('  compiled conditions (the JavaScript that runs):');
+  const indexes = patternIndexes(q);
   q.atoms.forEach((a, slot) => {
-    if (a.condition) lines.push(`    ${atomName(slot)}: ${expressionSource(a.condition)}`);
+    if (a.condition) lines.push(`    ${atomName(slot)}:`, ...predicateSource(a.condition, indexes).split('\n').map((l) => `      ${l}`));
   });
   return lines;
 }

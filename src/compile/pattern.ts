@@ -39,8 +39,11 @@ export function keyReader(columns: readonly string[]): PartitionKeyReader {
   return { id: (row) => columns.map((c) => idOf(row[c] ?? null)).join('\u0001'), values };
 }
 
-export function compilePattern(q: PatternQuery, services: EvalServices): Automaton {
-  // Every Kleene aggregate read anywhere gets one slot of incremental state per run.
+/**
+ * Where a pattern's compiled expressions find Kleene aggregates and key values in the scope:
+ * every Kleene aggregate read anywhere gets one slot of incremental state per run.
+ */
+export function patternIndexes(q: PatternQuery): Required<Pick<CompileExprOptions, 'kleeneIndex' | 'keyIndex'>> & { kleeneNodes: Map<string, KleeneNode> } {
   const kleeneNodes = new Map<string, KleeneNode>();
   const visit = (e: BoundExpr | undefined) => {
     if (e) walkBound(e, (n) => n.kind === 'kleeneAggregate' && kleeneNodes.set(canonical(n), n));
@@ -49,13 +52,17 @@ export function compilePattern(q: PatternQuery, services: EvalServices): Automat
   q.conjuncts.forEach((c) => visit(c.expr));
   q.projections.forEach((p) => visit(p.expr));
   const keys = [...kleeneNodes.keys()];
-  const firstStream = q.atoms[0]!.stream;
-  const keyColumns = q.partitionBy[firstStream] ?? [];
-  const options: CompileExprOptions = {
-    services,
+  const keyColumns = q.partitionBy[q.atoms[0]!.stream] ?? [];
+  return {
+    kleeneNodes,
     kleeneIndex: (node) => keys.indexOf(canonical(node)),
     keyIndex: (column) => Math.max(0, keyColumns.indexOf(column)),
   };
+}
+
+export function compilePattern(q: PatternQuery, services: EvalServices): Automaton {
+  const { kleeneNodes, ...indexes } = patternIndexes(q);
+  const options: CompileExprOptions = { services, ...indexes };
   const kleeneAggregates: KleeneAggregateSpec[] = [...kleeneNodes.values()].map((n) => ({
     slot: n.slot,
     fn: n.fn,

@@ -1,0 +1,800 @@
+/**
+ * Code generation for the expression compiler (LANGUAGE.md section 4): a bound expression becomes
+ * the source text of one straight-line JavaScript function, with SQL's NULL rules; see
+ * expressions.ts for the entry points and for building functions from this source.
+ */
+import { BUILTIN_FUNCTIONS, type ArgKind } from '../analysis/functions.js';
+import type { BinaryOperator, BoundExpr, RowRef } from '../analysis/bound.js';
+import { isColumnType, type CqlType } from '../model/types.js';
+import { BUILTIN_IMPLEMENTATIONS } from './functions.js';
+import { caster, isPrototypeName, likeToRegExp } from './values.js';
+import type { EvalServices } from '../runtime/row.js';
+
+export interface CompileExprOptions {
+  services: EvalServices;
+  /** For pattern queries: the index in EvalScope.kleene of a kleeneAggregate node (the planner assigns them). */
+  kleeneIndex?: (node: Extract<BoundExpr, { kind: 'kleeneAggregate' }>) => number;
+  /** For pattern queries: the index in EvalScope.key of a PARTITION BY key column (default 0). */
+  keyIndex?: (column: string) => number;
+}
+
+// ------------------------------------------------------------------------------- generation
+
+export type Mode = 'value' | 'predicate' | 'projection' | 'kleeneArg';
+
+/** What a parameter of the generated factory is bound to when the function is built. */
+export type Binding =
+  | { readonly kind: 'helper'; readonly helper: HelperName }
+  | { readonly kind: 'builtin'; readonly name: string }
+  | { readonly kind: 'udf'; readonly name: string }
+  | { readonly kind: 'value'; readonly value: unknown; readonly describe: string };
+
+export type HelperName = 'fault' | 'faultAt' | 'ctx' | 'services' | 'emptyScope' | 'getField' | 'jsonCompare' | 'jsonEquals' | 'likeRegExp' | 'isJsonValue';
+
+export interface Generated {
+  readonly source: string;
+  readonly bindings: ReadonlyMap<string, Binding>;
+}
+
+export type GenOptions = Pick<Partial<CompileExprOptions>, 'kleeneIndex' | 'keyIndex'>;
+
+export function generate(mode: Mode, items: readonly { name: string; expr: BoundExpr }[], options: GenOptions, strict: boolean): Generated {
+  const g = new Generator(options, strict);
+  const body: string[] = [];
+  if (mode === 'projection') {
+    const names: string[] = [];
+    items.forEach((item, i) => {
+      const p = `p${i}`;
+      names.push(p);
+      g.line(`let ${p} = null;`);
+      g.open('try');
+      g.line(`${p} = ${g.emit(item.expr)};`);
+      g.close('catch (e)');
+      g.line('fault(e);');
+      g.close();
+    });
+    const fields = items.map((item, i) => `${objectKey(item.name)}: ${names[i]}`);
+    g.line(`return { ${fields.join(', ')} };`);
+    body.push(...wrapTry(g, `return { ${items.map((item) => `${objectKey(item.name)}: null`).join(', ')} };`));
+  } else {
+    const expr = items[0]!.expr;
+    if (mode === 'predicate') {
+      g.line(`return ${g.emitTrue(expr)};`);
+      body.push(...wrapTry(g, 'return false;'));
+    } else {
+      g.line(`return ${g.emit(expr)};`);
+      body.push(...wrapTry(g, 'return null;'));
+    }
+  }
+  g.bind('fault', { kind: 'helper', helper: 'fault' });
+  const header: string[] = [];
+  for (const [name, binding] of g.bindings) {
+    if (binding.kind === 'value') header.push(`  // ${name} = ${binding.describe}`);
+  }
+  const preamble = mode === 'kleeneArg' && g.usesScope ? ['  if (scope === undefined) scope = emptyScope;'] : [];
+  if (preamble.length > 0) g.bind('emptyScope', { kind: 'helper', helper: 'emptyScope' });
+  const name = { value: 'cql_expr', predicate: 'cql_predicate', projection: 'cql_projection', kleeneArg: 'cql_kleene_arg' }[mode];
+  const source = [`function ${name}(input, scope) {`, ...header, ...preamble, ...body, '}'].join('\n');
+  return { source, bindings: g.bindings };
+}
+
+/** The body with the row locals first, inside a try whose catch reports and returns `onFault`. */
+function wrapTry(g: Generator, onFault: string): string[] {
+  return [
+    '  try {',
+    ...g.locals().map((line) => `    ${line}`),
+    ...g.lines,
+    '  } catch (e) {',
+    '    fault(e);',
+    `    ${onFault}`,
+    '  }',
+  ];
+}
+
+function objectKey(name: string): string {
+  // `__proto__: v` in an object literal would set the prototype; a computed key defines a field.
+  return name === '__proto__' ? `[${JSON.stringify(name)}]` : JSON.stringify(name);
+}
+
+/** A number as JavaScript source. */
+function numberLiteral(v: number): string {
+  if (Object.is(v, -0)) return '(-0)';
+  return v < 0 ? `(${String(v)})` : String(v);
+}
+
+/** Whether the value text may be NULL at run time: temporaries may; literals are what they say. */
+function mayBeNull(v: string): boolean {
+  return /^[tc]\d+$/.test(v);
+}
+
+/** The condition that none of the values is NULL: 'false' when one is the NULL literal, '' when none can be. */
+function notNull(values: readonly string[]): string {
+  if (values.includes('null')) return 'false';
+  return values
+    .filter(mayBeNull)
+    .map((v) => `${v} !== null`)
+    .join(' && ');
+}
+
+/** `cond ? then : null`, simplified when the condition is constant. */
+function guarded(cond: string, then: string): string {
+  if (cond === 'false') return 'null';
+  return cond === '' ? then : `${cond} ? ${then} : null`;
+}
+
+function where(e: BoundExpr): string {
+  return `line ${e.span.line}, column ${e.span.column}`;
+}
+
+const NUMERIC_TYPES: ReadonlySet<CqlType> = new Set(['INT', 'DOUBLE', 'TIMESTAMP']);
+
+/** JavaScript's operator for a SQL comparison of two non-NULL values of one kind. */
+const JS_COMPARISON: Partial<Record<BinaryOperator, string>> = { '=': '===', '!=': '!==', '<': '<', '<=': '<=', '>': '>', '>=': '>=' };
+
+type Node<K extends BoundExpr['kind']> = Extract<BoundExpr, { kind: K }>;
+
+/** One emitter per node kind: it writes statements and returns the text of the value (a temporary or a literal). */
+const EMITTERS: { readonly [K in BoundExpr['kind']]: (g: Generator, e: Node<K>) => string } = {
+  literal: (_g, e) => {
+    if (e.value === null) return 'null';
+    if (typeof e.value === 'number') return numberLiteral(e.value);
+    return typeof e.value === 'string' ? JSON.stringify(e.value) : String(e.value);
+  },
+  column: (g, e) => {
+    if (e.row.kind === 'partitionKey') return g.read(`scope.key[${g.options.keyIndex?.(e.column) ?? 0}] ?? null`);
+    const row = g.row(e.row);
+    const key = JSON.stringify(e.column);
+    if (isPrototypeName(e.column)) return g.read(`${g.helper('getField')}(${row}, ${key})`);
+    return g.read(`${row}?.[${key}] ?? null`);
+  },
+  field: (g, e) => {
+    let text = g.emit(e.base);
+    if (text === 'null') return 'null';
+    const getter = g.helper('getField');
+    for (const key of e.path) text = `${getter}(${text}, ${JSON.stringify(key)})`;
+    return g.value(text);
+  },
+  unary: (g, e) => {
+    const v = g.emit(e.operand);
+    if (v === 'null') return 'null';
+    if (e.op === 'NOT') {
+      const b = g.boolean(v, e.operand);
+      return g.value(guarded(notNull([b]), `!${b}`));
+    }
+    const n = g.number(v, e.operand, 'the operand of unary -');
+    return g.value(guarded(notNull([n]), e.type === 'INT' ? `-${n} + 0` : `-${n}`));
+  },
+  binary: (g, e) => {
+    switch (e.op) {
+      case 'AND':
+      case 'OR':
+        return g.logical(e.op, e.left, e.right);
+      case '||':
+        return g.concat(e.left, e.right);
+      case '=':
+      case '!=':
+      case '<':
+      case '<=':
+      case '>':
+      case '>=':
+        return g.compare(e.op, g.emit(e.left), e.left.type, g.emit(e.right), e.right.type);
+      default:
+        return g.arithmetic(e);
+    }
+  },
+  isNull: (g, e) => {
+    const v = g.emit(e.operand);
+    if (!mayBeNull(v)) return String((v === 'null') !== e.negated);
+    return g.value(`${v} ${e.negated ? '!==' : '==='} null`);
+  },
+  in: (g, e) => g.inList(e),
+  between: (g, e) => {
+    const x = g.emit(e.operand);
+    const low = g.emit(e.low);
+    const high = g.emit(e.high);
+    const c1 = g.compare('<=', low, e.low.type, x, e.operand.type);
+    const c2 = g.compare('<=', x, e.operand.type, high, e.high.type);
+    // BETWEEN is low <= x AND x <= high (SQL's asymmetric BETWEEN: low > high is never TRUE).
+    const [yes, no] = e.negated ? ['false', 'true'] : ['true', 'false'];
+    return g.value(`${c1} === false || ${c2} === false ? ${no} : ${c1} === null || ${c2} === null ? null : ${yes}`);
+  },
+  like: (g, e) => g.like(e),
+  case: (g, e) => {
+    // The first WHEN that is TRUE gives the value; then ELSE, or NULL without one.
+    const t = g.temp();
+    const label = g.label();
+    g.line(`let ${t} = null;`);
+    g.open(`${label}:`);
+    for (const { when, then } of e.whens) {
+      const c = g.emitTrue(when);
+      if (c === 'false') continue;
+      g.open(`if (${c})`);
+      g.line(`${t} = ${g.emit(then)};`);
+      g.line(`break ${label};`);
+      g.close();
+    }
+    if (e.otherwise) g.line(`${t} = ${g.emit(e.otherwise)};`);
+    g.close();
+    return t;
+  },
+  cast: (g, e) => {
+    const v = g.emit(e.operand);
+    if (v === 'null') return 'null';
+    if (!isColumnType(e.type)) return v;
+    const from = e.operand.type;
+    const to = e.type;
+    if (to === 'STRING' && from !== 'TIMESTAMP' && from !== 'JSON') return g.value(guarded(notNull([v]), g.stringOf(v, from)));
+    if (to === 'INT' && from === 'BOOLEAN') return g.value(guarded(notNull([v]), `${v} ? 1 : 0`));
+    if (to === 'BOOLEAN' && from === 'INT') return g.value(guarded(notNull([v]), `${v} !== 0`));
+    const c = caster(from, to);
+    if (c === undefined) return v;
+    const fn = g.constant(`cast_${from}_${to}`, c, `CAST from ${from} to ${to}`);
+    return g.value(guarded(notNull([v]), `${fn}(${v}, ${g.helper('faultAt')})`));
+  },
+  call: (g, e) => (e.udf ? g.udfCall(e) : g.builtinCall(e)),
+  lookup: (g, e) => {
+    // LOOKUP(T, key): the table's current row (JSON), or one of its columns; NULL without a row.
+    const key = g.emit(e.key);
+    if (key === 'null') return 'null';
+    const t = g.temp();
+    const row = g.temp();
+    g.line(`let ${t} = null;`);
+    const cond = notNull([key]);
+    if (cond !== '') g.open(`if (${cond})`);
+    g.line(`const ${row} = ${g.helper('services')}.lookup(${JSON.stringify(e.table)}, ${key});`);
+    const read = e.column === '' ? row : isPrototypeName(e.column) ? `${g.helper('getField')}(${row}, ${JSON.stringify(e.column)})` : `${row}[${JSON.stringify(e.column)}] ?? null`;
+    g.line(`if (${row} !== undefined && ${row} !== null) ${t} = ${read};`);
+    if (cond !== '') g.close();
+    return t;
+  },
+  kleeneAggregate: (g, e) => g.read(`scope.kleene[${g.kleeneIndex(e)}] ?? null`),
+  aggregateRef: (g, e) => g.read(`scope.aggregates[${e.index}] ?? null`),
+  groupKeyRef: (g, e) => g.read(`scope.groupKeys[${e.index}] ?? null`),
+  windowBound: (g, e) => g.read(`${e.bound === 'start' ? 'scope.windowStart' : 'scope.windowEnd'} ?? null`),
+};
+
+/** Writes the statements of one function. */
+class Generator {
+  readonly lines: string[] = [];
+  readonly bindings = new Map<string, Binding>();
+  /**
+   * Locals for what the code reads — the events (`const b0 = scope.bound[0]`), then their
+   * columns and the scope's values (`const c1 = b0?.["price"] ?? null`) — hoisted to the top
+   * and read once: reads have no side effects, so lazily evaluated branches may share them.
+   */
+  readonly rowLocals = new Map<string, string>();
+  private readonly reads = new Map<string, string>();
+  usesScope = false;
+  private depth = 2;
+  private temps = 0;
+  private labels = 0;
+  private readonly kleeneFallback = new Map<Node<'kleeneAggregate'>, number>();
+
+  constructor(
+    readonly options: GenOptions,
+    /** When false (source for EXPLAIN), missing planner information is filled in rather than an error. */
+    private readonly strict: boolean,
+  ) {}
+
+  line(text: string): void {
+    this.lines.push(`${'  '.repeat(this.depth)}${text}`);
+  }
+
+  open(head: string): void {
+    this.line(`${head} {`);
+    this.depth++;
+  }
+
+  /** Closes a block; `next` continues the statement (`} else {`, `} catch (e) {`). */
+  close(next?: string): void {
+    this.depth--;
+    if (next === undefined) this.line('}');
+    else {
+      this.line(`} ${next} {`);
+      this.depth++;
+    }
+  }
+
+  temp(): string {
+    return `t${++this.temps}`;
+  }
+
+  label(): string {
+    return `L${++this.labels}`;
+  }
+
+  /** `const tN = text;` and returns tN. */
+  value(text: string): string {
+    if (text === 'null') return 'null';
+    const t = this.temp();
+    this.line(`const ${t} = ${text};`);
+    return t;
+  }
+
+  /** A read of the event or the scope, hoisted and shared (see rowLocals). */
+  read(text: string): string {
+    if (text.startsWith('scope.')) this.usesScope = true;
+    let name = this.reads.get(text);
+    if (name === undefined) {
+      name = `c${this.reads.size + 1}`;
+      this.reads.set(text, name);
+    }
+    return name;
+  }
+
+  /** The hoisted locals, in order: rows first, then reads. */
+  locals(): string[] {
+    return [...[...this.rowLocals].map(([name, init]) => `const ${name} = ${init};`), ...[...this.reads].map(([init, name]) => `const ${name} = ${init};`)];
+  }
+
+  bind(name: string, binding: Binding): string {
+    if (!this.bindings.has(name)) this.bindings.set(name, binding);
+    return name;
+  }
+
+  helper(name: HelperName): string {
+    return this.bind(name, { kind: 'helper', helper: name });
+  }
+
+  /** A constant value as a parameter, named after what it is (`re1`, `set2`, `cast_STRING_INT`). */
+  constant(name: string, value: unknown, describe: string): string {
+    for (const [existing, b] of this.bindings) if (b.kind === 'value' && b.describe === describe && existing.startsWith(name)) return existing;
+    const unique = this.bindings.has(name) ? `${name}_${this.bindings.size}` : name;
+    return this.bind(unique, { kind: 'value', value, describe });
+  }
+
+  row(ref: Exclude<RowRef, { kind: 'partitionKey' }>): string {
+    switch (ref.kind) {
+      case 'input':
+      case 'kleeneItem':
+        return 'input';
+      case 'atom': {
+        this.usesScope = true;
+        const name = `b${ref.slot}`;
+        this.rowLocals.set(name, `scope.bound[${ref.slot}]`);
+        return name;
+      }
+      case 'side':
+        this.usesScope = true;
+        this.rowLocals.set(ref.side, `scope.${ref.side}`);
+        return ref.side;
+    }
+  }
+
+  kleeneIndex(e: Node<'kleeneAggregate'>): number {
+    if (this.options.kleeneIndex) return this.options.kleeneIndex(e);
+    if (this.strict) throw new Error(`compileExpr: a Kleene aggregate (${e.fn} of slot ${e.slot}) needs options.kleeneIndex`);
+    let i = this.kleeneFallback.get(e);
+    if (i === undefined) this.kleeneFallback.set(e, (i = this.kleeneFallback.size));
+    return i;
+  }
+
+  emit(e: BoundExpr): string {
+    return (EMITTERS[e.kind] as (g: Generator, e: BoundExpr) => string)(this, e);
+  }
+
+  /**
+   * A JavaScript boolean that is true exactly when `e` is TRUE — for conditions, where NULL and
+   * FALSE mean the same, so AND and OR short-circuit as plain `&&` and `||`.
+   */
+  emitTrue(e: BoundExpr): string {
+    if (e.kind === 'literal') return String(e.value === true);
+    if (e.kind === 'binary' && (e.op === 'AND' || e.op === 'OR')) {
+      const left = this.emitTrue(e.left);
+      if (left === (e.op === 'AND' ? 'false' : 'true')) return left;
+      const t = this.temp();
+      this.line(`let ${t} = ${left};`);
+      this.open(e.op === 'AND' ? `if (${t})` : `if (!${t})`);
+      this.line(`${t} = ${this.emitTrue(e.right)};`);
+      this.close();
+      return t;
+    }
+    if (e.kind === 'binary' && e.op in JS_COMPARISON && isTyped(e.left.type) && isTyped(e.right.type) && sameKind(e.left.type, e.right.type)) {
+      const a = this.emit(e.left);
+      const b = this.emit(e.right);
+      const cond = notNull([a, b]);
+      if (cond === 'false') return 'false';
+      const cmp = `${a} ${JS_COMPARISON[e.op]} ${b}`;
+      return this.value(cond === '' ? cmp : `${cond} && ${cmp}`);
+    }
+    if (e.kind === 'isNull') return this.emit(e);
+    const v = this.emit(e);
+    return v === 'true' ? 'true' : mayBeNull(v) ? this.value(`${v} === true`) : 'false';
+  }
+
+  /** A numeric operand: a JSON value that is not a number is a fault, NULL. */
+  number(v: string, e: BoundExpr, what: string): string {
+    if (e.type !== 'JSON' || !mayBeNull(v)) return v;
+    const message = JSON.stringify(`${what} is not a number (${where(e)})`);
+    return this.value(`typeof ${v} === "number" || ${v} === null ? ${v} : ${this.helper('faultAt')}(${message})`);
+  }
+
+  /**
+   * A BOOLEAN operand. Decision: a JSON value that is not a boolean at run time counts as NULL
+   * in AND, OR, NOT and conditions (no coercion: `'false'` is not FALSE), as a comparison of
+   * values of different kinds is NULL.
+   */
+  boolean(v: string, e: BoundExpr): string {
+    if (e.type !== 'JSON' || !mayBeNull(v)) return v;
+    return this.value(`typeof ${v} === "boolean" ? ${v} : null`);
+  }
+
+  /**
+   * AND and OR in SQL's three-valued logic, lazily: FALSE AND x is FALSE and TRUE OR x is TRUE
+   * without evaluating x (so `d <> 0 AND n / d > 1` does not fault); NULL AND FALSE is FALSE.
+   */
+  logical(op: 'AND' | 'OR', left: BoundExpr, right: BoundExpr): string {
+    const [decisive, other] = op === 'AND' ? ['false', 'true'] : ['true', 'false'];
+    const l = this.boolean(this.emit(left), left);
+    if (l === decisive) return l;
+    if (l === other) return this.boolean(this.emit(right), right);
+    const t = this.temp();
+    this.line(`let ${t} = ${decisive};`);
+    if (mayBeNull(l)) this.open(`if (${l} !== ${decisive})`);
+    const r = this.boolean(this.emit(right), right);
+    if (r !== decisive) {
+      const unknown = notNull([l, r]);
+      this.line(`${t} = ${mayBeNull(r) ? `${r} === ${decisive} ? ${decisive} : ` : ''}${unknown === 'false' ? 'null' : unknown === '' ? other : `${unknown} ? ${other} : null`};`);
+    }
+    if (mayBeNull(l)) this.close();
+    return t;
+  }
+
+  /** A SQL comparison of two values (3VL: NULL when either is NULL or they cannot be compared). */
+  compare(op: BinaryOperator, a: string, ta: CqlType, b: string, tb: CqlType): string {
+    const cond = notNull([a, b]);
+    if (cond === 'false') return 'null';
+    if (isTyped(ta) && isTyped(tb) && sameKind(ta, tb)) return this.value(guarded(cond, `${a} ${JS_COMPARISON[op]!} ${b}`));
+    // A JSON operand: compared by its run-time kind, without coercion (values.ts).
+    const t = this.temp();
+    this.line(`let ${t} = null;`);
+    if (cond !== '') this.open(`if (${cond})`);
+    if (op === '=' || op === '!=') {
+      const eq = `${this.helper('jsonEquals')}(${a}, ${b})`;
+      if (op === '=') this.line(`${t} = ${eq};`);
+      else {
+        const e = this.temp();
+        this.line(`const ${e} = ${eq};`);
+        this.line(`${t} = ${e} === null ? null : !${e};`);
+      }
+    } else {
+      const c = this.temp();
+      this.line(`const ${c} = ${this.helper('jsonCompare')}(${a}, ${b});`);
+      this.line(`${t} = ${c} === null ? null : ${c} ${op} 0;`);
+    }
+    if (cond !== '') this.close();
+    return t;
+  }
+
+  /**
+   * `+ - * / %`: NULL in, NULL out. INT op INT stays INT: `/` truncates toward zero and `%`
+   * takes the sign of the dividend (SQL, PostgreSQL). Division or remainder by zero, an INT
+   * result beyond the safe integers and a DOUBLE result that is not finite are faults, NULL.
+   * TIMESTAMP arithmetic is arithmetic on milliseconds.
+   */
+  arithmetic(e: Node<'binary'>): string {
+    const a = this.number(this.emit(e.left), e.left, `the left operand of '${e.op}'`);
+    const b = this.number(this.emit(e.right), e.right, `the right operand of '${e.op}'`);
+    const cond = notNull([a, b]);
+    if (cond === 'false' || e.type === 'NULL') return 'null';
+    const int = e.type === 'INT';
+    const t = this.temp();
+    const fault = this.helper('faultAt');
+    this.line(`let ${t} = null;`);
+    if (cond !== '') this.open(`if (${cond})`);
+    let result: string;
+    const divides = e.op === '/' || e.op === '%';
+    const divisor = mayBeNull(b) ? undefined : Number(b.replace(/[()]/g, ''));
+    if (divides && divisor === 0) {
+      this.line(`${t} = ${fault}(${JSON.stringify(`${e.op === '/' ? 'division' : 'remainder'} by zero (${where(e)})`)});`);
+      if (cond !== '') this.close();
+      return t;
+    }
+    const zeroCheck = divides && divisor === undefined;
+    if (divides) {
+      if (zeroCheck) {
+        this.line(`if (${b} === 0) ${t} = ${fault}(${JSON.stringify(`${e.op === '/' ? 'division' : 'remainder'} by zero (${where(e)})`)});`);
+        this.open('else');
+      }
+      result = e.op === '/' ? (int ? `Math.trunc(${a} / ${b}) + 0` : `${a} / ${b}`) : `${a} % ${b}${int ? ' + 0' : ''}`;
+    } else {
+      result = e.op === '*' && int ? `${a} * ${b} + 0` : `${a} ${e.op} ${b}`;
+    }
+    this.line(`${t} = ${result};`);
+    const check = int ? `!Number.isSafeInteger(${t})` : `!Number.isFinite(${t})`;
+    const message = `${int ? 'INT' : e.type} result of '${e.op}' out of range (${where(e)})`;
+    this.line(`if (${check}) ${t} = ${fault}(${JSON.stringify(message)});`);
+    if (zeroCheck) this.close();
+    if (cond !== '') this.close();
+    return t;
+  }
+
+  /** The STRING of a non-NULL value of static type `type`, by CAST's rules (may be NULL for a TIMESTAMP out of range). */
+  stringOf(v: string, type: CqlType): string {
+    switch (type) {
+      case 'STRING':
+        return v;
+      case 'INT':
+      case 'DOUBLE':
+        return `String(${v})`;
+      case 'BOOLEAN':
+        return `(${v} ? "true" : "false")`;
+      default: {
+        const from = type === 'TIMESTAMP' ? 'TIMESTAMP' : 'JSON';
+        const fn = this.constant(`cast_${from}_STRING`, caster(from, 'STRING'), `CAST from ${from} to STRING`);
+        return `${fn}(${v}, ${this.helper('faultAt')})`;
+      }
+    }
+  }
+
+  /** `a || b`: NULL when either is NULL (SQL); other types are converted as CAST to STRING. */
+  concat(left: BoundExpr, right: BoundExpr): string {
+    const a = this.emit(left);
+    const b = this.emit(right);
+    const cond = notNull([a, b]);
+    if (cond === 'false') return 'null';
+    const sa = this.stringValue(a, left.type, cond);
+    const sb = this.stringValue(b, right.type, cond);
+    return this.value(guarded(notNull([sa, sb]), `${sa} + ${sb}`));
+  }
+
+  /** The string of `v` as a value (NULL when `cond` fails or the conversion faults). */
+  private stringValue(v: string, type: CqlType, cond: string): string {
+    if (type === 'STRING') return v;
+    return this.value(guarded(cond, this.stringOf(v, type)));
+  }
+
+  /**
+   * `x [NOT] IN (…)` as SQL: TRUE when x equals an item, else NULL when x or an item is NULL,
+   * else FALSE; NOT IN is its negation. Items are evaluated in order until one matches.
+   */
+  inList(e: Node<'in'>): string {
+    const x = this.emit(e.operand);
+    if (x === 'null') return 'null';
+    const [yes, no] = e.negated ? ['false', 'true'] : ['true', 'false'];
+    const constant = e.list.every((i) => i.kind === 'literal') && isTyped(e.operand.type) && e.list.every((i) => i.type === 'NULL' || sameKind(i.type, e.operand.type));
+    if (constant) {
+      const values = e.list.flatMap((i) => (i.kind === 'literal' && i.value !== null ? [i.value] : []));
+      const hasNull = values.length < e.list.length;
+      let test: string;
+      if (values.length > 4) {
+        const set = this.constant('set', new Set(values), `new Set(${JSON.stringify(values)})`);
+        test = `${set}.has(${x})`;
+      } else {
+        test = values.length === 0 ? 'false' : values.map((v) => `${x} === ${typeof v === 'number' ? numberLiteral(v) : JSON.stringify(v)}`).join(' || ');
+      }
+      const found = `${test} ? ${yes} : ${hasNull ? 'null' : no}`;
+      return this.value(mayBeNull(x) ? `${x} === null ? null : ${found}` : found);
+    }
+    const t = this.temp();
+    const label = this.label();
+    this.line(`let ${t} = null;`);
+    this.open(`${label}:`);
+    if (mayBeNull(x)) this.line(`if (${x} === null) break ${label};`);
+    this.line(`${t} = ${no};`);
+    for (const item of e.list) {
+      const v = this.emit(item);
+      const eq = this.compare('=', x, e.operand.type, v, item.type);
+      if (eq === 'null') {
+        this.line(`${t} = null;`);
+        continue;
+      }
+      this.line(`if (${eq} === null) ${t} = null;`);
+      this.line(`else if (${eq}) { ${t} = ${yes}; break ${label}; }`);
+    }
+    this.close();
+    return t;
+  }
+
+  /**
+   * `x [NOT] LIKE p`: `%` any sequence, `_` one character, case-sensitive, anchored. A constant
+   * pattern is compiled once (and the common shapes — no wildcard, `abc%`, `%abc`, `%abc%` — become
+   * string tests); a computed one goes through a bounded cache. Decision: a JSON operand that is
+   * not a string gives NULL, as a comparison of different kinds does.
+   */
+  like(e: Node<'like'>): string {
+    const x = this.emit(e.operand);
+    const p = this.emit(e.pattern);
+    const cond = notNull([x, p]);
+    if (cond === 'false') return 'null';
+    const not = e.negated ? '!' : '';
+    let test: string;
+    if (e.pattern.kind === 'literal' && typeof e.pattern.value === 'string') {
+      test = `${not}${this.likeTest(x, e.pattern.value)}`;
+    } else {
+      test = `${not}${this.helper('likeRegExp')}(${p}).test(${x})`;
+      if (e.pattern.type === 'JSON') test = `typeof ${p} === "string" ? ${test} : null`;
+    }
+    if (e.operand.type === 'JSON') test = `typeof ${x} === "string" ? ${e.pattern.type === 'JSON' ? `(${test})` : test} : null`;
+    return this.value(guarded(cond, test));
+  }
+
+  private likeTest(x: string, pattern: string): string {
+    const literal = (s: string) => JSON.stringify(s);
+    if (!/[%_]/.test(pattern)) return `${x} === ${literal(pattern)}`;
+    const inner = pattern.slice(1, -1);
+    if (/^[^%_]*%$/.test(pattern)) return `${x}.startsWith(${literal(pattern.slice(0, -1))})`;
+    if (/^%[^%_]*$/.test(pattern)) return `${x}.endsWith(${literal(pattern.slice(1))})`;
+    if (pattern.length >= 2 && /^%[^%_]*%$/.test(pattern)) return `${x}.includes(${literal(inner)})`;
+    const re = likeToRegExp(pattern);
+    return `${this.constant('re', re, String(re))}.test(${x})`;
+  }
+
+  /** A built-in function: strict ones through the table, the others inline. */
+  builtinCall(e: Node<'call'>): string {
+    switch (e.name) {
+      case 'NOW':
+        this.usesScope = true;
+        return this.value('scope.now');
+      case 'COALESCE':
+        return this.coalesce(e.args);
+      case 'NULLIF':
+        return this.nullif(e.args[0]!, e.args[1]!);
+      case 'GREATEST':
+      case 'LEAST':
+        return this.extreme(e.name, e.args);
+      case 'CONCAT':
+        return this.concatFunction(e.args);
+    }
+    const signature = BUILTIN_FUNCTIONS.get(e.name);
+    if (!(e.name in BUILTIN_IMPLEMENTATIONS) || signature === undefined) throw new Error(`no implementation of built-in function ${e.name}`);
+    const args = e.args.map((arg, i) => this.argument(this.emit(arg), arg, signature.args[Math.min(i, signature.args.length - 1)] ?? 'any', e.name, i));
+    const fn = this.bind(`fn_${e.name}`, { kind: 'builtin', name: e.name });
+    return this.value(guarded(notNull(args), `${fn}(${[this.helper('ctx'), ...args].join(', ')})`));
+  }
+
+  /** A JSON argument of a built-in that is not of the kind the function takes is a fault, NULL. */
+  private argument(v: string, arg: BoundExpr, kind: ArgKind, fn: string, i: number): string {
+    if (arg.type !== 'JSON' || !mayBeNull(v)) return v;
+    const js = kind === 'numeric' || kind === 'timestamp' ? 'number' : kind === 'string' ? 'string' : kind === 'boolean' ? 'boolean' : undefined;
+    if (js === undefined) return v;
+    const message = JSON.stringify(`argument ${i + 1} of ${fn} is not a ${js === 'number' ? 'number' : js === 'string' ? 'STRING' : 'BOOLEAN'} (${where(arg)})`);
+    return this.value(`typeof ${v} === "${js}" || ${v} === null ? ${v} : ${this.helper('faultAt')}(${message})`);
+  }
+
+  /** COALESCE: the first argument that is not NULL, evaluating no further (lazy, as SQL requires). */
+  private coalesce(args: readonly BoundExpr[]): string {
+    const t = this.temp();
+    const label = this.label();
+    this.line(`let ${t} = null;`);
+    this.open(`${label}:`);
+    for (const arg of args) {
+      const v = this.emit(arg);
+      if (v === 'null') continue;
+      if (!mayBeNull(v)) {
+        this.line(`${t} = ${v};`);
+        break;
+      }
+      this.line(`if (${v} !== null) { ${t} = ${v}; break ${label}; }`);
+    }
+    this.close();
+    return t;
+  }
+
+  /** NULLIF(a, b): NULL when a = b is TRUE, else a (so NULLIF(a, NULL) is a). */
+  private nullif(a: BoundExpr, b: BoundExpr): string {
+    const va = this.emit(a);
+    const eq = this.compare('=', va, a.type, this.emit(b), b.type);
+    return eq === 'null' ? va : this.value(`${eq} === true ? null : ${va}`);
+  }
+
+  /**
+   * GREATEST and LEAST ignore NULL arguments (PostgreSQL) and are NULL when all are NULL.
+   * Decision: JSON arguments that cannot be compared with each other (a string and a number)
+   * make the result NULL, as their comparison is NULL.
+   */
+  private extreme(name: 'GREATEST' | 'LEAST', args: readonly BoundExpr[]): string {
+    const better = name === 'GREATEST' ? '>' : '<';
+    const typed = args.every((a) => isTyped(a.type) || a.type === 'NULL') && new Set(args.filter((a) => a.type !== 'NULL').map((a) => kindOf(a.type))).size <= 1;
+    const t = this.temp();
+    const label = this.label();
+    this.line(`let ${t} = null;`);
+    this.open(`${label}:`);
+    for (const arg of args) {
+      const v = this.emit(arg);
+      if (v === 'null') continue;
+      const present = mayBeNull(v) ? `${v} !== null && ` : '';
+      if (typed) {
+        this.line(`if (${present}(${t} === null || ${v} ${better} ${t})) ${t} = ${v};`);
+        continue;
+      }
+      const c = this.temp();
+      if (mayBeNull(v)) this.open(`if (${v} !== null)`);
+      this.open(`if (${t} === null)`);
+      this.line(`${t} = ${v};`);
+      this.close('else');
+      this.line(`const ${c} = ${this.helper('jsonCompare')}(${v}, ${t});`);
+      this.line(`if (${c} === null) { ${t} = null; break ${label}; }`);
+      this.line(`if (${c} ${better} 0) ${t} = ${v};`);
+      this.close();
+      if (mayBeNull(v)) this.close();
+    }
+    this.close();
+    return t;
+  }
+
+  /**
+   * CONCAT: the arguments as CAST to STRING, NULLs skipped (PostgreSQL's concat, so
+   * `CONCAT(NULL)` is ''). A conversion that faults counts as a NULL argument.
+   */
+  private concatFunction(args: readonly BoundExpr[]): string {
+    const t = this.temp();
+    this.line(`let ${t} = "";`);
+    for (const arg of args) {
+      const v = this.emit(arg);
+      if (v === 'null') continue;
+      const s = this.stringOf(v, arg.type);
+      const canFault = arg.type === 'TIMESTAMP';
+      if (canFault) {
+        const st = this.value(guarded(notNull([v]), s));
+        this.line(mayBeNull(st) ? `if (${st} !== null) ${t} += ${st};` : `${t} += ${st};`);
+      } else {
+        this.line(mayBeNull(v) ? `if (${v} !== null) ${t} += ${s};` : `${t} += ${s};`);
+      }
+    }
+    return t;
+  }
+
+  /**
+   * A user-defined function, resolved when the expression is built. Decision: it is called with
+   * NULL arguments too (it decides what NULL means, as in ksqlDB); if it throws, returns
+   * undefined or NaN, or returns a value not of its declared type, the value is NULL and the
+   * fault is counted. A function not registered when the expression is built faults on each call.
+   */
+  udfCall(e: Node<'call'>): string {
+    const args = e.args.map((a) => this.emit(a));
+    const fn = this.bind(`udf_${e.name.replace(/[^A-Za-z0-9_]/g, '_')}${/^[A-Za-z0-9_]+$/.test(e.name) ? '' : `_${this.bindings.size}`}`, { kind: 'udf', name: e.name });
+    const t = this.temp();
+    this.line(`let ${t} = null;`);
+    this.line(`try { ${t} = ${fn}(${args.join(', ')}); } catch (e) { ${t} = ${this.helper('fault')}(e); }`);
+    const ok = resultCheck(t, e.type, this);
+    const message = JSON.stringify(`user-defined function ${e.name} returned a value that is not ${e.type === 'JSON' ? 'a JSON value' : `a ${e.type}`} (${where(e)})`);
+    this.line(`if (!(${ok})) ${t} = ${this.helper('faultAt')}(${message});`);
+    return t;
+  }
+}
+
+/** The run-time check that a UDF's result `t` is NULL or of type `type`. */
+function resultCheck(t: string, type: CqlType, g: Generator): string {
+  switch (type) {
+    case 'INT':
+      return `${t} === null || Number.isSafeInteger(${t})`;
+    case 'DOUBLE':
+    case 'TIMESTAMP':
+      return `${t} === null || Number.isFinite(${t})`;
+    case 'STRING':
+      return `${t} === null || typeof ${t} === "string"`;
+    case 'BOOLEAN':
+      return `${t} === null || typeof ${t} === "boolean"`;
+    default:
+      return `${g.helper('isJsonValue')}(${t})`;
+  }
+}
+
+/** Types whose values are never JSON-ambiguous at run time. */
+function isTyped(t: CqlType): boolean {
+  return t !== 'JSON' && t !== 'NULL';
+}
+
+function kindOf(t: CqlType): string {
+  return NUMERIC_TYPES.has(t) ? 'number' : t;
+}
+
+function sameKind(a: CqlType, b: CqlType): boolean {
+  return kindOf(a) === kindOf(b);
+}
+
+/** A UDF result usable as a JSON value: null, a finite number, a string, a boolean, an object or array. */
+export function isJsonValue(v: unknown): boolean {
+  switch (typeof v) {
+    case 'number':
+      return Number.isFinite(v);
+    case 'string':
+    case 'boolean':
+    case 'object':
+      return true;
+    default:
+      return false;
+  }
+}
+
