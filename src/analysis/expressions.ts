@@ -567,6 +567,9 @@ function bindLookup(ctx: BindContext, call: A.FunctionCall): BoundExpr {
   return { kind: 'lookup', type: 'JSON', table: table.name, key, column: '', span: call.span };
 }
 
+/** The canonical form of each aggregate collected so far, per list: equal aggregates are computed once. */
+const collectedKeys = new WeakMap<AggregateCall[], Map<string, number>>();
+
 /** An aggregate of a grouped or windowed query, collected into the query's aggregate list. */
 function bindAggregate(ctx: BindContext, call: A.FunctionCall, fn: AggregateFn): BoundExpr {
   const mode = ctx.aggregates;
@@ -597,10 +600,13 @@ function bindAggregate(ctx: BindContext, call: A.FunctionCall, fn: AggregateFn):
   const type = aggregateType(fn, arg?.type);
   const aggregate: AggregateCall = { fn, arg, distinct: call.distinct, type, span: call.span };
   const key = canonical(aggregate);
-  let index = mode.calls.findIndex((c) => canonical(c) === key);
-  if (index < 0) {
+  let known = collectedKeys.get(mode.calls);
+  if (!known) collectedKeys.set(mode.calls, (known = new Map()));
+  let index = known.get(key);
+  if (index === undefined) {
     index = mode.calls.length;
     mode.calls.push(aggregate);
+    known.set(key, index);
   }
   return { kind: 'aggregateRef', type, index, span: call.span };
 }

@@ -202,17 +202,34 @@ function bindWindow(ctx: AnalysisContext, w: A.WindowSpec): BoundWindow | undefi
   return kind === 'TUMBLING' ? { kind: 'tumbling', size } : { kind: 'sliding', size };
 }
 
+/** The number of nodes in a bound expression. */
+function sizeOf(e: BoundExpr): number {
+  let n = 0;
+  walkBound(e, () => n++);
+  return n;
+}
+
 /** Replaces grouped expressions by group-key references; reports columns that are not grouped. */
-function groupify(ctx: AnalysisContext, e: BoundExpr, keys: readonly string[], where: string): BoundExpr {
-  const index = keys.indexOf(canonical(e));
-  if (index >= 0) return { kind: 'groupKeyRef', type: e.type, index, span: e.span };
-  if (e.kind === 'column') {
-    report(ctx, 'notGrouped', e.span, `column '${e.column}' in ${where} is neither in GROUP BY nor inside an aggregate`, keys.length === 0 ? 'aggregate it (LAST(x), MAX(x), …) or GROUP BY it' : 'add it to GROUP BY, or aggregate it');
-    return e;
-  }
-  if (e.kind === 'aggregateRef' || e.kind === 'windowBound' || e.kind === 'literal') return e;
-  const mapped = boundChildren(e).map((c) => groupify(ctx, c, keys, where));
-  return replaceChildren(e, mapped);
+function groupify(ctx: AnalysisContext, root: BoundExpr, keys: readonly BoundExpr[], where: string): BoundExpr {
+  const canonicalKeys = keys.map(canonical);
+  const sizes = new Set(keys.map(sizeOf));
+  // Only a subtree as large as some key can equal it, so most nodes are never serialised and
+  // the cost stays linear in the expression's size.
+  const visit = (e: BoundExpr): { expr: BoundExpr; size: number } => {
+    if (e.kind === 'aggregateRef' || e.kind === 'windowBound' || e.kind === 'literal') return { expr: e, size: sizeOf(e) };
+    const children = boundChildren(e).map(visit);
+    const size = 1 + children.reduce((n, c) => n + c.size, 0);
+    if (sizes.has(size)) {
+      const index = canonicalKeys.indexOf(canonical(e));
+      if (index >= 0) return { expr: { kind: 'groupKeyRef', type: e.type, index, span: e.span }, size };
+    }
+    if (e.kind === 'column') {
+      report(ctx, 'notGrouped', e.span, `column '${e.column}' in ${where} is neither in GROUP BY nor inside an aggregate`, keys.length === 0 ? 'aggregate it (LAST(x), MAX(x), …) or GROUP BY it' : 'add it to GROUP BY, or aggregate it');
+      return { expr: e, size };
+    }
+    return { expr: children.length === 0 ? e : replaceChildren(e, children.map((c) => c.expr)), size };
+  };
+  return visit(root).expr;
 }
 
 /** A copy of `e` with new children, in boundChildren's order. */
@@ -258,20 +275,19 @@ function analyzeAggregate(ctx: AnalysisContext, q: A.Query, ref: A.StreamRef, ta
     // bindCondition has reported it; say where aggregates go.
   }
   const groupBy = q.groupBy.map((g) => bindExpr(bindContext(ctx, scope, { kind: 'forbidden', clause: 'GROUP BY' }), g));
-  const keys = groupBy.map(canonical);
   const calls: AggregateCall[] = [];
   const windowed = q.window !== undefined;
   const collect = bindContext(ctx, scope, { kind: 'collect', calls }, windowed);
   const projections = bindProjections(
     ctx,
     q.items,
-    (e) => groupify(ctx, bindExpr(collect, e), keys, 'the SELECT list'),
+    (e) => groupify(ctx, bindExpr(collect, e), groupBy, 'the SELECT list'),
     (item) => {
       report(ctx, 'notGrouped', item.span, 'SELECT * cannot be used in an aggregation', 'list the GROUP BY columns and the aggregates');
       return [];
     },
   );
-  const having = q.having && groupify(ctx, bindCondition(collect, q.having, 'HAVING'), keys, 'HAVING');
+  const having = q.having && groupify(ctx, bindCondition(collect, q.having, 'HAVING'), groupBy, 'HAVING');
 
   let emit: 'FINAL' | 'CHANGES';
   const closes = window !== undefined && window.kind !== 'sliding' && window.kind !== 'slidingCount';

@@ -213,19 +213,15 @@ const LEXICAL_ERRORS = new Set(['CQL1001', 'CQL1002', 'CQL1003', 'CQL1004']);
 
 /**
  * The parser's errors, one per statement: after the first error of a statement (a lexical one,
- * or the parser's), what the parser reports before the statement's ';' or the start of the next
- * statement is an echo of that error (`SELECT a b FROM t` would also report 'FROM'), so it is
- * left out.
+ * or the parser's), what the parser reports up to the statement's ';' is most often an echo of
+ * that error (`SELECT a b FROM t` would also report 'FROM'; recovery may restart a statement in
+ * the middle of one), so it is left out, as PostgreSQL reports one syntax error at a time. The
+ * statement still counts as having an error.
  */
-function firstErrorPerStatement(
-  parserErrors: readonly Diagnostic[],
-  lexical: readonly Diagnostic[],
-  statementEnds: readonly number[],
-  statementStarts: readonly number[],
-): Diagnostic[] {
-  // A ';' belongs to the statement it ends; a statement's first token, to that statement.
-  const statementOf = (offset: number) => `${firstAtLeast(statementEnds, offset)}:${firstAtLeast(statementStarts, offset + 1)}`;
-  const firstIn = new Map<string, number>();
+function firstErrorPerStatement(parserErrors: readonly Diagnostic[], lexical: readonly Diagnostic[], statementEnds: readonly number[]): Diagnostic[] {
+  // A ';' belongs to the statement it ends.
+  const statementOf = (offset: number) => firstAtLeast(statementEnds, offset);
+  const firstIn = new Map<number, number>();
   for (const d of lexical) {
     if (!LEXICAL_ERRORS.has(d.code)) continue;
     const statement = statementOf(d.span.start);
@@ -320,7 +316,7 @@ export function parseScript(text: string, file = '<script>'): ParseResult {
   // Where statements end: every ';' of the input, including those error recovery skipped.
   const statementEnds = parserInput.filter((t) => t.tokenType === Semicolon).map((t) => t.startOffset);
   const allSyntaxErrors = cqlParser.errors.map((e) => parserDiagnostic(e, text, file));
-  const syntaxErrors = firstErrorPerStatement(allSyntaxErrors, diagnostics, statementEnds, nodeStarts.filter(Number.isFinite));
+  const syntaxErrors = firstErrorPerStatement(allSyntaxErrors, diagnostics, statementEnds);
   // Every error, reported or not, keeps its statement out of the AST.
   const errorOffsets = [...allSyntaxErrors, ...diagnostics.filter((d) => d.code !== 'CQL1012')].map((d) => d.span.start).sort((a, b) => a - b);
   diagnostics.push(...syntaxErrors);
@@ -341,12 +337,13 @@ export function parseScript(text: string, file = '<script>'): ParseResult {
       diagnostics.push(diagnostic('missingSemicolon', file, tokenSpan(first), `expected ';' before '${first.image}': statements end with ';'`));
     }
     previousEnd = end;
-    // A statement owns the text up to its ';' included (or up to the next statement): an error
-    // there, such as a stray character after a complete query, means the statement is not what
+    // A statement owns the text up to its ';' included, or up to the first token of the next
+    // statement included (an error there was raised before that statement began): an error in
+    // it, such as a stray character after a complete query, means the statement is not what
     // was meant.
     const semicolon = statementEnds[firstAtLeast(statementEnds, end)] ?? text.length;
-    const extent = Math.max(end, Math.min(semicolon, (nodeStarts[index + 1] ?? Infinity) - 1));
-    const hasError = node.recoveredNode === true || anyWithin(errorOffsets, start, extent);
+    const extent = Math.max(end, Math.min(semicolon, nodeStarts[index + 1] ?? Infinity));
+    const hasError = node.recoveredNode === true || anyWithin(errorOffsets, index === 0 ? start : start + 1, extent);
     previousHadError = hasError;
     if (hasError) {
       const name = definedName(toks);

@@ -1,24 +1,38 @@
 /**
  * Nothing a user can type crashes the front end (LANGUAGE.md section 9, STYLE.md "errors are
- * data"): mutated valid scripts, random token soup and a table of hostile inputs all compile
- * to typed diagnostics — never an exception, never CQL9999 — with positions that agree with
- * the text, rendering that does not throw, and the same result every time.
+ * data"). Hostile inputs, mutated valid scripts (the seeds of cql-generators.ts, `queries/*.cql` and the spec
+ * fixtures present at run time), grammatical scripts of random meaning and random token soup
+ * all compile to typed diagnostics — never an exception, never CQL9999 — with spans inside the
+ * text, line and column that agree with the span, rendering that does not throw, and the same
+ * result every time. The nesting limits of parse.ts are pinned at their exact values.
  *
- * Each run draws a fresh seed, printed on failure; `CQL_FUZZ_SEED=<n>` replays a run and
- * `CQL_FUZZ_SCALE=<k>` multiplies the number of cases (for a longer local hunt).
+ * Each run draws a fresh seed, printed on failure with the shrunk input; `CQL_FUZZ_SEED=<n>`
+ * replays a run and `CQL_FUZZ_SCALE=<k>` multiplies the number of cases (for a longer hunt).
  */
 import { isDeepStrictEqual } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { compileScript, renderDiagnostic, type Diagnostic } from '../../src/index.js';
-import { cqlFilesIn, EMBEDDED_SEEDS, mutatedScriptArb, tokenSoupArb } from './cql-generators.js';
+import { Catalog, compileScript, renderDiagnostic, type Diagnostic } from '../../src/index.js';
+import { MAX_NESTING, MAX_SYNTAX_DEPTH } from '../../src/lang/parse.js';
+import {
+  cqlFilesIn,
+  EMBEDDED_SEEDS,
+  grammaticalScriptArb,
+  jsonExamplesIn,
+  mutatedScriptArb,
+  semanticMutationArb,
+  tokenSoupArb,
+  type SeedScript,
+} from './cql-generators.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const FILE = 'fuzz.cql';
 const SEED = process.env['CQL_FUZZ_SEED'] !== undefined ? Number(process.env['CQL_FUZZ_SEED']) : Date.now() % 2 ** 31;
 const SCALE = Number(process.env['CQL_FUZZ_SCALE'] ?? 1);
-const MUTATION_RUNS = Math.round(3000 * SCALE);
+const MUTATION_RUNS = Math.round(1500 * SCALE);
+const SEMANTIC_RUNS = Math.round(1500 * SCALE);
+const GRAMMATICAL_RUNS = Math.round(700 * SCALE);
 const SOUP_RUNS = Math.round(2000 * SCALE);
 /** Long enough for fast-check to shrink a failure; a passing file runs well under a minute. */
 const TIMEOUT = 300_000;
@@ -49,11 +63,21 @@ function describeDiagnostic(d: Diagnostic): string {
   return `${d.code} ${d.line}:${d.column} [${d.span.start},${d.span.end}) ${JSON.stringify(d.message).slice(0, 300)}`;
 }
 
+/**
+ * Whether a random case also checks determinism (compiling twice): a third of them, chosen by
+ * the text, so that a replay or a shrink checks the same ones. Fixed inputs always check it.
+ */
+function checksDeterminism(source: string): boolean {
+  let h = source.length;
+  for (let i = 0; i < Math.min(source.length, 256); i++) h = (h * 31 + source.charCodeAt(i)) | 0;
+  return (h >>> 0) % 3 === 0;
+}
+
 /** Every property the front end promises for any input; throws with a readable report. */
-function checkFrontEnd(source: string): void {
+function checkFrontEnd(source: string, catalog?: Catalog, determinism = true): void {
   let result: ReturnType<typeof compileScript>;
   try {
-    result = compileScript(source, { file: FILE });
+    result = compileScript(source, { file: FILE, catalog });
   } catch (e) {
     throw new Error(`compileScript threw on ${show(source)}:\n${e instanceof Error ? e.stack : String(e)}`);
   }
@@ -83,7 +107,7 @@ function checkFrontEnd(source: string): void {
   if (result.ok !== (result.diagnostics.length === 0)) {
     problems.push(`ok is ${result.ok} with ${result.diagnostics.length} diagnostics`);
   }
-  const again = compileScript(source, { file: FILE });
+  const again = determinism ? compileScript(source, { file: FILE, catalog }) : result;
   if (!isDeepStrictEqual(again.diagnostics, result.diagnostics)) {
     problems.push(
       `not deterministic:\n  first:  ${result.diagnostics.map(describeDiagnostic).join('\n          ')}\n  second: ${again.diagnostics.map(describeDiagnostic).join('\n          ')}`,
@@ -93,18 +117,36 @@ function checkFrontEnd(source: string): void {
 }
 
 /** fc.assert with this run's seed, named in the error so that the failure replays. */
-function assertProperty(name: string, arb: fc.Arbitrary<string>, numRuns: number): void {
+function assertProperty<T>(name: string, arb: fc.Arbitrary<T>, numRuns: number, check: (value: T) => void): void {
   try {
-    fc.assert(fc.property(arb, (source) => checkFrontEnd(source)), { seed: SEED, numRuns, includeErrorInReport: true });
+    fc.assert(fc.property(arb, check), { seed: SEED, numRuns, includeErrorInReport: true });
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
     throw new Error(`${name} failed; replay with CQL_FUZZ_SEED=${SEED}\n${message}`);
   }
 }
 
-/** The valid scripts to mutate: our own, and every query and spec fixture present now. */
-function seedScripts(): { name: string; source: string }[] {
-  return [...EMBEDDED_SEEDS, ...cqlFilesIn(ROOT, ['queries', 'test/fixtures/spec'])];
+interface Seed extends SeedScript {
+  /** What the script is compiled against: the catalogue it expects to be deployed into. */
+  readonly catalog: Catalog | undefined;
+}
+
+/**
+ * The valid scripts to mutate: our own, and every query and spec fixture present now. The
+ * files of queries/ are deployed in name order into one catalogue, so each is compiled against
+ * the catalogue that the files before it leave.
+ */
+function seedScripts(): Seed[] {
+  const seeds: Seed[] = EMBEDDED_SEEDS.map((s) => ({ ...s, catalog: undefined }));
+  let catalog: Catalog | undefined;
+  for (const file of cqlFilesIn(ROOT, 'queries')) {
+    seeds.push({ ...file, catalog });
+    catalog = compileScript(file.source, { file: file.name, catalog }).catalog;
+  }
+  for (const file of [...cqlFilesIn(ROOT, 'test/fixtures/spec'), ...jsonExamplesIn(ROOT, 'test/fixtures/spec')]) {
+    seeds.push({ ...file, catalog: undefined });
+  }
+  return seeds;
 }
 
 const nested = (open: string, close: string, depth: number, inner: string): string =>
@@ -116,6 +158,8 @@ const HOSTILE: readonly (readonly [string, string])[] = [
   ['only whitespace', ' \n\t\r\n '],
   ['only semicolons', ';;;'],
   ['only a comment', '-- nothing'],
+  ['a keyword alone (error at the end of the text)', 'SELECT'],
+  ['a statement cut after WHERE', 'CREATE STREAM S (a INT);\nSELECT a FROM S WHERE'],
   ['a BOM', '\ufeffSELECT * FROM S;'],
   ['a BOM alone', '\ufeff'],
   ['CRLF', 'CREATE STREAM S (a INT)\r\n;\r\nSELECT b\r\nFROM S;'],
@@ -149,14 +193,14 @@ const HOSTILE: readonly (readonly [string, string])[] = [
   ['20000 minus signs', `SELECT ${'- '.repeat(20_000)}1 FROM S;`],
   ['20000 plus signs', `SELECT ${'+'.repeat(20_000)}1 FROM S;`],
   ['mixed nesting', `SELECT ${nested('NOT (- [CASE WHEN f(', ')', 2000, 'x')} FROM S;`],
-  ['50000-term sum', `SELECT ${Array.from({ length: 50_000 }, () => '1').join(' + ')} FROM S;`],
-  ['50000-term OR', `SELECT * FROM S WHERE ${Array.from({ length: 50_000 }, (_, i) => `x = ${i}`).join(' OR ')};`],
-  ['50000-term concatenation', `SELECT ${Array.from({ length: 50_000 }, () => "'a'").join(' || ')} AS s FROM S;`],
+  ['1500-term sum', `SELECT ${Array.from({ length: 1500 }, () => '1').join(' + ')} FROM S;`],
+  ['1500-term OR', `SELECT * FROM S WHERE ${Array.from({ length: 1500 }, (_, i) => `x = ${i}`).join(' OR ')};`],
+  ['1500-term concatenation', `SELECT ${Array.from({ length: 1500 }, () => "'a'").join(' || ')} AS s FROM S;`],
   ['10000-step field path', `SELECT ${Array.from({ length: 10_000 }, () => 'p').join('.')} FROM S;`],
-  ['10000-element pattern', `SELECT * FROM PATTERN ${Array.from({ length: 10_000 }, () => 'S').join(' -> ')} WITHIN 1 SECOND;`],
-  ['10000-item IN list', `SELECT * FROM S WHERE x IN (${Array.from({ length: 10_000 }, (_, i) => i).join(', ')});`],
-  ['10000 statements', 'CREATE STREAM S (a INT);\n' + 'SELECT a FROM S;\n'.repeat(10_000)],
-  ['10000 columns', `CREATE STREAM S (${Array.from({ length: 10_000 }, (_, i) => `c${i} INT`).join(', ')});`],
+  ['2000-element pattern', `SELECT * FROM PATTERN ${Array.from({ length: 2000 }, () => 'S').join(' -> ')} WITHIN 1 SECOND;`],
+  ['1000-item IN list', `SELECT * FROM S WHERE x IN (${Array.from({ length: 1000 }, (_, i) => i).join(', ')});`],
+  ['1000 statements', 'CREATE STREAM S (a INT);\n' + 'SELECT a FROM S;\n'.repeat(1000)],
+  ['2000 columns', `CREATE STREAM S (${Array.from({ length: 2000 }, (_, i) => `c${i} INT`).join(', ')});`],
   ['keywords as names', 'CREATE STREAM `from` (`select` INT, stream INT, last INT, size INT);\nSELECT `select`, stream, last, size FROM `from`;'],
   ['all punctuation', "-> ( ) [ ] { } , ; . * + ? = != <> <= >= || ' `"],
   ['prototype names', 'CREATE STREAM __proto__ (constructor INT, toString STRING, hasOwnProperty INT);\nSELECT constructor, toString FROM __proto__;\nSELECT valueOf(1), constructor(2) AS c FROM hasOwnProperty;'],
@@ -171,7 +215,7 @@ describe('the front end never crashes', () => {
   });
 
   it('gives only typed diagnostics for every query and spec fixture present', () => {
-    for (const { source } of seedScripts()) checkFrontEnd(source);
+    for (const { source, catalog } of seedScripts()) checkFrontEnd(source, catalog);
   });
 
   it.each(HOSTILE)('gives only typed diagnostics for %s', (_name, source) => {
@@ -179,11 +223,59 @@ describe('the front end never crashes', () => {
   });
 
   it(`gives only typed diagnostics for ${MUTATION_RUNS} mutated valid scripts`, () => {
-    const seeds = seedScripts().map((s) => s.source);
-    assertProperty('mutated scripts', mutatedScriptArb(seeds), MUTATION_RUNS);
+    const seeds = seedScripts();
+    const catalogs = new Map(seeds.map((s) => [s.name, s.catalog]));
+    assertProperty('mutated scripts', mutatedScriptArb(seeds), MUTATION_RUNS, ({ seed, source }) => checkFrontEnd(source, catalogs.get(seed), checksDeterminism(source)));
+  }, TIMEOUT);
+
+  it(`gives only typed diagnostics for ${SEMANTIC_RUNS} scripts mutated to reach the analyser`, () => {
+    const seeds = seedScripts();
+    const catalogs = new Map(seeds.map((s) => [s.name, s.catalog]));
+    const arb = mutatedScriptArb(seeds, semanticMutationArb, 2);
+    assertProperty('analyser mutations', arb, SEMANTIC_RUNS, ({ seed, source }) => checkFrontEnd(source, catalogs.get(seed), checksDeterminism(source)));
+  }, TIMEOUT);
+
+  it(`gives only typed diagnostics for ${GRAMMATICAL_RUNS} grammatical scripts of random meaning`, () => {
+    assertProperty('grammatical scripts', grammaticalScriptArb, GRAMMATICAL_RUNS, (source) => checkFrontEnd(source, undefined, checksDeterminism(source)));
   }, TIMEOUT);
 
   it(`gives only typed diagnostics for ${SOUP_RUNS} random token soups`, () => {
-    assertProperty('token soup', tokenSoupArb(60), SOUP_RUNS);
+    assertProperty('token soup', tokenSoupArb(60), SOUP_RUNS, (source) => checkFrontEnd(source, undefined, checksDeterminism(source)));
   }, TIMEOUT);
+});
+
+/**
+ * The nesting limits (parse.ts) keep the recursive parser and every later pass within the
+ * stack: the deepest text they let through must compile, and one level more is CQL1013.
+ */
+describe('nesting limits', () => {
+  const schema = "CREATE STREAM S (x INT, b BOOLEAN, s STRING, p JSON, ts TIMESTAMP) WITH (timestamp = 'ts');\n";
+  const codes = (query: string): string[] =>
+    compileScript(schema + query, { file: FILE }).diagnostics.map((d) => `${d.code} ${d.message}`);
+  const repeat = (n: number, term: string, separator: string): string => Array.from({ length: n }, () => term).join(separator);
+
+  it.each([
+    ['parentheses', (n: number) => `SELECT ${nested('(', ')', n, 'x')} AS y FROM S;`],
+    ['function calls', (n: number) => `SELECT ${nested('ABS(', ')', n, 'x')} AS y FROM S;`],
+    ['CASE', (n: number) => `SELECT ${nested('CASE WHEN b THEN ', ' END', n, 'x')} AS y FROM S;`],
+    ['CAST', (n: number) => `SELECT ${nested('CAST(', ' AS INT)', n, 'x')} AS y FROM S;`],
+    ['NOT', (n: number) => `SELECT x FROM S WHERE ${'NOT '.repeat(n)}b;`],
+    ['unary minus', (n: number) => `SELECT ${'- '.repeat(n)}x AS y FROM S;`],
+    ['pattern conditions', (n: number) => `SELECT a.x FROM PATTERN a=S[${nested('(', ')', n - 1, 'x > 0')}] -> c=S WITHIN 1 MINUTE;`],
+  ])('accepts %s nested to the limit and refuses one level more', (_name, make) => {
+    expect(codes(make(MAX_NESTING))).toEqual([]);
+    expect(codes(make(MAX_NESTING + 1)).map((c) => c.slice(0, 7))).toEqual(['CQL1013']);
+  });
+
+  it.each([
+    ['OR', (n: number) => `SELECT x FROM S WHERE ${repeat(n, 'b', ' OR ')};`],
+    ['AND in a pattern condition', (n: number) => `SELECT a.x FROM PATTERN a=S -> c=S[${repeat(n, 'c.x > a.x', ' AND ')}] WITHIN 1 MINUTE;`],
+    ['+', (n: number) => `SELECT ${repeat(n, 'x', ' + ')} AS y FROM S;`],
+    ['||', (n: number) => `SELECT ${repeat(n, 's', ' || ')} AS y FROM S;`],
+    ['field access', (n: number) => `SELECT ${repeat(n, 'p', '.')} AS y FROM S;`],
+    ['+ inside nested calls', (n: number) => `SELECT ${nested('ABS(', ')', MAX_NESTING - 4, repeat(n - MAX_NESTING + 4, 'x', ' + '))} AS y FROM S;`],
+  ])('accepts a %s chain just under the syntax tree depth limit and refuses a longer one', (_name, make) => {
+    expect(codes(make(MAX_SYNTAX_DEPTH - 20))).toEqual([]);
+    expect(codes(make(MAX_SYNTAX_DEPTH + 1)).map((c) => c.slice(0, 7))).toEqual(['CQL1013']);
+  });
 });
