@@ -76,7 +76,7 @@ function explainPattern(q: PatternQuery): string[] {
   lines.push(`  after a match: ${q.skipPastLastEvent ? 'SKIP PAST LAST EVENT (one match per event; runs started at or before it are discarded)' : 'every match is emitted'}`);
   const atomName = (slot: number): string => {
     const a = q.atoms[slot]!;
-    return `${a.alias ?? '_'}=${a.stream}`;
+    return a.alias ? `${a.alias}=${a.stream}` : a.stream;
   };
   const elementName = (i: number): string => {
     const e = q.elements[i]!;
