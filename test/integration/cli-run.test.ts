@@ -1,0 +1,106 @@
+/** `cepheus run` and `cepheus explain`, as users run them: the built binary in a child process. */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const BIN = join(ROOT, 'bin/cepheus.js');
+const dir = mkdtempSync(join(tmpdir(), 'cepheus-run-'));
+
+function file(name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+function cepheus(args: string[], input?: string) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', input });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const SCRIPT = file(
+  'card.cql',
+  `CREATE STREAM Txn (card STRING NOT NULL, amount DOUBLE, ts TIMESTAMP) WITH (timestamp = 'ts');
+CREATE STREAM Verified (card STRING NOT NULL, ts TIMESTAMP) WITH (timestamp = 'ts');
+CREATE STREAM card_testing AS
+SELECT a.card, a.amount AS probe, b.amount AS charge, b.ts - a.ts AS gap_ms
+FROM PATTERN a=Txn[amount < 1.00] -> NOT Verified -> b=Txn[amount > 500]
+PARTITION BY card WITHIN 10 MINUTES;
+`,
+);
+
+const lines = (stdout: string) => stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as unknown);
+
+describe('cepheus run', () => {
+  it('reads envelopes from standard input and prints each output as a JSON line', () => {
+    const input = [
+      { stream: 'Txn', data: { card: 'c1', amount: 0.5, ts: 1000 } },
+      { stream: 'Txn', data: { card: 'c2', amount: 0.5, ts: 2000 } },
+      { stream: 'Verified', data: { card: 'c2', ts: 3000 } },
+      { stream: 'Txn', data: { card: 'c1', amount: 900, ts: 4000 } },
+      { stream: 'Txn', data: { card: 'c2', amount: 900, ts: 5000 } },
+    ].map((e) => JSON.stringify(e)).join('\n');
+    const r = cepheus(['run', SCRIPT], input);
+    expect(r.code).toBe(0);
+    expect(lines(r.stdout)).toEqual([{ stream: 'card_testing', time: 4000, data: { card: 'c1', probe: 0.5, charge: 900, gap_ms: 3000 } }]);
+    expect(r.stderr).toMatch(/^events: 5, outputs: 1, matches: 1, rejected: 0, time: [\d.]+ s, events\/s: \d+\n$/);
+  });
+
+  it('reports a bad line with its number, skips it, and goes on', () => {
+    const input = [
+      '{"stream":"Txn","data":{"card":"c1","amount":0.5,"ts":1000}}',
+      'not json',
+      '{"stream":"Txn","data":{"card":"c1","amount":"900","ts":2000}}',
+      '{"data":{}}',
+      '{"stream":"Txn","data":{"card":"c1","amount":900,"ts":3000}}',
+    ].join('\n');
+    const r = cepheus(['run', SCRIPT], input);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('<stdin>:2: skipped: not JSON');
+    expect(r.stderr).toContain(`<stdin>:3: rejected: column 'amount' must be DOUBLE, not the string "900"`);
+    expect(r.stderr).toContain('<stdin>:4: skipped: expected {"stream": "<name>", "data": {...}}');
+    expect(lines(r.stdout)).toHaveLength(1);
+    expect(r.stderr).toMatch(/rejected: 3,/);
+  });
+
+  it('merges several inputs by event time', () => {
+    const txns = file('txns.ndjson', [{ card: 'c1', amount: 0.5, ts: 1000 }, { card: 'c1', amount: 900, ts: 5000 }].map((e) => JSON.stringify(e)).join('\n'));
+    const checks = file('checks.ndjson', JSON.stringify({ card: 'c1', ts: 3000 }));
+    // Read in order, Verified (3000) would come after both Txn events; merged by time it comes between.
+    const r = cepheus(['run', SCRIPT, '--input', `Txn=${txns}`, '--input', `Verified=${checks}`]);
+    expect(r.code).toBe(0);
+    expect(lines(r.stdout)).toEqual([]);
+    const r2 = cepheus(['run', SCRIPT, '--input', `Txn=${txns}`]);
+    expect(lines(r2.stdout)).toHaveLength(1);
+  });
+
+  it('accepts allowed lateness, and refuses a bad one as a usage error', () => {
+    const input = ['{"stream":"Txn","data":{"card":"c1","amount":900,"ts":4000}}', '{"stream":"Txn","data":{"card":"c1","amount":0.5,"ts":1000}}'].join('\n');
+    expect(lines(cepheus(['run', SCRIPT], input).stdout)).toEqual([]);
+    const late = cepheus(['run', SCRIPT, '--lateness', '5s'], input);
+    expect(lines(late.stdout)).toHaveLength(1);
+    expect(cepheus(['run', SCRIPT, '--lateness', 'soon']).code).toBe(2);
+  });
+
+  it('does not run a script with errors, and says why', () => {
+    const bad = file('bad.cql', 'CREATE STREAM S (x INT, ts TIMESTAMP) WITH (timestamp = \'ts\');\nSELECT y FROM S;');
+    const r = cepheus(['run', bad], '');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("2:8: error[CQL2002]: unknown column 'y'");
+    expect(r.stderr).toContain('nothing was run');
+  });
+});
+
+describe('cepheus explain', () => {
+  it("prints a pattern's automaton, partition key, strategy and compiled conditions", () => {
+    const r = cepheus(['explain', SCRIPT]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('query card_testing (pattern)');
+    expect(r.stdout).toContain('partition by: Txn.card; Verified.card');
+    expect(r.stdout).toContain('s0 --take a=Txn--> s1   when [amount < 1.00]');
+    expect(r.stdout).toContain('s1 --kill on NOT Verified-->');
+    expect(r.stdout).toContain('function cql_predicate(input, scope)');
+  });
+});
