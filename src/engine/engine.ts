@@ -74,6 +74,8 @@ export interface EngineStats {
 interface StreamRuntime {
   readonly kind: 'stream' | 'table' | 'derived' | 'system';
   readonly validate: ((event: unknown) => Validated) | undefined;
+  /** The event-time column; undefined means arrival time. */
+  readonly timestamp: string | undefined;
   readonly deployment: number;
 }
 
@@ -94,7 +96,7 @@ const SYSTEM_DEPLOYMENT = 0;
 export class Engine {
   readonly #options: Required<EngineOptions>;
   #catalog = new Catalog();
-  readonly #streams = new Map<string, StreamRuntime>([['_rejected', { kind: 'system', validate: undefined, deployment: SYSTEM_DEPLOYMENT }]]);
+  readonly #streams = new Map<string, StreamRuntime>([['_rejected', { kind: 'system', validate: undefined, timestamp: undefined, deployment: SYSTEM_DEPLOYMENT }]]);
   readonly #queries = new Map<string, QueryRuntime>();
   readonly #tables = new Map<string, TableOperator>();
   readonly #routes = new Map<string, Operator[]>();
@@ -103,6 +105,8 @@ export class Engine {
   readonly #subscriptions: Subscriptions;
   readonly #clock: Clock<InputEvent>;
   readonly #services: EvalServices;
+  readonly #events: { stream: string; row: Row; time: number; seq: number }[] = [];
+  #depth = 0;
   #nextDeployment = 1;
   #nextRank = 0;
   #seq = 0;
@@ -167,7 +171,7 @@ export class Engine {
         const s = statement.stream;
         const validate = compileValidator({ name: s.name, columns: s.schema.columns, timestamp: s.timestamp, timestampFormat: s.timestampFormat, timezone: s.timezone });
         streams.push(s.name);
-        return () => this.#streams.set(s.name, { kind: 'stream', validate, deployment });
+        return () => this.#streams.set(s.name, { kind: 'stream', validate, timestamp: s.timestamp, deployment });
       }
       case 'createTable': {
         const t = statement.table;
@@ -175,7 +179,7 @@ export class Engine {
         const table = new TableOperator(t.name, t.primaryKey, t.schema.columns.map((c) => c.name), this.#options.maxTableRows, (n) => (this.#stats.runsDropped += n));
         streams.push(t.name);
         return () => {
-          this.#streams.set(t.name, { kind: 'table', validate, deployment });
+          this.#streams.set(t.name, { kind: 'table', validate, timestamp: t.timestamp, deployment });
           this.#tables.set(t.name, table);
           this.#route(table);
         };
@@ -194,7 +198,7 @@ export class Engine {
         return () => {
           const entry: QueryRuntime = Object.assign(runtime, { query: q, operator, deployment });
           this.#queries.set(q.output, entry);
-          this.#streams.set(q.output, { kind: 'derived', validate: undefined, deployment });
+          this.#streams.set(q.output, { kind: 'derived', validate: undefined, timestamp: undefined, deployment });
           this.#route(operator);
         };
       }
@@ -274,19 +278,19 @@ export class Engine {
       this.#reject(stream, reason, event, undefined);
       return;
     }
-    const v = target.validate(event);
-    if (!v.ok) {
-      this.#reject(stream, v.reason, event, undefined);
+    const row = target.validate(event);
+    if (typeof row === 'string') {
+      this.#reject(stream, row, event, undefined);
       return;
     }
     // A stream without a timestamp column is stamped with its arrival (processing) time.
-    const time = v.time ?? Math.max(Date.now(), this.#clock.watermark);
+    const time = target.timestamp !== undefined ? (row[target.timestamp] as number) : Math.max(Date.now(), this.#clock.watermark);
     if (this.#clock.isLate(time)) {
       this.#stats.late++;
       this.#reject(stream, 'late', event, time);
       return;
     }
-    this.#clock.accept({ stream, row: v.row }, time);
+    this.#clock.accept({ stream, row }, time);
   }
 
   /**
@@ -294,8 +298,9 @@ export class Engine {
    * the stream has no timestamp column (for merging inputs by event time before pushing).
    */
   eventTime(stream: string, event: unknown): number | undefined {
-    const v = this.#streams.get(stream)?.validate?.(event);
-    return v?.ok ? v.time : undefined;
+    const target = this.#streams.get(stream);
+    const row = target?.validate?.(event);
+    return row === undefined || typeof row === 'string' || target?.timestamp === undefined ? undefined : (row[target.timestamp] as number);
   }
 
   /** The output streams of deployed queries, in deployment order. */
@@ -349,8 +354,21 @@ export class Engine {
     if (this.#subscriptions.has(stream)) this.#subscriptions.deliver({ stream, time, data: row });
     const operators = this.#routes.get(stream);
     if (!operators) return;
-    const event = { stream, row, time, seq };
-    for (let i = 0; i < operators.length; i++) operators[i]!.onEvent(event);
+    // One event object per nesting depth (a derived stream's events are processed inside their
+    // producer's): operators read it during onEvent and never keep it.
+    const depth = this.#depth++;
+    const event = (this.#events[depth] ??= { stream, row, time, seq });
+    try {
+      for (let i = 0; i < operators.length; i++) {
+        event.stream = stream;
+        event.row = row;
+        event.time = time;
+        event.seq = seq;
+        operators[i]!.onEvent(event);
+      }
+    } finally {
+      this.#depth--;
+    }
   }
 
   #emit(query: BoundQuery, runtime: { outputs: number }, data: Record<string, unknown>, time: number): void {

@@ -17,7 +17,8 @@ export interface StreamShape {
   readonly timezone: string | undefined;
 }
 
-export type Validated = { readonly ok: true; readonly row: Row; readonly time: number | undefined } | { readonly ok: false; readonly reason: string };
+/** A valid event's row, or the reason it is rejected. */
+export type Validated = Row | string;
 
 function describe(value: unknown): string {
   if (value === null) return 'null';
@@ -37,52 +38,54 @@ export function parseTimestamp(value: unknown, format: string | undefined, zone:
   return parsed.isValid ? parsed.toMillis() : undefined;
 }
 
-/** A validator for the events of one stream or table. */
+/**
+ * A validator for the events of one stream or table, generated as straight-line code per column
+ * (column names enter the code only as JSON string literals). It returns the event's row — the
+ * schema's columns only, TIMESTAMPs as epoch ms — or the reason for rejecting it.
+ */
 export function compileValidator(shape: StreamShape): (event: unknown) => Validated {
-  const columns = shape.columns;
-  return (event) => {
-    if (typeof event !== 'object' || event === null || Array.isArray(event)) {
-      return { ok: false, reason: `an event must be a JSON object, not ${describe(event)}` };
-    }
-    const input = event as Record<string, unknown>;
-    const row: Record<string, unknown> = {};
-    for (const c of columns) {
-      let v = input[c.name];
-      if (v === undefined || v === null) {
-        if (c.notNull) return { ok: false, reason: `missing NOT NULL column '${c.name}'` };
-        row[c.name] = null;
-        continue;
+  const lines: string[] = [
+    'if (typeof e !== "object" || e === null || Array.isArray(e)) return "an event must be a JSON object, not " + describe(e);',
+  ];
+  const fields: string[] = [];
+  shape.columns.forEach((c, i) => {
+    const name = JSON.stringify(c.name);
+    const v = `v${i}`;
+    fields.push(`${name}: ${v}`);
+    lines.push(`let ${v} = e[${name}];`);
+    const missing = c.notNull ? `return ${JSON.stringify(`missing NOT NULL column '${c.name}'`)};` : `${v} = null;`;
+    const wrong = (type: string) => `return ${JSON.stringify(`column '${c.name}' must be ${type}, not `)} + describe(${v});`;
+    let check: string;
+    switch (c.type) {
+      case 'STRING':
+        check = `if (typeof ${v} !== "string") ${wrong('STRING')}`;
+        break;
+      case 'INT':
+        check = `if (typeof ${v} !== "number" || !Number.isSafeInteger(${v})) ${wrong('INT (a safe integer)')}`;
+        break;
+      case 'DOUBLE':
+        check = `if (typeof ${v} !== "number" || !Number.isFinite(${v})) ${wrong('DOUBLE')}`;
+        break;
+      case 'BOOLEAN':
+        check = `if (typeof ${v} !== "boolean") ${wrong('BOOLEAN')}`;
+        break;
+      case 'TIMESTAMP': {
+        const what = `a TIMESTAMP (epoch milliseconds or an ISO-8601 string${shape.timestampFormat ? ` or '${shape.timestampFormat}'` : ''})`;
+        check = `if (typeof ${v} !== "number" || !Number.isSafeInteger(${v})) { const ms = parse(${v}); if (ms === undefined) ${wrong(what)} ${v} = ms; }`;
+        break;
       }
-      switch (c.type) {
-        case 'STRING':
-          if (typeof v !== 'string') return { ok: false, reason: `column '${c.name}' must be STRING, not ${describe(v)}` };
-          break;
-        case 'INT':
-          if (typeof v !== 'number' || !Number.isSafeInteger(v)) return { ok: false, reason: `column '${c.name}' must be INT (a safe integer), not ${describe(v)}` };
-          break;
-        case 'DOUBLE':
-          if (typeof v !== 'number' || !Number.isFinite(v)) return { ok: false, reason: `column '${c.name}' must be DOUBLE, not ${describe(v)}` };
-          break;
-        case 'BOOLEAN':
-          if (typeof v !== 'boolean') return { ok: false, reason: `column '${c.name}' must be BOOLEAN, not ${describe(v)}` };
-          break;
-        case 'TIMESTAMP': {
-          const ms = parseTimestamp(v, shape.timestampFormat, shape.timezone);
-          if (ms === undefined) return { ok: false, reason: `column '${c.name}' must be a TIMESTAMP (epoch milliseconds or an ISO-8601 string${shape.timestampFormat ? ` or '${shape.timestampFormat}'` : ''}), not ${describe(v)}` };
-          v = ms;
-          break;
-        }
-        case 'JSON':
-          break;
-      }
-      row[c.name] = v;
+      case 'JSON':
+        check = '';
+        break;
     }
-    let time: number | undefined;
-    if (shape.timestamp !== undefined) {
-      const t = row[shape.timestamp];
-      if (typeof t !== 'number') return { ok: false, reason: `missing timestamp '${shape.timestamp}'` };
-      time = t;
-    }
-    return { ok: true, row, time };
-  };
+    lines.push(`if (${v} === undefined || ${v} === null) { ${missing} } else { ${check} }`);
+  });
+  if (shape.timestamp !== undefined) {
+    const i = shape.columns.findIndex((c) => c.name === shape.timestamp);
+    lines.push(`if (typeof v${i} !== "number") return ${JSON.stringify(`missing timestamp '${shape.timestamp}'`)};`);
+  }
+  lines.push(`return { ${fields.join(', ')} };`);
+  const parse = (value: unknown) => parseTimestamp(value, shape.timestampFormat, shape.timezone);
+  const factory = new Function('describe', 'parse', `"use strict";\nreturn function validate(e) {\n${lines.join('\n')}\n};`);
+  return factory(describe, parse) as (event: unknown) => Validated;
 }
