@@ -71,6 +71,8 @@ export class PatternOperator implements Operator {
   readonly #takes: Take[] = [];
   /** The matches of the event being processed (emitted, then cleared, before it returns). */
   readonly #matches: Match[] = [];
+  /** The scratch array the next event's surviving runs are written to. */
+  #spare: Run[] = [];
   /** Scratch state for testing whether an event starts a run: nothing bound yet. */
   readonly #noBindings: (Row | undefined)[];
   readonly #noKleene: unknown[];
@@ -100,21 +102,22 @@ export class PatternOperator implements Operator {
     scope.key = existing ? existing.values : reader && a.readsKey ? reader.values(ev.row) : NO_KEY;
     scope.now = ev.time;
     const matches = this.#matches;
-    let runs: Run[];
+    // The runs that live on are written to a scratch array, which then swaps places with the
+    // partition's: stepping allocates no array per event.
+    const runs = this.#spare;
+    runs.length = 0;
     if (existing) {
-      runs = [];
       const current = existing.runs;
       for (let i = 0; i < current.length; i++) {
         const run = current[i]!;
         if (run.alive) this.#step(run, ev, runs, matches, existing);
       }
-      existing.runs = runs;
-    } else {
-      runs = [];
     }
-    const partition = existing ?? { id, values: scope.key, runs, live: 0 };
+    const partition = existing ?? { id, values: scope.key, runs: [], live: 0 };
     const before = runs.length;
     this.#start(ev, runs, matches, partition);
+    this.#spare = partition.runs;
+    partition.runs = runs;
     if (!existing && runs.length > before) {
       if (reader && !a.readsKey) (partition as { values: readonly unknown[] }).values = reader.values(ev.row);
       this.#partitions.set(id, partition);
@@ -172,18 +175,20 @@ export class PatternOperator implements Operator {
    * not churn the partition map.
    */
   #sweep(p: Partition, time: number): void {
-    const kept: Run[] = [];
+    const runs = p.runs;
+    let kept = 0;
     let earliest = Infinity;
-    for (const run of p.runs) {
+    for (let i = 0; i < runs.length; i++) {
+      const run = runs[i]!;
       if (!run.alive) continue;
       if (run.deadline <= time && !this.#isWaiting(run)) {
         this.#kill(run, p);
         continue;
       }
-      kept.push(run);
+      runs[kept++] = run;
       if (run.deadline < earliest) earliest = run.deadline;
     }
-    p.runs = kept;
+    runs.length = kept;
     if (p.live === 0) this.#partitions.delete(p.id);
     else this.#expiry.push({ deadline: earliest, partition: p });
   }
