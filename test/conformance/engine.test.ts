@@ -1,5 +1,7 @@
 import { patternExamplesSuite } from './pattern-examples.suite.js';
+import { rulesSuite } from './rules.suite.js';
 import { engineRunner } from './runner.js';
 
 patternExamplesSuite('engine', engineRunner());
 patternExamplesSuite('engine with 5 s of allowed lateness', engineRunner({ lateness: 5000 }));
+rulesSuite('engine', engineRunner());
