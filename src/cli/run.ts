@@ -111,10 +111,12 @@ export async function run(args: readonly string[], io: Io): Promise<number> {
   let events = 0;
   try {
     const inputs = specs.map((spec) => readInput(spec, reportBad, io.stdin));
-    for await (const event of mergeByTime(inputs, (e) => engine.eventTime(e.stream, e.data))) {
-      current = event;
-      events++;
-      engine.push(event.stream, event.data);
+    for await (const batch of mergeByTime(inputs, (e) => engine.eventTime(e.stream, e.data))) {
+      for (const event of batch) {
+        current = event;
+        events++;
+        engine.push(event.stream, event.data);
+      }
       if (out.pending > 1 << 16) await out.flush();
     }
   } catch (e) {

@@ -63,10 +63,11 @@ export class PatternOperator implements Operator {
   /** Runs standing at a trailing NOT, by deadline: they complete exactly then (6.2 rule 5). */
   readonly #waiting = new Heap<Run>((x, y) => x.deadline < y.deadline || (x.deadline === y.deadline && x.firstSeq < y.firstSeq));
   /**
-   * Partitions by the earliest deadline of their runs, for sweeping expired runs away (6.2 rule
-   * 4) in partitions that see no events; stepping also drops them. Entries may be stale.
+   * When expired runs are next swept away (6.2 rule 4) from partitions that see no events;
+   * stepping drops them too. A sweep visits every partition once per WITHIN, so its cost per
+   * event is constant, and no run outlives its deadline by more than one WITHIN.
    */
-  readonly #expiry = new Heap<{ readonly deadline: number; readonly partition: Partition }>((x, y) => x.deadline < y.deadline);
+  #nextSweep = Infinity;
   readonly #scope: EvalScope = emptyScope();
   readonly #takes: Take[] = [];
   /** The matches of the event being processed (emitted, then cleared, before it returns). */
@@ -121,8 +122,10 @@ export class PatternOperator implements Operator {
     if (!existing && runs.length > before) {
       if (reader && !a.readsKey) (partition as { values: readonly unknown[] }).values = reader.values(ev.row);
       this.#partitions.set(id, partition);
-      this.#expiry.push({ deadline: ev.time + a.within, partition });
-      if (ev.time + a.within < this.#requested) this.#request();
+      if (this.#nextSweep === Infinity) {
+        this.#nextSweep = ev.time + a.within;
+        this.#request();
+      }
     }
     if (matches.length > 0) {
       this.#emit(matches, partition);
@@ -160,10 +163,9 @@ export class PatternOperator implements Operator {
       this.#emitTimed(completed);
       for (const p of touched) p.runs = p.runs.filter((r) => r.alive);
     }
-    const expiry = this.#expiry;
-    while (expiry.size > 0 && expiry.peek()!.deadline <= time) {
-      const { partition } = expiry.pop()!;
-      if (this.#partitions.get(partition.id) === partition) this.#sweep(partition, time);
+    if (time >= this.#nextSweep) {
+      for (const p of this.#partitions.values()) this.#sweep(p, time);
+      this.#nextSweep = this.#partitions.size > 0 ? time + Math.max(1, this.#a.within) : Infinity;
     }
     this.#request();
   }
@@ -177,7 +179,6 @@ export class PatternOperator implements Operator {
   #sweep(p: Partition, time: number): void {
     const runs = p.runs;
     let kept = 0;
-    let earliest = Infinity;
     for (let i = 0; i < runs.length; i++) {
       const run = runs[i]!;
       if (!run.alive) continue;
@@ -186,11 +187,9 @@ export class PatternOperator implements Operator {
         continue;
       }
       runs[kept++] = run;
-      if (run.deadline < earliest) earliest = run.deadline;
     }
     runs.length = kept;
     if (p.live === 0) this.#partitions.delete(p.id);
-    else this.#expiry.push({ deadline: earliest, partition: p });
   }
 
   #isWaiting(run: Run): boolean {
@@ -201,7 +200,7 @@ export class PatternOperator implements Operator {
   #request(): void {
     const heap = this.#waiting;
     while (heap.size > 0 && !heap.peek()!.alive) heap.pop();
-    const next = Math.min(heap.peek()?.deadline ?? Infinity, this.#expiry.peek()?.deadline ?? Infinity);
+    const next = Math.min(heap.peek()?.deadline ?? Infinity, this.#nextSweep);
     if (next < this.#requested) {
       this.#requested = next;
       this.#ctx.scheduleAfter(next);
