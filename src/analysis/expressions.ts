@@ -14,6 +14,7 @@ import type { Catalog } from './catalog.js';
 import {
   AGGREGATES,
   aggregateType,
+  CASTABLE,
   BUILTIN_FUNCTIONS,
   callableNames,
   commonType,
@@ -451,24 +452,16 @@ function bindCase(ctx: BindContext, expr: A.CaseExpr): BoundExpr {
   return { kind: 'case', type: type ?? ERROR_TYPE, whens, otherwise, span: expr.span };
 }
 
-const CASTS: Record<string, readonly CqlType[]> = {
-  STRING: ['STRING', 'INT', 'DOUBLE', 'BOOLEAN', 'TIMESTAMP', 'JSON', 'NULL'],
-  INT: ['STRING', 'INT', 'DOUBLE', 'BOOLEAN', 'TIMESTAMP', 'JSON', 'NULL'],
-  DOUBLE: ['STRING', 'INT', 'DOUBLE', 'TIMESTAMP', 'JSON', 'NULL'],
-  BOOLEAN: ['STRING', 'INT', 'BOOLEAN', 'JSON', 'NULL'],
-  TIMESTAMP: ['STRING', 'INT', 'DOUBLE', 'TIMESTAMP', 'JSON', 'NULL'],
-  JSON: ['STRING', 'INT', 'DOUBLE', 'BOOLEAN', 'TIMESTAMP', 'JSON', 'NULL'],
-};
 
 function bindCast(ctx: BindContext, expr: A.CastExpr): BoundExpr {
   const operand = bindExpr(ctx, expr.operand);
   const target = expr.type.text.toUpperCase();
   if (!isColumnType(target)) {
-    const hint = didYouMean(closestMatch(target, Object.keys(CASTS)));
+    const hint = didYouMean(closestMatch(target, Object.keys(CASTABLE)));
     report(ctx, 'unknownType', expr.type.span, `unknown type '${expr.type.text}'`, hint);
     return errorExpr(expr.span);
   }
-  if (!CASTS[target]!.includes(operand.type)) {
+  if (!CASTABLE[target].includes(operand.type)) {
     report(ctx, 'invalidCast', expr.span, `cannot CAST ${operand.type} to ${target}`);
   }
   return { kind: 'cast', type: target, operand, span: expr.span };

@@ -104,6 +104,16 @@ export function callableNames(udfs: Iterable<string>): string[] {
   return [...BUILTIN_FUNCTIONS.keys(), ...AGGREGATES, 'LOOKUP', ...udfs];
 }
 
+/** The casts the language allows: target type ← the source types that convert to it. */
+export const CASTABLE: Readonly<Record<'STRING' | 'INT' | 'DOUBLE' | 'BOOLEAN' | 'TIMESTAMP' | 'JSON', readonly CqlType[]>> = {
+  STRING: ['STRING', 'INT', 'DOUBLE', 'BOOLEAN', 'TIMESTAMP', 'JSON', 'NULL'],
+  INT: ['STRING', 'INT', 'DOUBLE', 'BOOLEAN', 'TIMESTAMP', 'JSON', 'NULL'],
+  DOUBLE: ['STRING', 'INT', 'DOUBLE', 'TIMESTAMP', 'JSON', 'NULL'],
+  BOOLEAN: ['STRING', 'INT', 'BOOLEAN', 'JSON', 'NULL'],
+  TIMESTAMP: ['STRING', 'INT', 'DOUBLE', 'TIMESTAMP', 'JSON', 'NULL'],
+  JSON: ['STRING', 'INT', 'DOUBLE', 'BOOLEAN', 'TIMESTAMP', 'JSON', 'NULL'],
+};
+
 /** The type an aggregate returns for an argument of type `arg`. */
 export function aggregateType(fn: string, arg: CqlType | undefined): CqlType {
   switch (fn) {

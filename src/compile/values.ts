@@ -7,6 +7,7 @@
  * SQL NULL is `null`; `undefined` (a missing column or field) is read as `null`. A TIMESTAMP is
  * a number of epoch milliseconds.
  */
+import { CASTABLE } from '../analysis/functions.js';
 import { DateTime } from 'luxon';
 import type { ColumnType, CqlType } from '../model/types.js';
 
@@ -128,15 +129,6 @@ export function likeRegExpCached(pattern: string): RegExp {
 /** A conversion of a non-NULL value; it returns NULL (through `fault`) when the value does not convert. */
 export type Caster = (v: unknown, fault: Fault) => unknown;
 
-/** The casts the analyser accepts (target ← sources); a JSON value is checked against it by its run-time kind. */
-const CASTABLE: Record<ColumnType, readonly CqlType[]> = {
-  STRING: ['STRING', 'INT', 'DOUBLE', 'BOOLEAN', 'TIMESTAMP', 'JSON', 'NULL'],
-  INT: ['STRING', 'INT', 'DOUBLE', 'BOOLEAN', 'TIMESTAMP', 'JSON', 'NULL'],
-  DOUBLE: ['STRING', 'INT', 'DOUBLE', 'TIMESTAMP', 'JSON', 'NULL'],
-  BOOLEAN: ['STRING', 'INT', 'BOOLEAN', 'JSON', 'NULL'],
-  TIMESTAMP: ['STRING', 'INT', 'DOUBLE', 'TIMESTAMP', 'JSON', 'NULL'],
-  JSON: ['STRING', 'INT', 'DOUBLE', 'BOOLEAN', 'TIMESTAMP', 'JSON', 'NULL'],
-};
 
 /** The CQL type a JSON value has at run time: a number is INT when it is a safe integer. */
 export function runtimeType(v: unknown): CqlType {
