@@ -278,7 +278,13 @@ export class Engine {
       this.#reject(stream, reason, event, undefined);
       return;
     }
-    const row = target.validate(event);
+    let row: Row | string;
+    try {
+      row = target.validate(event);
+    } catch (error) {
+      // Only an object built in code can throw here (a getter, a proxy): JSON never does.
+      row = `the event could not be read: ${error instanceof Error ? error.message : String(error)}`;
+    }
     if (typeof row === 'string') {
       this.#reject(stream, row, event, undefined);
       return;

@@ -46,6 +46,16 @@ describe('rejected events (section 2)', () => {
     expect(engine.stats()).toMatchObject({ eventsIn: 9, rejected: 8, late: 0, outputs: 1 });
   });
 
+  it('rejects an object whose fields cannot be read, without throwing', () => {
+    const engine = new Engine();
+    deploy(engine, S);
+    const rejected = collect(engine, '_rejected');
+    const hostile = Object.defineProperty({ ts: 1 }, 'name', { get: () => { throw new Error('gotcha'); }, enumerable: true });
+    expect(() => engine.push('S', hostile)).not.toThrow();
+    expect(() => engine.push('S', new Proxy({}, { get: () => { throw new Error('trap'); } }))).not.toThrow();
+    expect(rejected.map((r) => r.data['reason'])).toEqual(['the event could not be read: gotcha', 'the event could not be read: trap']);
+  });
+
   it('rejects an event older than the watermark as late', () => {
     const engine = new Engine();
     deploy(engine, S + 'CREATE STREAM all_s AS SELECT name FROM S;');
