@@ -4,16 +4,18 @@
  * time and before every later one; the end of input moves the watermark to +∞.
  */
 import { Heap } from '../util/heap.js';
+import type { Row } from '../runtime/row.js';
 
-export interface Pending<E> {
+interface Pending {
   readonly time: number;
   readonly order: number;
-  readonly item: E;
+  readonly stream: string;
+  readonly row: Row;
 }
 
-export interface ClockHandlers<E> {
+export interface ClockHandlers {
   /** Processes an event whose turn has come. */
-  process(item: E, time: number): void;
+  process(stream: string, row: Row, time: number): void;
   /** Fires the timer registered for `time` by `owner`. */
   fire(owner: object, time: number): void;
 }
@@ -26,16 +28,16 @@ interface Timer {
   readonly owner: object;
 }
 
-export class Clock<E> {
+export class Clock {
   readonly #lateness: number;
-  readonly #handlers: ClockHandlers<E>;
-  readonly #events = new Heap<Pending<E>>((a, b) => a.time < b.time || (a.time === b.time && a.order < b.order));
+  readonly #handlers: ClockHandlers;
+  readonly #events = new Heap<Pending>((a, b) => a.time < b.time || (a.time === b.time && a.order < b.order));
   readonly #timers = new Heap<Timer>((a, b) => a.time < b.time || (a.time === b.time && (a.rank < b.rank || (a.rank === b.rank && a.order < b.order))));
   #maxSeen = -Infinity;
   #order = 0;
   #ended = false;
 
-  constructor(lateness: number, handlers: ClockHandlers<E>) {
+  constructor(lateness: number, handlers: ClockHandlers) {
     this.#lateness = lateness;
     this.#handlers = handlers;
   }
@@ -60,15 +62,15 @@ export class Clock<E> {
   }
 
   /** Accepts an event that is not late, and processes everything the watermark now allows. */
-  accept(item: E, time: number): void {
+  accept(stream: string, row: Row, time: number): void {
     if (time > this.#maxSeen) this.#maxSeen = time;
     if (this.#lateness === 0 && this.#events.size === 0) {
       this.#fireBefore(time);
-      this.#handlers.process(item, time);
+      this.#handlers.process(stream, row, time);
       this.#fireBefore(this.watermark);
       return;
     }
-    this.#events.push({ time, order: this.#order++, item });
+    this.#events.push({ time, order: this.#order++, stream, row });
     this.#drain();
   }
 
@@ -91,7 +93,7 @@ export class Clock<E> {
     while (this.#events.size > 0 && this.#events.peek()!.time <= w) {
       const next = this.#events.pop()!;
       this.#fireBefore(next.time);
-      this.#handlers.process(next.item, next.time);
+      this.#handlers.process(next.stream, next.row, next.time);
     }
     this.#fireBefore(w);
   }

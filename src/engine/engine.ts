@@ -86,10 +86,6 @@ interface QueryRuntime {
   outputs: number;
 }
 
-interface InputEvent {
-  readonly stream: string;
-  readonly row: Row;
-}
 
 const SYSTEM_DEPLOYMENT = 0;
 
@@ -103,7 +99,7 @@ export class Engine {
   readonly #udfs = new Map<string, { fn: (...args: unknown[]) => unknown; signature: FunctionSignature }>();
   readonly #deployments = new Map<number, Deployment>();
   readonly #subscriptions: Subscriptions;
-  readonly #clock: Clock<InputEvent>;
+  readonly #clock: Clock;
   readonly #services: EvalServices;
   readonly #events: { stream: string; row: Row; time: number; seq: number }[] = [];
   #depth = 0;
@@ -120,8 +116,8 @@ export class Engine {
       maxTableRows: options.maxTableRows ?? 1_000_000,
     };
     this.#subscriptions = new Subscriptions(() => this.#stats.subscriberErrors++);
-    this.#clock = new Clock<InputEvent>(this.#options.lateness, {
-      process: (e, time) => this.#process(e.stream, e.row, time),
+    this.#clock = new Clock(this.#options.lateness, {
+      process: (stream, row, time) => this.#process(stream, row, time),
       fire: (owner, time) => (owner as Operator).onTimer(time),
     });
     this.#services = {
@@ -296,7 +292,7 @@ export class Engine {
       this.#reject(stream, 'late', event, time);
       return;
     }
-    this.#clock.accept({ stream, row }, time);
+    this.#clock.accept(stream, row, time);
   }
 
   /**
