@@ -240,10 +240,9 @@ export class PatternOperator implements Operator {
     const keepOriginal = (a.strategy === 'SKIP_TILL_ANY_MATCH' && !negated) || sharedTake;
     for (let i = 0; i < takes.length; i++) {
       const reuse = !keepOriginal && i === takes.length - 1;
-      const fork = reuse ? run : this.#newFork(run, partition);
-      if (!fork) continue;
+      const fork = reuse ? run : run.fork();
       this.#apply(fork, takes[i]!, ev);
-      this.#afterTake(fork, ev, out, matches, partition);
+      this.#afterTake(fork, ev, out, matches, partition, reuse);
     }
     // After the forks, which took other elements with the choices made before this event.
     if (sharedTake) this.#takeShared(run, ev, out, matches, partition);
@@ -407,8 +406,12 @@ export class PatternOperator implements Operator {
     run.lastSeq = ev.seq;
   }
 
-  /** Rule 5: a run whose remaining elements all have minimum 0 has matched; it lives on while it can take more. */
-  #afterTake(run: Run, ev: OperatorEvent, out: Run[], matches: Match[], partition: Partition): void {
+  /**
+   * Rule 5: a run whose remaining elements all have minimum 0 has matched; it lives on while it
+   * can take more. A new run (`tracked` false) is admitted under the caps only if it lives on:
+   * a completed match holds no state, so the caps never cost a match.
+   */
+  #afterTake(run: Run, ev: OperatorEvent, out: Run[], matches: Match[], partition: Partition, tracked: boolean): void {
     const a = this.#a;
     const complete = this.#isComplete(run);
     if (complete && a.completesAt[run.element]) {
@@ -421,8 +424,12 @@ export class PatternOperator implements Operator {
       }
     }
     if (!this.#canContinue(run, complete)) {
-      this.#kill(run, partition);
+      if (tracked) this.#kill(run, partition);
       return;
+    }
+    if (!tracked) {
+      if (!this.#admit(partition)) return;
+      this.#track(run, partition);
     }
     out.push(run);
     if (complete && a.trailingNotAfter[run.element]) {
@@ -461,11 +468,9 @@ export class PatternOperator implements Operator {
     }
     if (takes.length === 0) return;
     for (const take of takes) {
-      if (!this.#admit(partition)) continue;
       const run = new Run(0, ev.time, ev.seq, a.within, new Array<Row | undefined>(a.slotCount), this.#initialKleene(), this.#initialWork());
-      this.#track(run, partition);
       this.#apply(run, take, ev);
-      this.#afterTake(run, ev, out, matches, partition);
+      this.#afterTake(run, ev, out, matches, partition, false);
     }
   }
 

@@ -142,6 +142,18 @@ describe('patterns', () => {
     expect(out.map((o) => o.data['a'])).toEqual(['a1', 'a2', 'a3']);
   });
 
+  it('never loses a match to the caps: a fork that completes holds no state', () => {
+    const engine = new Engine({ maxRunsPerPartition: 2 });
+    deploy(engine, S + "CREATE STREAM m AS SELECT a.name AS a, b.name AS b FROM PATTERN a=S[kind = 'a'] -> b=S[kind = 'b'] WITHIN 1 MINUTE USING SKIP TILL ANY MATCH;");
+    const out = collect(engine, 'm');
+    engine.push('S', ev('a1', 1000));
+    engine.push('S', ev('a2', 2000));
+    engine.push('S', ev('b1', 3000));
+    engine.push('S', ev('b2', 4000));
+    expect(out.map((o) => `${String(o.data['a'])}${String(o.data['b'])}`)).toEqual(['a1b1', 'a2b1', 'a1b2', 'a2b2']);
+    expect(engine.stats().runsDropped).toBe(0);
+  });
+
   it('drops runs beyond the cap per query', () => {
     const engine = new Engine({ maxRunsPerQuery: 2 });
     deploy(engine, S + "CREATE STREAM m AS SELECT a.name AS a FROM PATTERN a=S[kind = 'a'] -> b=S[kind = 'b'] PARTITION BY v WITHIN 1 MINUTE;");
