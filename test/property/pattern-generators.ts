@@ -610,8 +610,16 @@ export function render(raw: RawPattern): PatternCase {
     select.push(`COUNT(${a.alias}) AS ${a.alias}_n`);
     if (raw.extras.kleeneFirstLast) select.push(`FIRST(${a.alias}.name) AS ${a.alias}_first`, `LAST(${a.alias}.name) AS ${a.alias}_last`);
     if (raw.extras.kleeneNumbers) {
-      mark('SELECT: SUM/MIN/MAX/AVG');
-      select.push(`SUM(${a.alias}.v) AS ${a.alias}_sum`, `MIN(${a.alias}.v) AS ${a.alias}_min`, `MAX(${a.alias}.v) AS ${a.alias}_max`, `AVG(${a.alias}.v) AS ${a.alias}_avg`);
+      mark('SELECT: SUM/MIN/MAX/AVG/FIRST/LAST of v');
+      select.push(
+        `SUM(${a.alias}.v) AS ${a.alias}_sum`,
+        `MIN(${a.alias}.v) AS ${a.alias}_min`,
+        `MAX(${a.alias}.v) AS ${a.alias}_max`,
+        `AVG(${a.alias}.v) AS ${a.alias}_avg`,
+        // FIRST and LAST read the first and last event even when its v is NULL (6.1).
+        `FIRST(${a.alias}.v) AS ${a.alias}_vfirst`,
+        `LAST(${a.alias}.v) AS ${a.alias}_vlast`,
+      );
     }
   }
   if (raw.extras.gap && singles.length >= 2) {
