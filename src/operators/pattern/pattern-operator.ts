@@ -114,9 +114,12 @@ export class PatternOperator implements Operator {
         if (run.alive) this.#step(run, ev, runs, matches, existing);
       }
     }
+    // Most events of a new key start nothing: then no partition is made at all.
+    const starts = this.#startTakes(ev);
+    if (!existing && starts === 0) return;
     const partition = existing ?? { id, values: scope.key, runs: [], live: 0 };
     const before = runs.length;
-    this.#start(ev, runs, matches, partition);
+    if (starts > 0) this.#start(ev, runs, matches, partition);
     this.#spare = partition.runs;
     partition.runs = runs;
     if (!existing && runs.length > before) {
@@ -454,9 +457,9 @@ export class PatternOperator implements Operator {
   }
 
   /** Every event satisfying the first element's condition starts a new run (6.2). */
-  #start(ev: OperatorEvent, out: Run[], matches: Match[], partition: Partition): void {
-    const a = this.#a;
-    const first = a.elements[0]!;
+  /** The takes of the first element that the event satisfies, into #takes; their number. */
+  #startTakes(ev: OperatorEvent): number {
+    const first = this.#a.elements[0]!;
     const scope = this.#scope;
     scope.bound = this.#noBindings;
     scope.kleene = this.#noKleene;
@@ -466,7 +469,13 @@ export class PatternOperator implements Operator {
     else if (first.kind === 'or' || first.kind === 'and') {
       for (let k = 0; k < first.atoms.length; k++) this.#tryGroupAtom(undefined, 0, k, first.atoms[k]!, ev, takes);
     }
-    if (takes.length === 0) return;
+    return takes.length;
+  }
+
+  /** Every event that satisfies the first element's condition starts a new run (6.2), one per take in #takes. */
+  #start(ev: OperatorEvent, out: Run[], matches: Match[], partition: Partition): void {
+    const a = this.#a;
+    const takes = this.#takes;
     for (const take of takes) {
       const run = new Run(0, ev.time, ev.seq, a.within, new Array<Row | undefined>(a.slotCount), this.#initialKleene(), this.#initialWork());
       this.#apply(run, take, ev);
