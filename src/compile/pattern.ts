@@ -6,7 +6,7 @@
 import type { BoundExpr, PatternQuery } from '../analysis/bound.js';
 import { canonical } from '../analysis/expressions.js';
 import { walkBound } from '../analysis/bound-walk.js';
-import type { EvalServices, Row } from '../runtime/row.js';
+import { keyId, type EvalServices, type Row } from '../runtime/row.js';
 import {
   buildAutomaton,
   type Automaton,
@@ -30,13 +30,12 @@ function and(exprs: readonly BoundExpr[]): BoundExpr | undefined {
 
 /** The partition key of an event, as a string that tells apart values of different types. */
 export function keyReader(columns: readonly string[]): PartitionKeyReader {
-  const idOf = (v: unknown): string => (typeof v === 'string' ? v : `\u0000${JSON.stringify(v ?? null)}`);
   const values = (row: Row): unknown[] => columns.map((c) => row[c] ?? null);
   if (columns.length === 1) {
     const column = columns[0]!;
-    return { id: (row) => idOf(row[column] ?? null), values };
+    return { id: (row) => keyId(row[column] ?? null), values };
   }
-  return { id: (row) => columns.map((c) => idOf(row[c] ?? null)).join('\u0001'), values };
+  return { id: (row) => columns.map((c) => keyId(row[c] ?? null)).join('\u0001'), values };
 }
 
 /**
@@ -73,7 +72,7 @@ export function compilePattern(q: PatternQuery, services: EvalServices): Automat
   const atomSpec = (slot: number): AtomSpec => {
     const atom = q.atoms[slot]!;
     const condition = compilePredicate(atom.condition, options);
-    return { slot, stream: atom.stream, condition: (candidate, scope) => condition(candidate, scope) };
+    return { slot, stream: atom.stream, condition };
   };
   const conjunctsAt = (element: number): ScopeCondition | undefined => {
     const expr = and(q.conjuncts.filter((c) => c.element === element).map((c) => c.expr));

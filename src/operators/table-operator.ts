@@ -2,13 +2,8 @@
  * A TABLE (LANGUAGE.md section 8): the latest row per PRIMARY KEY, upserted by each event of its
  * source; an event whose non-key columns are all NULL deletes its key's row.
  */
-import type { Row } from '../runtime/row.js';
+import { keyId, type Row } from '../runtime/row.js';
 import type { Operator, OperatorEvent } from './operator.js';
-
-/** The identity of a key value, telling apart values of different types. */
-export function keyId(value: unknown): string {
-  return typeof value === 'string' ? value : `\u0000${JSON.stringify(value ?? null)}`;
-}
 
 export class TableOperator implements Operator {
   readonly inputs: readonly string[];

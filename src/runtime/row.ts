@@ -54,3 +54,18 @@ export interface EvalServices {
   /** Called when an expression faults (a UDF throws, a bad time zone): the value becomes NULL. */
   fault(error: unknown): void;
 }
+
+/**
+ * The identity of a key value (a partition key, a table's primary key), telling apart values of
+ * different types: 'a' and "a" are one key, '1' and 1 two. A value that cannot be serialised (a
+ * circular object or a BigInt pushed through the library) gets a key of its own kind, never an
+ * exception.
+ */
+export function keyId(value: unknown): string {
+  if (typeof value === 'string') return value;
+  try {
+    return `\u0000${JSON.stringify(value ?? null)}`;
+  } catch {
+    return `\u0002${typeof value}`;
+  }
+}

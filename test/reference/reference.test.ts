@@ -3,22 +3,9 @@
  * test/fixtures/spec/pattern-examples.json) and hand-written cases for the rules of sections
  * 2, 3 and 6.2 that the examples leave implicit.
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runReference, runReferenceDetailed, type RefEvent } from './engine.js';
-
-interface PatternExample {
-  readonly id: number;
-  readonly title: string;
-  readonly query: string;
-  readonly schema: string;
-  readonly input: readonly Record<string, unknown>[];
-  readonly expected: readonly { readonly data: Record<string, unknown>; readonly time: number }[];
-}
-
-const examples = JSON.parse(
-  readFileSync(new URL('../fixtures/spec/pattern-examples.json', import.meta.url), 'utf8'),
-) as PatternExample[];
+import { examples } from '../conformance/pattern-examples.suite.js';
 
 describe('LANGUAGE-EXAMPLES.md', () => {
   it('has all 16 examples', () => {

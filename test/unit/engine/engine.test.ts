@@ -56,6 +56,43 @@ describe('rejected events (section 2)', () => {
     expect(rejected.map((r) => r.data['reason'])).toEqual(['the event could not be read: gotcha', 'the event could not be read: trap']);
   });
 
+  it('reads timestamps in the stream\'s timestamp_format and timezone, and ISO-8601 always', () => {
+    const engine = new Engine();
+    deploy(
+      engine,
+      "CREATE STREAM L (name STRING, ts TIMESTAMP) WITH (timestamp = 'ts', timestamp_format = 'dd/MM/yyyy HH:mm', timezone = 'Europe/London');\n" +
+        'CREATE STREAM out AS SELECT name, ts FROM L;',
+    );
+    const out = collect(engine, 'out');
+    const rejected = collect(engine, '_rejected');
+    engine.push('L', { name: 'summer', ts: '01/07/2026 12:00' });
+    engine.push('L', { name: 'iso-no-offset', ts: '2026-07-01T12:30:00' });
+    engine.push('L', { name: 'iso-utc', ts: '2026-07-01T12:00:00Z' });
+    engine.push('L', { name: 'bad', ts: '2026/07/01 13:00' });
+    // 12:00 in London in July is 11:00 UTC; an ISO string without an offset is read in the zone too.
+    expect(out.map((o) => [o.data['name'], o.time])).toEqual([
+      ['summer', Date.UTC(2026, 6, 1, 11, 0)],
+      ['iso-no-offset', Date.UTC(2026, 6, 1, 11, 30)],
+      ['iso-utc', Date.UTC(2026, 6, 1, 12, 0)],
+    ]);
+    expect(rejected.map((r) => r.data['reason'])).toEqual([
+      `column 'ts' must be a TIMESTAMP (epoch milliseconds or an ISO-8601 string or 'dd/MM/yyyy HH:mm'), not the string "2026/07/01 13:00"`,
+    ]);
+  });
+
+  it('partitions by a JSON key that cannot be serialised without throwing', () => {
+    const engine = new Engine();
+    deploy(engine, "CREATE STREAM J (name STRING, k JSON, ts TIMESTAMP) WITH (timestamp = 'ts');\n" + "CREATE STREAM m AS SELECT a.name AS a, b.name AS b FROM PATTERN a=J[name = 'a'] -> b=J[name = 'b'] PARTITION BY k WITHIN 1 MINUTE;");
+    const out = collect(engine, 'm');
+    const circular: Record<string, unknown> = {};
+    circular['self'] = circular;
+    expect(() => engine.push('J', { name: 'a', k: circular, ts: 1 })).not.toThrow();
+    expect(() => engine.push('J', { name: 'b', k: 10n, ts: 2 })).not.toThrow();
+    engine.push('J', { name: 'a', k: { id: 1 }, ts: 3 });
+    engine.push('J', { name: 'b', k: { id: 1 }, ts: 4 });
+    expect(out.map((o) => o.data)).toEqual([{ a: 'a', b: 'b' }]);
+  });
+
   it('rejects an event older than the watermark as late', () => {
     const engine = new Engine();
     deploy(engine, S + 'CREATE STREAM all_s AS SELECT name FROM S;');
