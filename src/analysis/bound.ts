@@ -5,7 +5,7 @@
  * durations are milliseconds. Nothing here needs the source text again.
  */
 import type { Span } from '../model/span.js';
-import type { Column, CqlType, Schema } from '../model/types.js';
+import type { Column, CqlType, Schema, WindowSpec } from '../model/types.js';
 
 // ------------------------------------------------------------------------------- expressions
 
@@ -95,13 +95,8 @@ export interface FilterQuery extends QueryBase {
   readonly where: BoundExpr | undefined;
 }
 
-export type BoundWindow =
-  | { readonly kind: 'tumbling'; readonly size: number }
-  | { readonly kind: 'hopping'; readonly size: number; readonly advance: number }
-  | { readonly kind: 'sliding'; readonly size: number }
-  | { readonly kind: 'session'; readonly gap: number }
-  | { readonly kind: 'tumblingCount'; readonly size: number }
-  | { readonly kind: 'slidingCount'; readonly size: number };
+/** A window of an aggregating query (section 7). */
+export type BoundWindow = WindowSpec;
 
 /** `SELECT aggregates FROM S [WINDOW …] [WHERE …] [GROUP BY …] [HAVING …] [EMIT …]` (section 7). */
 export interface AggregateQuery extends QueryBase {
@@ -128,6 +123,8 @@ export interface JoinQuery extends QueryBase {
   readonly equiKeys: readonly { readonly left: BoundExpr; readonly right: BoundExpr }[];
   /** The rest of ON, evaluated on each candidate pair. */
   readonly residual: BoundExpr | undefined;
+  /** Stream-table join: the expression of the stream equated with the table's PRIMARY KEY. */
+  readonly tableKey: BoundExpr | undefined;
   readonly where: BoundExpr | undefined;
 }
 

@@ -362,9 +362,10 @@ function analyzeJoin(ctx: AnalysisContext, q: A.Query, from: A.FromStreams, targ
   }
   const on = bindCondition(bindContext(ctx, scope, { kind: 'forbidden', clause: 'ON' }), join.on, 'ON');
   const { equiKeys, residual } = splitEquiKeys(on);
+  const tableKey = table ? equiKeys.find((k) => k.right.kind === 'column' && k.right.column === right.primaryKey)?.left : undefined;
   if (table) {
     const pk = right.primaryKey;
-    if (!equiKeys.some((k) => k.right.kind === 'column' && k.right.column === pk)) {
+    if (!tableKey) {
       report(ctx, 'invalidJoin', join.on.span, `a stream-table join looks rows up by the table's PRIMARY KEY: ON must include ${rightAlias}.${pk} = <an expression of '${leftAlias}'>`);
     }
   }
@@ -385,6 +386,7 @@ function analyzeJoin(ctx: AnalysisContext, q: A.Query, from: A.FromStreams, targ
     on,
     equiKeys,
     residual,
+    tableKey,
     where,
     ...finish(ctx, target, projections, [left.name, right.name], [on, where]),
   };

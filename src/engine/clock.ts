@@ -21,6 +21,12 @@ export interface ClockHandlers {
 }
 
 interface Timer {
+  /**
+   * Its place among event times: `time` for a timer that fires once the watermark passes `time`
+   * (after every event at `time`), `time - 0.5` for one that fires once the watermark reaches
+   * it (before every event at `time`). It fires when its place is below the watermark.
+   */
+  readonly at: number;
   readonly time: number;
   /** Timers due at one time fire in rank order (the order their queries were deployed in). */
   readonly rank: number;
@@ -32,7 +38,9 @@ export class Clock {
   readonly #lateness: number;
   readonly #handlers: ClockHandlers;
   readonly #events = new Heap<Pending>((a, b) => a.time < b.time || (a.time === b.time && a.order < b.order));
-  readonly #timers = new Heap<Timer>((a, b) => a.time < b.time || (a.time === b.time && (a.rank < b.rank || (a.rank === b.rank && a.order < b.order))));
+  readonly #timers = new Heap<Timer>(
+    (a, b) => a.at < b.at || (a.at === b.at && (a.time < b.time || (a.time === b.time && (a.rank < b.rank || (a.rank === b.rank && a.order < b.order))))),
+  );
   #maxSeen = -Infinity;
   #order = 0;
   #ended = false;
@@ -75,11 +83,13 @@ export class Clock {
   }
 
   /**
-   * Asks for `owner`'s timer at `time`: it fires once the watermark passes `time`. A timer that
-   * is already due fires when the current event or timer is done, never in its middle.
+   * Asks for `owner`'s timer at `time`: it fires once the watermark passes `time` or, with
+   * `reaches`, once it reaches `time` (window ends, section 3). Timers due together fire in
+   * order of their time, then of `rank`. A timer that is already due fires when the current
+   * event or timer is done, never in its middle.
    */
-  schedule(owner: object, time: number, rank: number): void {
-    this.#timers.push({ time, rank, order: this.#order++, owner });
+  schedule(owner: object, time: number, rank: number, reaches = false): void {
+    this.#timers.push({ at: reaches ? time - 0.5 : time, time, rank, order: this.#order++, owner });
   }
 
   /** The end of input: the watermark goes to +∞, so every waiting event and timer is processed. */
@@ -105,7 +115,7 @@ export class Clock {
     if (this.#firing) return;
     this.#firing = true;
     try {
-      while (this.#timers.size > 0 && this.#timers.peek()!.time < time) {
+      while (this.#timers.size > 0 && this.#timers.peek()!.at < time) {
         const t = this.#timers.pop()!;
         this.#handlers.fire(t.owner, t.time);
       }

@@ -16,9 +16,9 @@ import { compileScript } from '../analysis/compile-script.js';
 import type { BoundQuery, BoundStatement } from '../analysis/bound.js';
 import { Catalog } from '../analysis/catalog.js';
 import type { FunctionSignature } from '../analysis/functions.js';
-import { diagnostic, type Diagnostic } from '../lang/diagnostics.js';
+import type { Diagnostic } from '../lang/diagnostics.js';
 import type { CqlType } from '../model/types.js';
-import { compileQuery, NotExecutableError } from '../compile/query.js';
+import { compileQuery } from '../compile/query.js';
 import type { Operator, OperatorContext } from '../operators/operator.js';
 import { TableOperator } from '../operators/table-operator.js';
 import type { EvalServices, Row } from '../runtime/row.js';
@@ -37,6 +37,12 @@ export interface EngineOptions {
   readonly maxRunsPerQuery?: number;
   /** Rows kept per table. Default 1,000,000. */
   readonly maxTableRows?: number;
+  /** Groups (with their open windows) kept per aggregating query. Default 1,000,000. */
+  readonly maxGroups?: number;
+  /** Events one group's sliding window holds. Default 1,000,000. */
+  readonly maxWindowEvents?: number;
+  /** Events a stream-stream join keeps per side. Default 1,000,000. */
+  readonly maxJoinEvents?: number;
 }
 
 export interface Deployment {
@@ -61,7 +67,7 @@ export interface EngineStats {
   readonly late: number;
   /** Partial matches alive now. */
   readonly runsAlive: number;
-  /** Runs and rows dropped by caps. */
+  /** What caps dropped: pattern runs, table rows, groups, window and join events. */
   readonly runsDropped: number;
   /** Run-time faults in expressions (each made a value NULL). */
   readonly faults: number;
@@ -114,6 +120,9 @@ export class Engine {
       maxRunsPerPartition: options.maxRunsPerPartition ?? 10_000,
       maxRunsPerQuery: options.maxRunsPerQuery ?? 1_000_000,
       maxTableRows: options.maxTableRows ?? 1_000_000,
+      maxGroups: options.maxGroups ?? 1_000_000,
+      maxWindowEvents: options.maxWindowEvents ?? 1_000_000,
+      maxJoinEvents: options.maxJoinEvents ?? 1_000_000,
     };
     this.#subscriptions = new Subscriptions(() => this.#stats.subscriberErrors++);
     this.#clock = new Clock(this.#options.lateness, {
@@ -142,17 +151,10 @@ export class Engine {
     const staged: (() => void)[] = [];
     const streams: string[] = [];
     const queries: string[] = [];
-    const problems: Diagnostic[] = [];
     for (const statement of result.script.statements) {
-      try {
-        const step = this.#stage(statement, id, streams, queries);
-        if (step) staged.push(step);
-      } catch (error) {
-        if (!(error instanceof NotExecutableError)) throw error;
-        problems.push(diagnostic('notSupportedYet', file, statement.span, error.message));
-      }
+      const step = this.#stage(statement, id, streams, queries);
+      if (step) staged.push(step);
     }
-    if (problems.length > 0) return { ok: false, diagnostics: problems };
     for (const apply of staged) apply();
     this.#catalog = result.catalog;
     const deployment: Deployment = { id, streams, queries };
@@ -172,7 +174,9 @@ export class Engine {
       case 'createTable': {
         const t = statement.table;
         const validate = compileValidator({ name: t.name, columns: t.schema.columns, timestamp: t.timestamp, timestampFormat: t.timestampFormat, timezone: t.timezone });
-        const table = new TableOperator(t.name, t.primaryKey, t.schema.columns.map((c) => c.name), this.#options.maxTableRows, (n) => (this.#stats.runsDropped += n));
+        // The event-time column says when, not what: a row whose other columns are all NULL deletes.
+        const values = t.schema.columns.map((c) => c.name).filter((c) => c !== t.timestamp);
+        const table = new TableOperator(t.name, t.primaryKey, values, this.#options.maxTableRows, (n) => (this.#stats.runsDropped += n));
         streams.push(t.name);
         return () => {
           this.#streams.set(t.name, { kind: 'table', validate, timestamp: t.timestamp, deployment });
@@ -187,6 +191,7 @@ export class Engine {
         const ctx: OperatorContext = {
           emit: (data, time) => this.#emit(q, runtime, data, time),
           scheduleAfter: (time) => this.#clock.schedule(operator, time, rank),
+          scheduleAt: (time) => this.#clock.schedule(operator, time, rank, true),
           dropped: (n) => (this.#stats.runsDropped += n),
         };
         const operator = compileQuery(q, ctx, this.#services, this.#options);

@@ -32,3 +32,12 @@ export interface Schema {
 export function findColumn(schema: Schema, name: string): Column | undefined {
   return schema.columns.find((c) => c.name === name);
 }
+
+/** Window kinds and their sizes (milliseconds, or events for the count windows). */
+export type WindowSpec =
+  | { readonly kind: 'tumbling'; readonly size: number }
+  | { readonly kind: 'hopping'; readonly size: number; readonly advance: number }
+  | { readonly kind: 'sliding'; readonly size: number }
+  | { readonly kind: 'session'; readonly gap: number }
+  | { readonly kind: 'tumblingCount'; readonly size: number }
+  | { readonly kind: 'slidingCount'; readonly size: number };

@@ -19,6 +19,8 @@ export interface OperatorContext {
   emit(data: Record<string, unknown>, time: number): void;
   /** Asks for `onTimer` once the watermark passes `time` (after every event at `time`). */
   scheduleAfter(time: number): void;
+  /** Asks for `onTimer` once the watermark reaches `time` (before every event at `time`): a window's end. */
+  scheduleAt(time: number): void;
   /** Counts a dropped run or row (a cap was hit). */
   dropped(count: number): void;
 }
@@ -27,7 +29,7 @@ export interface Operator {
   /** The streams whose events the operator reads. */
   readonly inputs: readonly string[];
   onEvent(event: OperatorEvent): void;
-  /** The watermark has passed `time`: do what was due at or before it. */
+  /** The watermark has passed (or, for `scheduleAt`, reached) `time`: do what was due then. */
   onTimer(time: number): void;
   /** State held, for metrics: partial matches alive, rows kept. */
   stateSize(): number;

@@ -4,14 +4,16 @@
  * implementation for the property tests: same script, same input, so the fast engine must
  * produce the same output events in the same order.
  *
- * Supported: source streams with a `timestamp` column, filter queries (section 5) and pattern
- * queries (section 6), derived streams read by later queries. Anything else throws a
- * 'reference: unsupported …' error rather than guess.
+ * Supported: source streams and tables with a `timestamp` column, filter queries (section 5),
+ * pattern queries (section 6), windows and aggregation (section 7), joins and LOOKUP (section
+ * 8), derived streams read by later queries. Anything else throws a 'reference: unsupported …'
+ * error rather than guess.
  */
 import { compileScript } from '../../src/index.js';
-import type { FilterQuery, PatternQuery, StreamDefinition } from '../../src/analysis/bound.js';
-import { evaluate, holds } from './evaluate.js';
+import type { FilterQuery, StreamDefinition } from '../../src/analysis/bound.js';
+import { evaluate, holds, type Row, type Value } from './evaluate.js';
 import { PatternReference, type RefEventRecord, type RefMatch } from './pattern.js';
+import { AggregateReference, identity, JoinReference, type RefQuery } from './relational.js';
 import { validateEvent } from './validate.js';
 
 export interface RefEvent {
@@ -39,7 +41,28 @@ export interface RefResult {
 
 type DeployedQuery =
   | { readonly kind: 'filter'; readonly query: FilterQuery }
-  | { readonly kind: 'pattern'; readonly query: PatternQuery; readonly state: PatternReference };
+  | { readonly kind: 'stateful'; readonly output: string; readonly state: RefQuery };
+
+/** A table (section 8): the latest row per PRIMARY KEY; a row whose other columns are all NULL deletes. */
+interface RefTable {
+  readonly key: string;
+  /** The event-time column: not a value of the row. */
+  readonly timestamp: string;
+  readonly rows: Map<string, Row>;
+}
+
+/** The pattern reference as a RefQuery: its timers fire once the watermark passes them. */
+function patternQuery(p: PatternReference): RefQuery {
+  return {
+    reads: (stream) => p.reads(stream),
+    onEvent: (ev) => p.onEvent(ev),
+    nextTimer: () => {
+      const t = p.nextTimer();
+      return t === undefined ? undefined : { time: t, reaches: false };
+    },
+    onTimer: (t) => p.onTimer(t),
+  };
+}
 
 /** Runs a whole script over finite input (one input, lateness 0, then end of input = watermark +∞). */
 export function runReference(source: string, events: readonly RefEvent[]): RefOutput[] {
@@ -58,6 +81,8 @@ export class ReferenceEngine {
   readonly outputs: RefOutput[] = [];
   readonly rejected: RefRejection[] = [];
   readonly #sources = new Map<string, StreamDefinition>();
+  readonly #tables = new Map<string, RefTable>();
+  readonly #lookup = (table: string, key: Value): Row | undefined => this.#tables.get(table)?.rows.get(identity(key));
   /** In deployment order (section 6.2 and the brief: one event, queries in that order). */
   readonly #queries: DeployedQuery[] = [];
   /** Section 3: with one input, the largest event time seen (minus lateness 0). */
@@ -78,12 +103,19 @@ export class ReferenceEngine {
           }
           this.#sources.set(statement.stream.name, statement.stream);
           break;
+        case 'createTable':
+          if (statement.table.timestamp === undefined) throw new Error(`reference: table '${statement.table.name}' needs a timestamp column`);
+          this.#sources.set(statement.table.name, statement.table);
+          this.#tables.set(statement.table.name, { key: statement.table.primaryKey, timestamp: statement.table.timestamp, rows: new Map() });
+          break;
         case 'query': {
           const { query } = statement;
           if (query.reads.includes('_rejected')) throw new Error('reference: unsupported: queries reading _rejected');
+          const output = query.output;
           if (query.kind === 'filter') this.#queries.push({ kind: 'filter', query });
-          else if (query.kind === 'pattern') this.#queries.push({ kind: 'pattern', query, state: new PatternReference(query) });
-          else throw new Error(`reference: unsupported query kind '${query.kind}'`);
+          else if (query.kind === 'pattern') this.#queries.push({ kind: 'stateful', output, state: patternQuery(new PatternReference(query, this.#lookup)) });
+          else if (query.kind === 'aggregate') this.#queries.push({ kind: 'stateful', output, state: new AggregateReference(query) });
+          else this.#queries.push({ kind: 'stateful', output, state: new JoinReference(query, this.#lookup) });
           break;
         }
         case 'explain':
@@ -113,7 +145,16 @@ export class ReferenceEngine {
     // Section 3: a timer that fires once the watermark passes t comes after every event at t
     // and before every later event: here, before this one.
     this.#fireTimers();
+    const table = this.#tables.get(e.stream);
+    if (table) this.#upsert(table, v.data);
     this.#deliver({ seq: this.#seq++, stream: e.stream, ts: v.ts, data: v.data });
+  }
+
+  #upsert(table: RefTable, row: Row): void {
+    const id = identity((row[table.key] ?? null) as Value);
+    const others = Object.keys(row).filter((c) => c !== table.key && c !== table.timestamp);
+    if (others.every((c) => row[c] === null || row[c] === undefined)) table.rows.delete(id);
+    else table.rows.set(id, row);
   }
 
   /** Section 3: at the end of a finite input the watermark goes to +∞: every timer fires. */
@@ -122,18 +163,24 @@ export class ReferenceEngine {
     this.#fireTimers();
   }
 
-  /** Fires every timer t with watermark > t, in order of time; at one time, queries in order. */
+  /**
+   * Fires every due timer: one that waits for the watermark to pass t once watermark > t, one
+   * that waits for it to reach t once watermark ≥ t. Section 3: a timer reaching t comes before
+   * the events at t, one passing t after them; timers due together fire in order of their time,
+   * and at one time in the order the queries were deployed.
+   */
   #fireTimers(): void {
     for (;;) {
-      let t: number | undefined;
+      let best: { place: number; time: number; query: DeployedQuery } | undefined;
       for (const q of this.#queries) {
-        const next = q.kind === 'pattern' ? q.state.nextTimer() : undefined;
-        if (next !== undefined && (t === undefined || next < t)) t = next;
+        const next = q.kind === 'stateful' ? q.state.nextTimer() : undefined;
+        if (next === undefined) continue;
+        const place = next.reaches ? next.time - 0.5 : next.time;
+        if (!best || place < best.place || (place === best.place && next.time < best.time)) best = { place, time: next.time, query: q };
       }
-      if (t === undefined || !(this.#watermark > t)) return;
-      for (const q of this.#queries) {
-        if (q.kind === 'pattern') this.#emitAll(q.query.output, q.state.onTimer(t));
-      }
+      if (!best || !(this.#watermark > best.place)) return;
+      const q = best.query as Extract<DeployedQuery, { kind: 'stateful' }>;
+      this.#emitAll(q.output, q.state.onTimer(best.time));
     }
   }
 
@@ -143,12 +190,12 @@ export class ReferenceEngine {
       if (q.kind === 'filter') {
         if (q.query.input !== ev.stream) continue;
         // Section 5: WHERE, then the SELECT list; the output's time is the event's.
-        const env = { input: ev.data, now: ev.ts };
+        const env = { input: ev.data, now: ev.ts, lookup: this.#lookup };
         if (!holds(q.query.where, env)) continue;
         const data = Object.fromEntries(q.query.projections.map((p) => [p.name, evaluate(p.expr, env)]));
         this.#emit(q.query.output, ev.ts, data);
       } else if (q.state.reads(ev.stream)) {
-        this.#emitAll(q.query.output, q.state.onEvent(ev));
+        this.#emitAll(q.output, q.state.onEvent(ev));
       }
     }
   }

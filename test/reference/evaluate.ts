@@ -26,6 +26,16 @@ export interface Env {
   readonly kleene?: readonly (readonly Row[] | undefined)[];
   /** Pattern: the PARTITION BY key, by column name. */
   readonly key?: Readonly<Record<string, unknown>>;
+  /** Join: the left and right events (undefined: a LEFT JOIN's missing partner, all NULL). */
+  readonly left?: Row | undefined;
+  readonly right?: Row | undefined;
+  /** Aggregation: the row's aggregate values, GROUP BY values and window bounds. */
+  readonly aggregates?: readonly Value[];
+  readonly groupKeys?: readonly Value[];
+  readonly windowStart?: number;
+  readonly windowEnd?: number;
+  /** The current row of a table for a key (LOOKUP). */
+  readonly lookup?: (table: string, key: Value) => Row | undefined;
   /** The current event time, for NOW(). */
   readonly now: number;
 }
@@ -307,7 +317,7 @@ function readColumn(e: Extract<BoundExpr, { kind: 'column' }>, env: Env, item: R
     case 'partitionKey':
       return norm(env.key?.[e.column]);
     case 'side':
-      return unsupported('join sides');
+      return norm((row.side === 'left' ? env.left : env.right)?.[e.column]);
   }
 }
 
@@ -388,11 +398,18 @@ export function evaluate(e: BoundExpr, env: Env, item?: Row): Value {
       return callBuiltin(e, env, item);
     case 'kleeneAggregate':
       return kleeneAggregate(e.fn, e.type, e.arg, env.kleene?.[e.slot] ?? [], env);
-    case 'lookup':
-      return unsupported('LOOKUP');
+    case 'lookup': {
+      // Section 8: the table's current row for the key, or NULL.
+      const key = evaluate(e.key, env, item);
+      if (key === null) return null;
+      if (!env.lookup) return unsupported('LOOKUP outside a script with tables');
+      return norm(env.lookup(e.table, key)?.[e.column]);
+    }
     case 'aggregateRef':
+      return norm(env.aggregates?.[e.index]);
     case 'groupKeyRef':
+      return norm(env.groupKeys?.[e.index]);
     case 'windowBound':
-      return unsupported(`expression ${e.kind}`);
+      return norm(e.bound === 'start' ? env.windowStart : env.windowEnd);
   }
 }

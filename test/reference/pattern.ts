@@ -66,8 +66,11 @@ export class PatternReference {
   readonly #streams: ReadonlySet<string>;
   readonly #partitions = new Map<string, Partition>();
 
-  constructor(query: PatternQuery) {
+  readonly #lookup: Env['lookup'];
+
+  constructor(query: PatternQuery, lookup?: Env['lookup']) {
     this.#q = query;
+    this.#lookup = lookup;
     this.#streams = new Set(query.atoms.map((a) => a.stream));
     for (const c of query.conjuncts) {
       if (query.elements[c.element]?.kind === 'not') throw new Error('reference: a WHERE conjunct attached to a NOT element');
@@ -310,7 +313,7 @@ export class PatternReference {
       else atoms[b.slot] = b.event.data;
     }
     const key = this.#partitions.get(run.partition)?.key ?? {};
-    return { input, atoms, kleene, key, now };
+    return { input, atoms, kleene, key, now, lookup: this.#lookup };
   }
 
   #keyColumns(stream: string): readonly string[] {

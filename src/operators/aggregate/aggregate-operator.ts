@@ -1,0 +1,502 @@
+/**
+ * Windowed and grouped aggregation (LANGUAGE.md section 7): one operator class per window kind,
+ * sharing the grouping, the HAVING filter and the emission of rows.
+ *
+ * - no window: a running aggregate per GROUP BY key, a changed row per event;
+ * - TUMBLING and HOPPING: epoch-aligned panes of gcd(SIZE, ADVANCE) — an event is added to one
+ *   pane, and a window is the merge of the panes it covers when it is emitted;
+ * - SESSION: one open session per key, closed once the watermark passes its last event's time
+ *   plus the gap;
+ * - SLIDING by time or by count: aggregators that lose values at the front (`sliding.ts`);
+ * - TUMBLING by count: emitted when it holds SIZE events.
+ *
+ * Every window row is emitted in a fixed order: by window end, then window start, then the
+ * order in which the key's first event of that window arrived.
+ */
+import type { WindowSpec } from '../../model/types.js';
+import { emptyScope, keyId, type EvalScope, type Row } from '../../runtime/row.js';
+import type { Operator, OperatorContext, OperatorEvent } from '../operator.js';
+import { newAccumulator, type Accumulator, type AggregateShape } from './accumulators.js';
+import { newSlidingAggregator, type SlidingAggregator } from './sliding.js';
+
+type Compiled<T> = (input: Row | undefined, scope: EvalScope) => T;
+
+
+export interface AggregateDefinition {
+  readonly input: string;
+  readonly where: Compiled<boolean>;
+  /** The GROUP BY expressions of an event. */
+  readonly groupBy: readonly Compiled<unknown>[];
+  readonly aggregates: readonly {
+    readonly shape: AggregateShape;
+    /** The argument of an event; undefined for COUNT(*). */
+    readonly arg: Compiled<unknown> | undefined;
+    /** The argument has one SQL type (not JSON): its values always compare. */
+    readonly typed: boolean;
+  }[];
+  readonly window: WindowSpec | undefined;
+  readonly emit: 'FINAL' | 'CHANGES';
+  readonly having: Compiled<boolean>;
+  /** The SELECT list of a row, reading aggregates, group keys and window bounds from the scope. */
+  readonly project: Compiled<Record<string, unknown>>;
+}
+
+export interface AggregateLimits {
+  /** Groups (and open windows of them) kept per query; an event that needs one more is dropped and counted. */
+  readonly maxGroups: number;
+  /** Events one group's sliding window holds; beyond it, events are dropped and counted. */
+  readonly maxWindowEvents: number;
+}
+
+export function createAggregateOperator(def: AggregateDefinition, ctx: OperatorContext, limits: AggregateLimits): Operator {
+  const w = def.window;
+  if (w === undefined) return new RunningAggregate(def, ctx, limits);
+  switch (w.kind) {
+    case 'tumbling':
+      return new PaneAggregate(def, ctx, limits, w.size, w.size);
+    case 'hopping':
+      return new PaneAggregate(def, ctx, limits, w.size, w.advance);
+    case 'session':
+      return new SessionAggregate(def, ctx, limits, w.gap);
+    case 'sliding':
+      return new SlidingAggregate(def, ctx, limits, { time: w.size });
+    case 'slidingCount':
+      return new SlidingAggregate(def, ctx, limits, { count: w.size });
+    case 'tumblingCount':
+      return new TumblingCountAggregate(def, ctx, limits, w.size);
+  }
+}
+
+interface Group {
+  readonly id: string;
+  readonly keys: readonly unknown[];
+}
+
+const NO_KEYS: readonly unknown[] = [];
+
+abstract class AggregateBase<G extends Group> implements Operator {
+  readonly inputs: readonly string[];
+  protected readonly def: AggregateDefinition;
+  protected readonly ctx: OperatorContext;
+  protected readonly limits: AggregateLimits;
+  protected readonly groups = new Map<string, G>();
+  protected readonly scope: EvalScope = emptyScope();
+  /** The results of the row being emitted, by aggregate index. */
+  protected readonly results: unknown[];
+  readonly #keyScratch: unknown[];
+
+  constructor(def: AggregateDefinition, ctx: OperatorContext, limits: AggregateLimits) {
+    this.def = def;
+    this.ctx = ctx;
+    this.limits = limits;
+    this.inputs = [def.input];
+    this.results = new Array<unknown>(def.aggregates.length).fill(null);
+    this.#keyScratch = new Array<unknown>(def.groupBy.length).fill(null);
+    this.scope.aggregates = this.results;
+  }
+
+  onEvent(ev: OperatorEvent): void {
+    const scope = this.scope;
+    scope.now = ev.time;
+    if (!this.def.where(ev.row, scope)) return;
+    const id = this.#keyOf(ev.row);
+    let group = this.groups.get(id);
+    if (group === undefined) {
+      if (this.groups.size >= this.limits.maxGroups) {
+        this.ctx.dropped(1);
+        return;
+      }
+      group = this.newGroup(id, this.def.groupBy.length === 0 ? NO_KEYS : this.#keyScratch.slice(), ev);
+      this.groups.set(id, group);
+    }
+    this.accept(group, ev);
+  }
+
+  /** The key's identity; its values are left in the scratch array. */
+  #keyOf(row: Row): string {
+    const keys = this.def.groupBy;
+    if (keys.length === 0) return '';
+    const scratch = this.#keyScratch;
+    const scope = this.scope;
+    if (keys.length === 1) return keyId((scratch[0] = keys[0]!(row, scope)));
+    let id = '';
+    for (let i = 0; i < keys.length; i++) id += (i > 0 ? '\u0001' : '') + keyId((scratch[i] = keys[i]!(row, scope)));
+    return id;
+  }
+
+  protected abstract newGroup(id: string, keys: readonly unknown[], ev: OperatorEvent): G;
+  protected abstract accept(group: G, ev: OperatorEvent): void;
+
+  onTimer(_time: number): void {}
+
+  stateSize(): number {
+    return this.groups.size;
+  }
+
+  /** The values of the row's aggregates, from accumulators. */
+  protected resultsOf(accs: readonly (Accumulator | SlidingAggregator)[]): void {
+    const results = this.results;
+    for (let i = 0; i < accs.length; i++) results[i] = accs[i]!.result();
+  }
+
+  /** Emits the row of `results` for a group if HAVING holds (section 7). */
+  protected emitRow(keys: readonly unknown[], start: number | undefined, end: number | undefined, time: number): void {
+    const scope = this.scope;
+    scope.groupKeys = keys;
+    scope.windowStart = start;
+    scope.windowEnd = end;
+    scope.now = time;
+    if (!this.def.having(undefined, scope)) return;
+    this.ctx.emit(this.def.project(undefined, scope), time);
+  }
+
+  protected newAccumulators(): Accumulator[] {
+    const aggs = this.def.aggregates;
+    const out = new Array<Accumulator>(aggs.length);
+    for (let i = 0; i < aggs.length; i++) out[i] = newAccumulator(aggs[i]!.shape);
+    return out;
+  }
+
+  /** Adds an event to append-only accumulators. */
+  protected addTo(accs: readonly Accumulator[], row: Row): void {
+    const aggs = this.def.aggregates;
+    const scope = this.scope;
+    for (let i = 0; i < accs.length; i++) {
+      const arg = aggs[i]!.arg;
+      accs[i]!.add(arg === undefined ? null : arg(row, scope));
+    }
+  }
+}
+
+// --------------------------------------------------------------------------- GROUP BY only
+
+interface RunningGroup extends Group {
+  readonly accs: Accumulator[];
+}
+
+/** GROUP BY without a window: running aggregates, the changed row on every event. */
+class RunningAggregate extends AggregateBase<RunningGroup> {
+  protected newGroup(id: string, keys: readonly unknown[]): RunningGroup {
+    return { id, keys, accs: this.newAccumulators() };
+  }
+
+  protected accept(group: RunningGroup, ev: OperatorEvent): void {
+    this.addTo(group.accs, ev.row);
+    this.resultsOf(group.accs);
+    this.emitRow(group.keys, undefined, undefined, ev.time);
+  }
+}
+
+// ------------------------------------------------------------------------ TUMBLING, HOPPING
+
+interface Pane {
+  readonly index: number;
+  readonly accs: Accumulator[];
+}
+
+interface PaneGroup extends Group {
+  readonly panes: Pane[];
+  /** The highest window (k in [k·advance, k·advance + size)) the group is registered with. */
+  lastWindow: number;
+}
+
+function gcd(a: number, b: number): number {
+  while (b !== 0) [a, b] = [b, a % b];
+  return a;
+}
+
+/**
+ * Epoch-aligned windows `[k·advance, k·advance + size)`, tumbling when advance = size. The
+ * timeline is cut into panes of gcd(size, advance): each event updates its key's current pane
+ * only, and a window merges its size/gcd panes when it is emitted.
+ */
+class PaneAggregate extends AggregateBase<PaneGroup> {
+  readonly #size: number;
+  readonly #advance: number;
+  readonly #pane: number;
+  /** Per window end still to come: the groups with events in that window, in order of arrival. */
+  readonly #closing = new Map<number, PaneGroup[]>();
+
+  constructor(def: AggregateDefinition, ctx: OperatorContext, limits: AggregateLimits, size: number, advance: number) {
+    super(def, ctx, limits);
+    this.#size = size;
+    this.#advance = advance;
+    this.#pane = gcd(size, advance);
+  }
+
+  protected newGroup(id: string, keys: readonly unknown[]): PaneGroup {
+    return { id, keys, panes: [], lastWindow: -Infinity };
+  }
+
+  protected accept(group: PaneGroup, ev: OperatorEvent): void {
+    const t = ev.time;
+    const index = Math.floor(t / this.#pane);
+    const panes = group.panes;
+    let pane = panes[panes.length - 1];
+    if (pane === undefined || pane.index !== index) {
+      pane = { index, accs: this.newAccumulators() };
+      panes.push(pane);
+    }
+    this.addTo(pane.accs, ev.row);
+    const advance = this.#advance;
+    const first = Math.floor((t - this.#size) / advance) + 1;
+    const last = Math.floor(t / advance);
+    for (let k = Math.max(first, group.lastWindow + 1); k <= last; k++) this.#register(group, k * advance + this.#size);
+    if (last > group.lastWindow) group.lastWindow = last;
+    if (this.def.emit === 'CHANGES') {
+      for (let k = first; k <= last; k++) this.#emitWindow(group, k * advance, t);
+    }
+  }
+
+  #register(group: PaneGroup, end: number): void {
+    const list = this.#closing.get(end);
+    if (list) list.push(group);
+    else {
+      this.#closing.set(end, [group]);
+      this.ctx.scheduleAt(end);
+    }
+  }
+
+  /** The merged panes of the window starting at `start`, as the row's results. */
+  #emitWindow(group: PaneGroup, start: number, time: number): void {
+    const from = start / this.#pane;
+    const to = (start + this.#size) / this.#pane;
+    let merged: Accumulator[] | undefined;
+    let only: Pane | undefined;
+    for (const pane of group.panes) {
+      if (pane.index < from || pane.index >= to) continue;
+      if (only === undefined && merged === undefined) {
+        only = pane;
+        continue;
+      }
+      if (merged === undefined) {
+        merged = this.newAccumulators();
+        for (let i = 0; i < merged.length; i++) merged[i]!.merge(only!.accs[i]!);
+      }
+      for (let i = 0; i < merged.length; i++) merged[i]!.merge(pane.accs[i]!);
+    }
+    if (only === undefined) return;
+    this.resultsOf(merged ?? only.accs);
+    this.emitRow(group.keys, start, start + this.#size, time);
+  }
+
+  override onTimer(time: number): void {
+    const list = this.#closing.get(time);
+    if (list === undefined) return;
+    this.#closing.delete(time);
+    const start = time - this.#size;
+    const keepFrom = (start + this.#advance) / this.#pane;
+    for (const group of list) {
+      if (this.def.emit === 'FINAL') this.#emitWindow(group, start, time);
+      // Panes before the next window's start are no longer needed.
+      const panes = group.panes;
+      let drop = 0;
+      while (drop < panes.length && panes[drop]!.index < keepFrom) drop++;
+      if (drop > 0) panes.splice(0, drop);
+      if (group.lastWindow * this.#advance + this.#size <= time) this.groups.delete(group.id);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------- SESSION
+
+interface Session extends Group {
+  start: number;
+  last: number;
+  firstSeq: number;
+  accs: Accumulator[];
+  /** The open sessions in order of their last event (and so of their end). */
+  prev: Session | undefined;
+  next: Session | undefined;
+}
+
+/** Per key, events at most `gap` apart; closed once the watermark passes last + gap (section 3). */
+class SessionAggregate extends AggregateBase<Session> {
+  readonly #gap: number;
+  #head: Session | undefined;
+  #tail: Session | undefined;
+  /** The earliest timer asked for and not yet fired. */
+  #requested = Infinity;
+
+  constructor(def: AggregateDefinition, ctx: OperatorContext, limits: AggregateLimits, gap: number) {
+    super(def, ctx, limits);
+    this.#gap = gap;
+  }
+
+  protected newGroup(id: string, keys: readonly unknown[], ev: OperatorEvent): Session {
+    return { id, keys, start: ev.time, last: ev.time, firstSeq: ev.seq, accs: this.newAccumulators(), prev: undefined, next: undefined };
+  }
+
+  protected accept(s: Session, ev: OperatorEvent): void {
+    this.addTo(s.accs, ev.row);
+    s.last = ev.time;
+    this.#unlink(s);
+    this.#append(s);
+    if (this.def.emit === 'CHANGES') {
+      this.resultsOf(s.accs);
+      this.emitRow(s.keys, s.start, s.last + this.#gap, ev.time);
+    }
+    this.#request();
+  }
+
+  #append(s: Session): void {
+    s.prev = this.#tail;
+    s.next = undefined;
+    if (this.#tail) this.#tail.next = s;
+    else this.#head = s;
+    this.#tail = s;
+  }
+
+  #unlink(s: Session): void {
+    if (s.prev) s.prev.next = s.next;
+    else if (this.#head === s) this.#head = s.next;
+    if (s.next) s.next.prev = s.prev;
+    else if (this.#tail === s) this.#tail = s.prev;
+    s.prev = s.next = undefined;
+  }
+
+  #request(): void {
+    const head = this.#head;
+    if (head === undefined) return;
+    const deadline = head.last + this.#gap;
+    if (deadline < this.#requested) {
+      this.#requested = deadline;
+      this.ctx.scheduleAfter(deadline);
+    }
+  }
+
+  override onTimer(time: number): void {
+    if (this.#requested <= time) this.#requested = Infinity;
+    const gap = this.#gap;
+    while (this.#head !== undefined && this.#head.last + gap <= time) {
+      // The sessions that end together, emitted by start, then by first event.
+      const end = this.#head.last + gap;
+      const closing: Session[] = [];
+      while (this.#head !== undefined && this.#head.last + gap === end) {
+        const s = this.#head;
+        this.#unlink(s);
+        this.groups.delete(s.id);
+        closing.push(s);
+      }
+      if (this.def.emit !== 'FINAL') continue;
+      if (closing.length > 1) closing.sort((a, b) => a.start - b.start || a.firstSeq - b.firstSeq);
+      for (const s of closing) {
+        this.resultsOf(s.accs);
+        this.emitRow(s.keys, s.start, end, end);
+      }
+    }
+    this.#request();
+  }
+}
+
+// ---------------------------------------------------------------------------------- SLIDING
+
+interface SlidingGroup extends Group {
+  readonly aggs: SlidingAggregator[];
+  /** Event times in the window, with their positions (`pos` counts the group's events). */
+  readonly times: number[];
+  timesHead: number;
+  pos: number;
+}
+
+/**
+ * SLIDING by time: for each event e, the group's events with ts in (e.ts − size, e.ts];
+ * WINDOW_START is e.ts − size (excluded) and WINDOW_END e.ts. SLIDING by count: the group's last
+ * `count` events; WINDOW_START and WINDOW_END are the oldest and newest event's times.
+ */
+class SlidingAggregate extends AggregateBase<SlidingGroup> {
+  readonly #time: number | undefined;
+  readonly #count: number | undefined;
+  /** Groups whose window has emptied are dropped once per window size of event time. */
+  #nextSweep = Infinity;
+
+  constructor(def: AggregateDefinition, ctx: OperatorContext, limits: AggregateLimits, size: { time?: number; count?: number }) {
+    super(def, ctx, limits);
+    this.#time = size.time;
+    this.#count = size.count;
+  }
+
+  protected newGroup(id: string, keys: readonly unknown[]): SlidingGroup {
+    const aggs = this.def.aggregates.map((a) => newSlidingAggregator(a.shape, a.typed));
+    return { id, keys, aggs, times: [], timesHead: 0, pos: 0 };
+  }
+
+  protected accept(g: SlidingGroup, ev: OperatorEvent): void {
+    const t = ev.time;
+    const times = g.times;
+    // Evict what leaves the window with this event.
+    if (this.#time !== undefined) {
+      const limit = t - this.#time;
+      while (g.timesHead < times.length && times[g.timesHead]! <= limit) g.timesHead++;
+    } else if (times.length - g.timesHead >= this.#count!) {
+      g.timesHead = times.length - this.#count! + 1;
+    }
+    if (times.length - g.timesHead >= this.limits.maxWindowEvents) {
+      this.ctx.dropped(1);
+      return;
+    }
+    const start = g.pos - (times.length - g.timesHead);
+    const aggs = g.aggs;
+    for (let i = 0; i < aggs.length; i++) aggs[i]!.evict(start);
+    const defs = this.def.aggregates;
+    const scope = this.scope;
+    for (let i = 0; i < aggs.length; i++) {
+      const arg = defs[i]!.arg;
+      aggs[i]!.push(arg === undefined ? null : arg(ev.row, scope), g.pos);
+    }
+    g.pos++;
+    times.push(t);
+    if (g.timesHead >= 1024 && g.timesHead * 2 >= times.length) {
+      times.splice(0, g.timesHead);
+      g.timesHead = 0;
+    }
+    this.resultsOf(aggs);
+    if (this.#time !== undefined) this.emitRow(g.keys, t - this.#time, t, t);
+    else this.emitRow(g.keys, times[g.timesHead]!, t, t);
+    if (this.#time !== undefined && this.#nextSweep === Infinity) {
+      this.#nextSweep = t + this.#time;
+      this.ctx.scheduleAfter(this.#nextSweep);
+    }
+  }
+
+  /** Drops the groups whose every event has left the window (memory is bounded by the window). */
+  override onTimer(time: number): void {
+    if (time < this.#nextSweep) return;
+    const limit = time - this.#time!;
+    for (const [id, g] of this.groups) if (g.times[g.times.length - 1]! <= limit) this.groups.delete(id);
+    this.#nextSweep = this.groups.size > 0 ? time + this.#time! : Infinity;
+    if (this.#nextSweep !== Infinity) this.ctx.scheduleAfter(this.#nextSweep);
+  }
+}
+
+// ---------------------------------------------------------------------------- TUMBLING COUNT
+
+interface CountGroup extends Group {
+  accs: Accumulator[];
+  n: number;
+  first: number;
+}
+
+/** TUMBLING (SIZE n EVENTS): a row when the group's window holds n events; never an incomplete one. */
+class TumblingCountAggregate extends AggregateBase<CountGroup> {
+  readonly #size: number;
+
+  constructor(def: AggregateDefinition, ctx: OperatorContext, limits: AggregateLimits, size: number) {
+    super(def, ctx, limits);
+    this.#size = size;
+  }
+
+  protected newGroup(id: string, keys: readonly unknown[]): CountGroup {
+    return { id, keys, accs: this.newAccumulators(), n: 0, first: 0 };
+  }
+
+  protected accept(g: CountGroup, ev: OperatorEvent): void {
+    if (g.n === 0) g.first = ev.time;
+    this.addTo(g.accs, ev.row);
+    if (++g.n < this.#size) return;
+    this.resultsOf(g.accs);
+    g.accs = this.newAccumulators();
+    g.n = 0;
+    this.emitRow(g.keys, g.first, ev.time, ev.time);
+  }
+}
