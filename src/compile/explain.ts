@@ -4,7 +4,7 @@
  * compiled — the partition key, the strategy, and the WHERE conjuncts pushed down into elements.
  * For other queries, the operator chain and the state it keeps.
  */
-import type { BoundExpr, BoundQuery, BoundScript, PatternQuery } from '../analysis/bound.js';
+import type { AggregateQuery, BoundExpr, BoundQuery, BoundScript, JoinQuery, PatternQuery } from '../analysis/bound.js';
 import type { Span } from '../model/span.js';
 import { predicateSource } from './expressions.js';
 import { patternIndexes } from './pattern.js';
@@ -47,24 +47,68 @@ export function explainQuery(q: BoundQuery): string {
       lines.push(`  operators: read ${q.input} -> filter ${condition(q, q.where)} -> project`, '  state: none');
       if (q.where) lines.push('  compiled WHERE:', ...predicateSource(q.where).split('\n').map((l) => `    ${l}`));
       break;
-    case 'aggregate': {
-      const window = q.window ? JSON.stringify(q.window) : 'none (running aggregates)';
-      lines.push(
-        `  operators: read ${q.input} -> filter ${condition(q, q.where)} -> group by ${q.groupBy.length} key(s) -> window ${window} -> aggregate ${q.aggregates.map((a) => a.fn).join(', ')} -> having -> emit ${q.emit}`,
-        `  state: per key and window, one accumulator per aggregate`,
-      );
+    case 'aggregate':
+      lines.push(...explainAggregate(q));
       break;
-    }
     case 'join':
-      lines.push(
-        `  operators: ${q.left.stream} ${q.joinType} JOIN ${q.right.stream}${q.right.table ? ' (table lookup)' : ` WITHIN ${duration(q.within ?? 0)}`} -> where -> project`,
-        `  hash keys: ${q.equiKeys.map((k) => `${textOf(q, k.left.span)} = ${textOf(q, k.right.span)}`).join(', ') || 'none (every pair is tested)'}`,
-        `  state: ${q.right.table ? 'the table' : 'each side\'s events within WITHIN, by key'}`,
-      );
+      lines.push(...explainJoin(q));
       break;
   }
   lines.push(`  output: ${q.outputSchema.columns.map((c) => `${c.name} ${c.type}`).join(', ')}`);
   return lines.join('\n') + '\n';
+}
+
+function windowWords(q: AggregateQuery): { window: string; state: string } {
+  const w = q.window;
+  if (w === undefined) return { window: 'none: running aggregates per key', state: 'one accumulator per aggregate and key' };
+  const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+  switch (w.kind) {
+    case 'tumbling':
+      return { window: `TUMBLING ${duration(w.size)}, epoch-aligned, closes when the watermark reaches its end`, state: 'per key, the accumulators of the open window' };
+    case 'hopping':
+      return {
+        window: `HOPPING ${duration(w.size)} every ${duration(w.advance)}, epoch-aligned, closes when the watermark reaches its end`,
+        state: `per key, panes of ${duration(gcd(w.size, w.advance))} (one accumulator set each, ${w.size / gcd(w.size, w.advance)} panes per window, merged when a window is emitted)`,
+      };
+    case 'session':
+      return { window: `SESSION, gap ${duration(w.gap)}, closes when the watermark passes the last event plus the gap`, state: 'per key, the open session\'s accumulators' };
+    case 'sliding':
+      return {
+        window: `SLIDING ${duration(w.size)}: for each event e, (e.ts - size, e.ts]`,
+        state: "per key, the window's events: two-stacks partial sums (SUM, AVG, STDDEV), monotonic deques (MIN, MAX), queues (COUNT, FIRST, LAST)",
+      };
+    case 'slidingCount':
+      return { window: `SLIDING ${w.size} EVENTS per key`, state: "per key, the last events' values: two-stacks partial sums, monotonic deques, queues" };
+    case 'tumblingCount':
+      return { window: `TUMBLING ${w.size} EVENTS per key, emitted when full`, state: 'per key, the accumulators of the current window' };
+  }
+}
+
+function explainAggregate(q: AggregateQuery): string[] {
+  const { window, state } = windowWords(q);
+  const aggregates = q.aggregates.map((a) => textOf(q, a.span));
+  return [
+    `  operators: read ${q.input} -> filter ${condition(q, q.where)} -> group by ${q.groupBy.length === 0 ? '(one group)' : q.groupBy.map((g) => textOf(q, g.span)).join(', ')} -> window -> aggregate -> having ${q.having ? condition(q, q.having) : '(every row)'} -> emit ${q.emit} -> project`,
+    `  window: ${window}`,
+    `  aggregates: ${aggregates.join(', ')}`,
+    `  emit: ${q.emit === 'FINAL' ? 'one row per window and key when the window closes, at WINDOW_END' : 'the updated row on every event, at its time'}`,
+    `  state: ${state}`,
+  ];
+}
+
+function explainJoin(q: JoinQuery): string[] {
+  if (q.right.table) {
+    return [
+      `  operators: read ${q.left.stream} -> look up ${q.right.stream} by ${textOf(q, q.tableKey!.span)} -> ON ${condition(q, q.on)} -> ${q.joinType} -> where ${condition(q, q.where)} -> project`,
+      `  state: none (the table ${q.right.stream} holds the latest row per primary key)`,
+    ];
+  }
+  const hashed = q.equiKeys.filter((k) => k.left.type !== 'JSON' && k.right.type !== 'JSON');
+  return [
+    `  operators: ${q.left.stream} ${q.joinType} JOIN ${q.right.stream} WITHIN ${duration(q.within ?? 0)} -> ON ${condition(q, q.on)} -> where ${condition(q, q.where)} -> project`,
+    `  hash keys: ${hashed.map((k) => `${textOf(q, k.left.span)} = ${textOf(q, k.right.span)}`).join(', ') || 'none (every pair within WITHIN is tested)'}`,
+    `  state: each side's events for WITHIN of event time, in hash buckets by key${q.joinType === 'LEFT' ? '; a left event without a partner is emitted with NULLs once the watermark passes its time plus WITHIN' : ''}`,
+  ];
 }
 
 function explainPattern(q: PatternQuery): string[] {

@@ -16,7 +16,7 @@
 import type { WindowSpec } from '../../model/types.js';
 import { emptyScope, keyId, type EvalScope, type Row } from '../../runtime/row.js';
 import type { Operator, OperatorContext, OperatorEvent } from '../operator.js';
-import { newAccumulator, type Accumulator, type AggregateShape } from './accumulators.js';
+import { compileAccumulators, type Accumulators, type AccumulatorState, type AggregateShape } from './accumulators.js';
 import { newSlidingAggregator, type SlidingAggregator } from './sliding.js';
 
 type Compiled<T> = (input: Row | undefined, scope: EvalScope) => T;
@@ -83,6 +83,8 @@ abstract class AggregateBase<G extends Group> implements Operator {
   protected readonly scope: EvalScope = emptyScope();
   /** The results of the row being emitted, by aggregate index. */
   protected readonly results: unknown[];
+  /** The generated accumulators of the query's aggregates (append-only windows). */
+  protected readonly acc: Accumulators;
   readonly #keyScratch: unknown[];
 
   constructor(def: AggregateDefinition, ctx: OperatorContext, limits: AggregateLimits) {
@@ -91,6 +93,7 @@ abstract class AggregateBase<G extends Group> implements Operator {
     this.limits = limits;
     this.inputs = [def.input];
     this.results = new Array<unknown>(def.aggregates.length).fill(null);
+    this.acc = compileAccumulators(def.aggregates);
     this.#keyScratch = new Array<unknown>(def.groupBy.length).fill(null);
     this.scope.aggregates = this.results;
   }
@@ -133,10 +136,9 @@ abstract class AggregateBase<G extends Group> implements Operator {
     return this.groups.size;
   }
 
-  /** The values of the row's aggregates, from accumulators. */
-  protected resultsOf(accs: readonly (Accumulator | SlidingAggregator)[]): void {
-    const results = this.results;
-    for (let i = 0; i < accs.length; i++) results[i] = accs[i]!.result();
+  /** The values of the row's aggregates, from a window's state. */
+  protected resultsOf(state: AccumulatorState): void {
+    this.acc.results(state, this.results);
   }
 
   /** Emits the row of `results` for a group if HAVING holds (section 7). */
@@ -150,39 +152,23 @@ abstract class AggregateBase<G extends Group> implements Operator {
     this.ctx.emit(this.def.project(undefined, scope), time);
   }
 
-  protected newAccumulators(): Accumulator[] {
-    const aggs = this.def.aggregates;
-    const out = new Array<Accumulator>(aggs.length);
-    for (let i = 0; i < aggs.length; i++) out[i] = newAccumulator(aggs[i]!.shape);
-    return out;
-  }
-
-  /** Adds an event to append-only accumulators. */
-  protected addTo(accs: readonly Accumulator[], row: Row): void {
-    const aggs = this.def.aggregates;
-    const scope = this.scope;
-    for (let i = 0; i < accs.length; i++) {
-      const arg = aggs[i]!.arg;
-      accs[i]!.add(arg === undefined ? null : arg(row, scope));
-    }
-  }
 }
 
 // --------------------------------------------------------------------------- GROUP BY only
 
 interface RunningGroup extends Group {
-  readonly accs: Accumulator[];
+  readonly state: AccumulatorState;
 }
 
 /** GROUP BY without a window: running aggregates, the changed row on every event. */
 class RunningAggregate extends AggregateBase<RunningGroup> {
   protected newGroup(id: string, keys: readonly unknown[]): RunningGroup {
-    return { id, keys, accs: this.newAccumulators() };
+    return { id, keys, state: this.acc.create() };
   }
 
   protected accept(group: RunningGroup, ev: OperatorEvent): void {
-    this.addTo(group.accs, ev.row);
-    this.resultsOf(group.accs);
+    this.acc.add(group.state, ev.row, this.scope);
+    this.resultsOf(group.state);
     this.emitRow(group.keys, undefined, undefined, ev.time);
   }
 }
@@ -191,7 +177,7 @@ class RunningAggregate extends AggregateBase<RunningGroup> {
 
 interface Pane {
   readonly index: number;
-  readonly accs: Accumulator[];
+  readonly state: AccumulatorState;
 }
 
 interface PaneGroup extends Group {
@@ -234,10 +220,10 @@ class PaneAggregate extends AggregateBase<PaneGroup> {
     const panes = group.panes;
     let pane = panes[panes.length - 1];
     if (pane === undefined || pane.index !== index) {
-      pane = { index, accs: this.newAccumulators() };
+      pane = { index, state: this.acc.create() };
       panes.push(pane);
     }
-    this.addTo(pane.accs, ev.row);
+    this.acc.add(pane.state, ev.row, this.scope);
     const advance = this.#advance;
     const first = Math.floor((t - this.#size) / advance) + 1;
     const last = Math.floor(t / advance);
@@ -261,22 +247,22 @@ class PaneAggregate extends AggregateBase<PaneGroup> {
   #emitWindow(group: PaneGroup, start: number, time: number): void {
     const from = start / this.#pane;
     const to = (start + this.#size) / this.#pane;
-    let merged: Accumulator[] | undefined;
+    let merged: AccumulatorState | undefined;
     let only: Pane | undefined;
     for (const pane of group.panes) {
       if (pane.index < from || pane.index >= to) continue;
-      if (only === undefined && merged === undefined) {
+      if (only === undefined) {
         only = pane;
         continue;
       }
       if (merged === undefined) {
-        merged = this.newAccumulators();
-        for (let i = 0; i < merged.length; i++) merged[i]!.merge(only!.accs[i]!);
+        merged = this.acc.create();
+        this.acc.merge(merged, only.state);
       }
-      for (let i = 0; i < merged.length; i++) merged[i]!.merge(pane.accs[i]!);
+      this.acc.merge(merged, pane.state);
     }
     if (only === undefined) return;
-    this.resultsOf(merged ?? only.accs);
+    this.resultsOf(merged ?? only.state);
     this.emitRow(group.keys, start, start + this.#size, time);
   }
 
@@ -304,7 +290,7 @@ interface Session extends Group {
   start: number;
   last: number;
   firstSeq: number;
-  accs: Accumulator[];
+  readonly state: AccumulatorState;
   /** The open sessions in order of their last event (and so of their end). */
   prev: Session | undefined;
   next: Session | undefined;
@@ -324,16 +310,16 @@ class SessionAggregate extends AggregateBase<Session> {
   }
 
   protected newGroup(id: string, keys: readonly unknown[], ev: OperatorEvent): Session {
-    return { id, keys, start: ev.time, last: ev.time, firstSeq: ev.seq, accs: this.newAccumulators(), prev: undefined, next: undefined };
+    return { id, keys, start: ev.time, last: ev.time, firstSeq: ev.seq, state: this.acc.create(), prev: undefined, next: undefined };
   }
 
   protected accept(s: Session, ev: OperatorEvent): void {
-    this.addTo(s.accs, ev.row);
+    this.acc.add(s.state, ev.row, this.scope);
     s.last = ev.time;
     this.#unlink(s);
     this.#append(s);
     if (this.def.emit === 'CHANGES') {
-      this.resultsOf(s.accs);
+      this.resultsOf(s.state);
       this.emitRow(s.keys, s.start, s.last + this.#gap, ev.time);
     }
     this.#request();
@@ -381,7 +367,7 @@ class SessionAggregate extends AggregateBase<Session> {
       if (this.def.emit !== 'FINAL') continue;
       if (closing.length > 1) closing.sort((a, b) => a.start - b.start || a.firstSeq - b.firstSeq);
       for (const s of closing) {
-        this.resultsOf(s.accs);
+        this.resultsOf(s.state);
         this.emitRow(s.keys, s.start, end, end);
       }
     }
@@ -450,7 +436,8 @@ class SlidingAggregate extends AggregateBase<SlidingGroup> {
       times.splice(0, g.timesHead);
       g.timesHead = 0;
     }
-    this.resultsOf(aggs);
+    const results = this.results;
+    for (let i = 0; i < aggs.length; i++) results[i] = aggs[i]!.result();
     if (this.#time !== undefined) this.emitRow(g.keys, t - this.#time, t, t);
     else this.emitRow(g.keys, times[g.timesHead]!, t, t);
     if (this.#time !== undefined && this.#nextSweep === Infinity) {
@@ -472,7 +459,7 @@ class SlidingAggregate extends AggregateBase<SlidingGroup> {
 // ---------------------------------------------------------------------------- TUMBLING COUNT
 
 interface CountGroup extends Group {
-  accs: Accumulator[];
+  state: AccumulatorState;
   n: number;
   first: number;
 }
@@ -487,15 +474,15 @@ class TumblingCountAggregate extends AggregateBase<CountGroup> {
   }
 
   protected newGroup(id: string, keys: readonly unknown[]): CountGroup {
-    return { id, keys, accs: this.newAccumulators(), n: 0, first: 0 };
+    return { id, keys, state: this.acc.create(), n: 0, first: 0 };
   }
 
   protected accept(g: CountGroup, ev: OperatorEvent): void {
     if (g.n === 0) g.first = ev.time;
-    this.addTo(g.accs, ev.row);
+    this.acc.add(g.state, ev.row, this.scope);
     if (++g.n < this.#size) return;
-    this.resultsOf(g.accs);
-    g.accs = this.newAccumulators();
+    this.resultsOf(g.state);
+    g.state = this.acc.create();
     g.n = 0;
     this.emitRow(g.keys, g.first, ev.time, ev.time);
   }
