@@ -24,6 +24,7 @@ import { TableOperator } from '../operators/table-operator.js';
 import type { EvalServices, Row } from '../runtime/row.js';
 import { compileValidator, type Validated } from '../runtime/validate.js';
 import { Clock } from './clock.js';
+import { Fanout } from './fanout.js';
 import { Subscriptions, type OutputEvent, type Subscriber } from './outputs.js';
 
 export type { OutputEvent, Subscriber };
@@ -77,6 +78,20 @@ export interface EngineStats {
   readonly perQuery: Readonly<Record<string, { readonly outputs: number; readonly state: number }>>;
 }
 
+/** A deployed query, for listings (the server, the console). */
+export interface QueryInfo {
+  /** Its output stream's name. */
+  readonly name: string;
+  readonly kind: BoundQuery['kind'];
+  readonly deployment: number;
+  /** The statement's text. */
+  readonly text: string;
+  readonly reads: readonly string[];
+  readonly outputs: number;
+  /** State held now: partial matches, groups, buffered join events. */
+  readonly state: number;
+}
+
 interface StreamRuntime {
   readonly kind: 'stream' | 'table' | 'derived' | 'system';
   readonly validate: ((event: unknown) => Validated) | undefined;
@@ -102,6 +117,8 @@ export class Engine {
   readonly #queries = new Map<string, QueryRuntime>();
   readonly #tables = new Map<string, TableOperator>();
   readonly #routes = new Map<string, Operator[]>();
+  /** Per stream, how its events reach the operators of #routes (built on first use after a change). */
+  readonly #fanouts = new Map<string, Fanout>();
   readonly #udfs = new Map<string, { fn: (...args: unknown[]) => unknown; signature: FunctionSignature }>();
   readonly #deployments = new Map<number, Deployment>();
   readonly #subscriptions: Subscriptions;
@@ -215,6 +232,7 @@ export class Engine {
       const list = this.#routes.get(input) ?? [];
       list.push(operator);
       this.#routes.set(input, list);
+      this.#fanouts.delete(input);
     }
   }
 
@@ -223,6 +241,7 @@ export class Engine {
       const list = (this.#routes.get(input) ?? []).filter((o) => o !== operator);
       if (list.length > 0) this.#routes.set(input, list);
       else this.#routes.delete(input);
+      this.#fanouts.delete(input);
     }
   }
 
@@ -310,6 +329,19 @@ export class Engine {
     return row === undefined || typeof row === 'string' || target?.timestamp === undefined ? undefined : (row[target.timestamp] as number);
   }
 
+  /** The deployed queries, in deployment order. */
+  queries(): QueryInfo[] {
+    return [...this.#queries].map(([name, q]) => ({
+      name,
+      kind: q.query.kind,
+      deployment: q.deployment,
+      text: q.query.text,
+      reads: q.query.reads,
+      outputs: q.outputs,
+      state: q.operator.stateSize(),
+    }));
+  }
+
   /** The output streams of deployed queries, in deployment order. */
   outputStreams(): string[] {
     return [...this.#queries.keys()];
@@ -359,20 +391,22 @@ export class Engine {
   #process(stream: string, row: Row, time: number): void {
     const seq = ++this.#seq;
     if (this.#subscriptions.has(stream)) this.#subscriptions.deliver({ stream, time, data: row });
-    const operators = this.#routes.get(stream);
-    if (!operators) return;
+    let fanout = this.#fanouts.get(stream);
+    if (!fanout) {
+      const operators = this.#routes.get(stream);
+      if (!operators) return;
+      this.#fanouts.set(stream, (fanout = new Fanout(operators)));
+    }
     // One event object per nesting depth (a derived stream's events are processed inside their
     // producer's): operators read it during onEvent and never keep it.
     const depth = this.#depth++;
     const event = (this.#events[depth] ??= { stream, row, time, seq });
+    event.stream = stream;
+    event.row = row;
+    event.time = time;
+    event.seq = seq;
     try {
-      for (let i = 0; i < operators.length; i++) {
-        event.stream = stream;
-        event.row = row;
-        event.time = time;
-        event.seq = seq;
-        operators[i]!.onEvent(event);
-      }
+      fanout.deliver(event);
     } finally {
       this.#depth--;
     }

@@ -34,3 +34,15 @@ export interface Operator {
   /** State held, for metrics: partial matches alive, rows kept. */
   stateSize(): number;
 }
+
+/** A promise about the events an operator can act on: `column` must be one of `values`. */
+export interface EqualityGuard {
+  readonly column: string;
+  /** keyId (runtime/row.ts) of each accepted value. */
+  readonly values: readonly string[];
+}
+
+/** An operator that acts only on events meeting every one of its guards (so it may be skipped). */
+export interface Guarded {
+  readonly guards?: readonly EqualityGuard[];
+}

@@ -20,12 +20,13 @@ import { describe, expect, it } from 'vitest';
 import { engineRunner, type ScriptOutput } from '../conformance/runner.js';
 import { runReference } from '../reference/engine.js';
 import { shuffleWithinLateness } from './pattern-generators.js';
-import { relationalCaseArb, relEventsArb, type RelationalCase, type RelEvent } from './relational-generators.js';
+import { manyFiltersArb, relationalCaseArb, relEventsArb, type RelationalCase, type RelEvent } from './relational-generators.js';
 
 const SEED = process.env['RELATIONAL_SEED'] !== undefined ? Number(process.env['RELATIONAL_SEED']) : 20_261_123;
 const SCALE = Number(process.env['RELATIONAL_SCALE'] ?? 1);
 const RUNS = Math.round(2000 * SCALE);
 const LATENESS_RUNS = Math.round(500 * SCALE);
+const FILTER_RUNS = Math.round(300 * SCALE);
 const LATENESS = 3000;
 const TIMEOUT = 600_000;
 
@@ -82,6 +83,15 @@ describe('windows, aggregation and joins: engine = reference', () => {
     );
     // Every family of query was exercised.
     for (const kind of ['aggregate', 'join', 'table', 'lookup']) expect(seen.get(kind) ?? 0).toBeGreaterThan(RUNS / 40);
+  }, TIMEOUT);
+
+  it(`agrees on ${FILTER_RUNS} scripts of many filter rules (indexed by the engine)`, () => {
+    fc.assert(
+      fc.property(manyFiltersArb, relEventsArb, (c, input) => {
+        check(c, input, attempt(() => engine(c.script, input)), attempt(() => runReference(c.script, input)), 'engine and reference disagree');
+      }),
+      { seed: SEED + 2, numRuns: FILTER_RUNS },
+    );
   }, TIMEOUT);
 
   it(`gives the same output when the events arrive out of order within the lateness (${LATENESS_RUNS} cases)`, () => {

@@ -17,7 +17,7 @@ export const STREAMS = [
 ].join('\n');
 
 export interface RelationalCase {
-  readonly kind: 'aggregate' | 'join' | 'table' | 'lookup';
+  readonly kind: 'aggregate' | 'join' | 'table' | 'lookup' | 'filters';
   readonly script: string;
 }
 
@@ -176,3 +176,26 @@ export const relEventsArb: fc.Arbitrary<RelEvent[]> = fc.array(rawEventArb, { ma
     return { stream: 'R', data: { k: e.k ?? 'p', score: e.score, ts } };
   });
 });
+
+/**
+ * Many filter rules on S at once (the engine indexes runs of eight or more on a column they
+ * test for equality): equalities and IN lists on k and s, other conditions on v, now and then
+ * a rule without any equality or a running aggregate between them (which breaks the run).
+ */
+export const manyFiltersArb: fc.Arbitrary<RelationalCase> = fc
+  .array(
+    fc.record({
+      eq: fc.constantFrom('', "k = 'p'", "k = 'q'", "'r' = k", "k IN ('p', 'r')", "s = 'a'", "s IN ('b', 'c')", "k = 'p' AND s = 'b'", "k = 'zz'"),
+      other: fc.constantFrom('', 'v > 1', 'v IS NULL', 'x > 0'),
+      aggregate: fc.boolean(),
+    }),
+    { minLength: 8, maxLength: 30 },
+  )
+  .map((rules): RelationalCase => {
+    const statements = rules.map((r, i) => {
+      if (r.aggregate && i % 7 === 3) return `CREATE STREAM out${i} AS SELECT k, COUNT(*) AS n FROM S GROUP BY k;`;
+      const where = [r.eq, r.other].filter(Boolean).join(' AND ');
+      return `CREATE STREAM out${i} AS SELECT k, v, s FROM S${where ? ` WHERE ${where}` : ''};`;
+    });
+    return { kind: 'filters', script: `${STREAMS}\n${statements.join('\n')}` };
+  });
