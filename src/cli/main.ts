@@ -2,12 +2,13 @@
  * The `cepheus` command line. `check FILE...` analyses scripts and prints every diagnostic
  * (LANGUAGE.md section 9). Exit codes: 0 clean, 1 errors in the scripts, 2 usage errors.
  */
-import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { compileScript, renderDiagnostic, Catalog, explainScript } from '../index.js';
 import { processIo, type Io } from './io.js';
+import { expandPaths } from './paths.js';
 import { run } from './run.js';
+import { serve } from './serve.js';
 
 const USAGE = `usage: cepheus <command> [options]
 
@@ -20,6 +21,10 @@ commands:
                       every output event as a JSON line; several inputs are merged by time
   explain SCRIPT      print the plan of every query: a pattern's automaton, its conditions
                       as compiled, the partition key, the strategy, what was pushed down
+  serve [--port N] [--host H] [--queries DIR|FILE]... [--token T | --tokens-file F]
+        [--read-only-token T] [--lateness DURATION] [--demo] [--demo-rate N] [--demo-speed K]
+                      run the engine as a server: WebSocket API, web console at /,
+                      /healthz and /metrics (docs/protocol.md); --demo feeds it live data
   help                print this help
 `;
 
@@ -33,6 +38,8 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       return run(rest, io);
     case 'explain':
       return explain(rest, io);
+    case 'serve':
+      return serve(rest, io);
     case 'help':
     case '--help':
     case '-h':
@@ -47,18 +54,6 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   }
 }
 
-function expandPaths(paths: readonly string[]): string[] {
-  const files: string[] = [];
-  for (const path of paths) {
-    if (statSync(path).isDirectory()) {
-      const entries = readdirSync(path).filter((f) => f.endsWith('.cql')).sort();
-      files.push(...entries.map((f) => join(path, f)));
-    } else {
-      files.push(path);
-    }
-  }
-  return files;
-}
 
 function check(args: readonly string[], io: Io): number {
   let parsed;

@@ -1,0 +1,183 @@
+/**
+ * Load over WebSocket (the server issue's benchmark): `cepheus serve` runs in its own process;
+ * this process publishes over a WebSocket and subscribes to the query's output on another.
+ *
+ * - open loop at fixed rates (default 1,000, 10,000 and 50,000 events/s): each event is sent
+ *   in its own publish at its scheduled time; the latency of an event is from its scheduled
+ *   time to the subscriber receiving its output (so a stall of the publisher counts too);
+ *   p50/p99/p99.9 per rate;
+ * - sustained throughput with batched publishes (1,000 events per publish, up to 8 publishes
+ *   in flight): events/s accepted by the server and received back by the subscriber.
+ *
+ *     npm run bench:ws                         # = node dist/bench/ws-load.js
+ *     node dist/bench/ws-load.js --rates 10000 --seconds 10
+ *
+ * The query is a filter passing every event, so each published event yields one output.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CepheusClient } from 'cepheus';
+import { repoRoot } from './scenarios.js';
+
+const SCRIPT = `CREATE STREAM Ev (id INT NOT NULL, sent DOUBLE NOT NULL, key STRING, ts TIMESTAMP) WITH (timestamp = 'ts');
+CREATE STREAM echo AS SELECT id, sent FROM Ev;
+`;
+
+interface Args {
+  rates: number[];
+  seconds: number;
+  throughputSeconds: number;
+}
+
+function parseArgs(argv: readonly string[]): Args {
+  const args: Args = { rates: [1_000, 10_000, 50_000], seconds: 5, throughputSeconds: 5 };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const next = (): string => argv[++i] ?? '';
+    if (a === '--rates') args.rates = next().split(',').map(Number);
+    else if (a === '--seconds') args.seconds = Number(next());
+    else if (a === '--throughput-seconds') args.throughputSeconds = Number(next());
+    else throw new Error(`unknown argument ${a}`);
+  }
+  return args;
+}
+
+/** Starts `cepheus serve` on a free port in a child process; resolves with its URL. */
+function startServer(dir: string): Promise<{ child: ChildProcess; url: string }> {
+  const script = join(dir, 'load.cql');
+  writeFileSync(script, SCRIPT);
+  const child = spawn(process.execPath, [join(repoRoot(), 'bin/cepheus.js'), 'serve', '--port', '0', '--queries', script], { stdio: ['ignore', 'ignore', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    let text = '';
+    child.stderr!.on('data', (d: Buffer) => {
+      text += d.toString();
+      const m = /console at (http:\/\/[^ /]+)\//.exec(text);
+      if (m) resolve({ child, url: m[1]!.replace('http', 'ws') });
+    });
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${text}`)));
+  });
+}
+
+const nowMs = (): number => performance.now();
+
+function percentile(sorted: Float64Array, p: number): number {
+  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+async function openLoop(publisher: CepheusClient, received: Map<number, number>, rate: number, seconds: number, firstId: number): Promise<{ sent: number; latencies: Float64Array; lost: number }> {
+  const total = Math.round(rate * seconds);
+  const interval = 1000 / rate;
+  const start = nowMs() + 50;
+  const id = firstId;
+  const scheduled = new Float64Array(total);
+  await new Promise<void>((done) => {
+    let i = 0;
+    const tick = (): void => {
+      const now = nowMs();
+      // Send every event whose time has come, each in its own publish.
+      while (i < total && start + i * interval <= now) {
+        const at = start + i * interval;
+        scheduled[i] = at;
+        void publisher.publish('Ev', { id: id + i, sent: at, ts: Date.now() });
+        i++;
+      }
+      if (i < total) setImmediate(tick);
+      else done();
+    };
+    setImmediate(tick);
+  });
+  // Wait for the outputs to come back.
+  const deadline = nowMs() + 5000;
+  while (nowMs() < deadline) {
+    let all = true;
+    for (let k = total - 1; k >= Math.max(0, total - 10); k--) if (!received.has(id + k)) all = false;
+    if (all) break;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  const latencies: number[] = [];
+  let lost = 0;
+  for (let k = 0; k < total; k++) {
+    const at = received.get(id + k);
+    if (at === undefined) lost++;
+    else latencies.push(at - scheduled[k]!);
+    received.delete(id + k);
+  }
+  return { sent: total, latencies: Float64Array.from(latencies).sort(), lost };
+}
+
+async function throughput(publisher: CepheusClient, counter: { n: number }, seconds: number, firstId: number): Promise<{ published: number; received: number; seconds: number }> {
+  const batch = 1000;
+  const inFlight = 8;
+  let id = firstId;
+  let published = 0;
+  counter.n = 0;
+  const start = nowMs();
+  const end = start + seconds * 1000;
+  const pending = new Set<Promise<unknown>>();
+  while (nowMs() < end) {
+    while (pending.size < inFlight) {
+      const events = Array.from({ length: batch }, () => ({ id: id++, sent: 0, ts: Date.now() }));
+      const p = publisher.publish('Ev', events).then(() => {
+        published += batch;
+        pending.delete(p);
+      });
+      pending.add(p);
+    }
+    await Promise.race(pending);
+  }
+  await Promise.all(pending);
+  const drainUntil = nowMs() + 5000;
+  while (counter.n < published && nowMs() < drainUntil) await new Promise((r) => setTimeout(r, 5));
+  const elapsed = (nowMs() - start) / 1000;
+  return { published, received: counter.n, seconds: elapsed };
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const dir = mkdtempSync(join(tmpdir(), 'cepheus-ws-load-'));
+  const { child, url } = await startServer(dir);
+  console.log(`cepheus ws load: node ${process.version}, ${cpus()[0]?.model ?? '?'} × ${cpus().length}, ${new Date().toISOString()}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(`server ${url} (its own process); publisher and subscriber here, on two connections`);
+  try {
+    const publisher = await CepheusClient.connect(url);
+    const subscriber = await CepheusClient.connect(url);
+    const received = new Map<number, number>();
+    const counter = { n: 0 };
+    let measuring = true;
+    await subscriber.subscribe(
+      'echo',
+      (e) => {
+        counter.n++;
+        if (measuring) received.set(e.data['id'] as number, nowMs());
+      },
+      { queue: 1_000_000 },
+    );
+    const results: Record<string, unknown>[] = [];
+    let id = 0;
+    for (const rate of args.rates) {
+      const r = await openLoop(publisher, received, rate, args.seconds, id);
+      id += r.sent;
+      const row = { rate, sent: r.sent, lost: r.lost, p50: percentile(r.latencies, 50), p99: percentile(r.latencies, 99), p999: percentile(r.latencies, 99.9), max: r.latencies[r.latencies.length - 1] ?? NaN };
+      results.push(row);
+      console.log(`open loop ${rate.toLocaleString('en-US').padStart(7)} events/s: publish -> subscriber p50 ${(row.p50 * 1000).toFixed(0)} µs, p99 ${(row.p99 * 1000).toFixed(0)} µs, p99.9 ${(row.p999 * 1000).toFixed(0)} µs, max ${(row.max * 1000).toFixed(0)} µs (${r.sent} events, ${r.lost} not received)`);
+    }
+    measuring = false;
+    const t = await throughput(publisher, counter, args.throughputSeconds, id);
+    const rate = t.published / t.seconds;
+    results.push({ throughput: rate, published: t.published, received: t.received, seconds: t.seconds });
+    console.log(`batched publishes (1,000 per publish, 8 in flight): ${Math.round(rate).toLocaleString('en-US')} events/s sustained (${t.published} published, ${t.received} outputs received, ${t.seconds.toFixed(1)} s)`);
+    await publisher.close();
+    await subscriber.close();
+    const out = join(repoRoot(), 'bench', 'data');
+    mkdirSync(out, { recursive: true });
+    const file = join(out, `ws-load-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+    writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), node: process.version, loadavg: loadavg(), args, results }, null, 2));
+    console.log(`results written to ${file}`);
+  } finally {
+    child.kill('SIGTERM');
+  }
+}
+
+await main();

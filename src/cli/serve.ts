@@ -1,0 +1,160 @@
+/**
+ * `cepheus serve`: the engine as a service (src/server/server.ts, docs/protocol.md).
+ *
+ *     cepheus serve [--port N] [--host H] [--queries DIR|FILE]... [--token T | --tokens-file F]
+ *                   [--read-only-token T] [--lateness DURATION] [--demo] [--demo-rate N] [--demo-speed K]
+ *
+ * `--queries` deploys scripts at start, each file as one deployment, in the order given (a
+ * folder stands for its .cql files in name order); any error stops the start with every
+ * diagnostic. `--demo` feeds the engine generated card transactions, account events, trades,
+ * orders and news with injected fraud and market scenarios, live: its event time starts at the
+ * wall clock and runs `--demo-speed` times faster (default 10), so that a minute's window closes
+ * every six seconds and a newcomer sees alerts within seconds. SIGTERM and SIGINT shut the
+ * server down gracefully.
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { Engine, renderDiagnostic } from '../index.js';
+import { DemoGenerator } from '../demo/generator.js';
+import { CepheusServer } from '../server/server.js';
+import { expandPaths } from './paths.js';
+import type { Io } from './io.js';
+import { parseDuration } from './run.js';
+
+export const SERVE_USAGE =
+  'usage: cepheus serve [--port N] [--host H] [--queries DIR|FILE]... [--token T | --tokens-file F] [--read-only-token T] [--lateness DURATION] [--demo] [--demo-rate N] [--demo-speed K]\n';
+
+/** Tokens from a file: one per line, `read ` before a read-only one; `#` starts a comment. */
+export function readTokens(text: string): { full: string[]; read: string[] } {
+  const full: string[] = [];
+  const read: string[] = [];
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.replace(/#.*/, '').trim();
+    if (!line) continue;
+    const m = /^(full|read)\s+(\S+)$/.exec(line);
+    if (m) (m[1] === 'read' ? read : full).push(m[2]!);
+    else full.push(line);
+  }
+  return { full, read };
+}
+
+export async function serve(args: readonly string[], io: Io, signals = true): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...args],
+      options: {
+        port: { type: 'string', short: 'p' },
+        host: { type: 'string' },
+        queries: { type: 'string', short: 'q', multiple: true },
+        token: { type: 'string' },
+        'tokens-file': { type: 'string' },
+        'read-only-token': { type: 'string', multiple: true },
+        lateness: { type: 'string' },
+        demo: { type: 'boolean' },
+        'demo-rate': { type: 'string' },
+        'demo-speed': { type: 'string' },
+      },
+      allowPositionals: false,
+    });
+  } catch (e) {
+    io.err(`cepheus serve: ${(e as Error).message}\n${SERVE_USAGE}`);
+    return 2;
+  }
+  const v = parsed.values;
+  const port = v.port === undefined ? 8080 : Number(v.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    io.err(`cepheus serve: --port takes a port number, not '${v.port}'\n`);
+    return 2;
+  }
+  const lateness = v.lateness === undefined ? 0 : parseDuration(v.lateness);
+  if (lateness === undefined) {
+    io.err(`cepheus serve: --lateness takes a duration such as 500ms, 5s or 2m, not '${v.lateness}'\n`);
+    return 2;
+  }
+  const rate = v['demo-rate'] === undefined ? 100 : Number(v['demo-rate']);
+  if (!Number.isFinite(rate) || rate <= 0) {
+    io.err(`cepheus serve: --demo-rate takes events per second of event time, not '${v['demo-rate']}'\n`);
+    return 2;
+  }
+  const speed = v['demo-speed'] === undefined ? 10 : Number(v['demo-speed']);
+  if (!Number.isFinite(speed) || speed <= 0 || speed > 1000) {
+    io.err(`cepheus serve: --demo-speed takes a factor from 0 to 1000, not '${v['demo-speed']}'\n`);
+    return 2;
+  }
+  if (v.token !== undefined && v['tokens-file'] !== undefined) {
+    io.err('cepheus serve: give --token or --tokens-file, not both\n');
+    return 2;
+  }
+  let tokens: { full: string[]; read: string[] } = { full: v.token === undefined ? [] : [v.token], read: [...(v['read-only-token'] ?? [])] };
+  if (v['tokens-file'] !== undefined) {
+    try {
+      const fromFile = readTokens(readFileSync(v['tokens-file'], 'utf8'));
+      tokens = { full: fromFile.full, read: [...fromFile.read, ...tokens.read] };
+    } catch (e) {
+      io.err(`cepheus serve: cannot read ${v['tokens-file']}: ${(e as Error).message}\n`);
+      return 2;
+    }
+  }
+
+  const engine = new Engine({ lateness });
+  let files: string[];
+  try {
+    files = expandPaths(v.queries ?? []);
+  } catch (e) {
+    io.err(`cepheus serve: ${(e as Error).message}\n`);
+    return 2;
+  }
+  for (const file of files) {
+    const source = readFileSync(file, 'utf8');
+    const r = engine.deploy(source, { file });
+    if (!r.ok) {
+      for (const d of r.diagnostics) io.err(`${renderDiagnostic(d, source)}\n\n`);
+      io.err(`cepheus serve: ${r.diagnostics.length} error(s) in ${file}: not started\n`);
+      return 1;
+    }
+  }
+
+  let server: CepheusServer;
+  try {
+    server = await CepheusServer.start({ engine, port, host: v.host ?? '127.0.0.1', tokens: tokens.full, readOnlyTokens: tokens.read, log: (line) => io.err(`${line}\n`) });
+  } catch (e) {
+    io.err(`cepheus serve: cannot listen on ${v.host ?? '127.0.0.1'}:${port}: ${(e as Error).message}\n`);
+    return 1;
+  }
+  const queries = engine.queries().length;
+  io.err(`cepheus serve: ${queries} quer${queries === 1 ? 'y' : 'ies'} deployed from ${files.length} file(s); console at ${server.url}/ , WebSocket at ${server.url.replace(/^http/, 'ws')}/${server.secured ? ' (token required)' : ''}\n`);
+
+  let demo: NodeJS.Timeout | undefined;
+  if (v.demo) {
+    // Event time starts at the wall clock and runs `speed` times faster; each event is
+    // released when its time comes.
+    const wallStart = Date.now();
+    const generator = new DemoGenerator({ seed: wallStart % 1_000_000, start: wallStart, eventsPerSecond: rate });
+    let pending = generator.next();
+    demo = setInterval(() => {
+      const now = wallStart + (Date.now() - wallStart) * speed;
+      const batch = new Map<string, unknown[]>();
+      for (let n = 0; n < rate * speed && (pending.data['ts'] as number) <= now; n++) {
+        const list = batch.get(pending.stream) ?? [];
+        list.push(pending.data);
+        batch.set(pending.stream, list);
+        pending = generator.next();
+      }
+      for (const [stream, events] of batch) server.publish(stream, events);
+    }, 50);
+    io.err(`cepheus serve: demo data, ${rate} events per second of event time at ${speed}× speed, with injected fraud and market scenarios\n`);
+  }
+
+  return new Promise<number>((resolve) => {
+    const stop = (signal: string) => {
+      io.err(`cepheus serve: ${signal}: shutting down\n`);
+      if (demo) clearInterval(demo);
+      void server.close().then(() => resolve(0));
+    };
+    if (signals) {
+      process.once('SIGTERM', () => stop('SIGTERM'));
+      process.once('SIGINT', () => stop('SIGINT'));
+    }
+  });
+}

@@ -1,0 +1,127 @@
+/**
+ * `GET /metrics`: Prometheus text from a registry of the server's own (prom-client), never the
+ * library's global one, so that two servers in one process do not mix. Engine counters are read
+ * at scrape time; what only the server sees (events published per stream, latency from a
+ * publish to each output it caused, drops, connected clients) is counted as it happens.
+ */
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Engine } from '../index.js';
+
+export class ServerMetrics {
+  readonly #registry = new Registry();
+  readonly #engine: Engine;
+  readonly #eventsIn: Counter<'stream'>;
+  readonly #latency: Histogram<'query'>;
+  readonly #dropped: Counter<'policy'>;
+  readonly #rateLimited: Counter;
+  /** Subscriptions to each query's output, for the latency histogram. */
+  readonly #tracked = new Map<string, () => void>();
+  /** When the publish being processed started (ns), or undefined outside a publish. */
+  #publishStart: bigint | undefined;
+  droppedMessages = 0;
+
+  constructor(engine: Engine, clients: () => number) {
+    this.#engine = engine;
+    const registers = [this.#registry];
+    const stats = () => engine.stats();
+    this.#eventsIn = new Counter({ name: 'cepheus_events_in_total', help: 'Events published to a stream over WebSocket', labelNames: ['stream'], registers });
+    new Gauge({
+      name: 'cepheus_events_out_total',
+      help: 'Output events of each query (its output stream)',
+      labelNames: ['stream'],
+      registers,
+      collect() {
+        this.reset();
+        for (const q of engine.queries()) this.set({ stream: q.name }, q.outputs);
+      },
+    });
+    new Gauge({
+      name: 'cepheus_matches_total',
+      help: 'Matches of each pattern query',
+      labelNames: ['query'],
+      registers,
+      collect() {
+        this.reset();
+        for (const q of engine.queries()) if (q.kind === 'pattern') this.set({ query: q.name }, q.outputs);
+      },
+    });
+    const engineGauge = (name: string, help: string, read: () => number) =>
+      new Gauge({
+        name,
+        help,
+        registers,
+        collect() {
+          this.set(read());
+        },
+      });
+    engineGauge('cepheus_engine_events_in_total', 'Events pushed into the engine, accepted or not', () => stats().eventsIn);
+    engineGauge('cepheus_rejected_total', 'Rejected events (invalid or late)', () => stats().rejected);
+    engineGauge('cepheus_late_total', 'Late events', () => stats().late);
+    engineGauge('cepheus_runs_alive', 'Partial matches alive', () => stats().runsAlive);
+    engineGauge('cepheus_runs_dropped_total', 'Runs, groups, window and join events dropped by caps', () => stats().runsDropped);
+    engineGauge('cepheus_faults_total', 'Run-time faults in expressions', () => stats().faults);
+    engineGauge('cepheus_watermark_ms', 'The event-time watermark (epoch ms)', () => {
+      const w = stats().watermark;
+      return Number.isFinite(w) ? w : 0;
+    });
+    engineGauge('cepheus_clients_connected', 'WebSocket clients connected', clients);
+    this.#latency = new Histogram({
+      name: 'cepheus_query_latency_seconds',
+      help: 'From a publish reaching the server to each output event it caused, per query',
+      labelNames: ['query'],
+      buckets: [0.000_01, 0.000_025, 0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.05],
+      registers,
+    });
+    this.#dropped = new Counter({ name: 'cepheus_dropped_messages_total', help: 'Messages not delivered to slow subscribers', labelNames: ['policy'], registers });
+    this.#rateLimited = new Counter({ name: 'cepheus_rate_limited_events_total', help: 'Published events refused by the rate limit', registers });
+    this.trackQueries();
+  }
+
+  get contentType(): string {
+    return this.#registry.contentType;
+  }
+
+  text(): Promise<string> {
+    return this.#registry.metrics();
+  }
+
+  /** Follows the outputs of the queries deployed now (call after each deploy). */
+  trackQueries(): void {
+    const names = new Set(this.#engine.queries().map((q) => q.name));
+    for (const [name, stop] of this.#tracked) {
+      if (!names.has(name)) {
+        stop();
+        this.#tracked.delete(name);
+      }
+    }
+    for (const name of names) {
+      if (this.#tracked.has(name)) continue;
+      this.#tracked.set(
+        name,
+        this.#engine.subscribe(name, () => {
+          if (this.#publishStart !== undefined) this.#latency.observe({ query: name }, Number(process.hrtime.bigint() - this.#publishStart) / 1e9);
+        }),
+      );
+    }
+  }
+
+  /** Runs a publish of `count` events to `stream`, timing the outputs it causes. */
+  published(stream: string, count: number, push: () => void): void {
+    this.#eventsIn.inc({ stream }, count);
+    this.#publishStart = process.hrtime.bigint();
+    try {
+      push();
+    } finally {
+      this.#publishStart = undefined;
+    }
+  }
+
+  dropped(policy: 'drop' | 'close', n: number): void {
+    this.droppedMessages += n;
+    this.#dropped.inc({ policy }, n);
+  }
+
+  rateLimited(n: number): void {
+    this.#rateLimited.inc(n);
+  }
+}

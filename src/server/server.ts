@@ -1,0 +1,527 @@
+/**
+ * `cepheus serve`: the engine behind a WebSocket API (docs/protocol.md), with the web console at
+ * `/`, `GET /healthz` and `GET /metrics` (Prometheus text).
+ *
+ * - Security: a bearer token, checked at the HTTP upgrade (`Authorization: Bearer …`) or in
+ *   `connection_init` (browsers cannot set headers), compared in constant time; read-only
+ *   tokens may subscribe, list, explain and read stats, not deploy, undeploy or publish. With
+ *   no token configured the server is open, and it listens on 127.0.0.1 by default.
+ * - Limits: a maximum frame size (larger frames close the connection with 1009), a rate limit
+ *   on published events per connection (a token bucket; beyond it a publish is refused with an
+ *   error, counted), a bounded queue per subscription.
+ * - Backpressure: the engine never waits for a client. Each subscription counts the messages
+ *   handed to its socket and not yet written out; past its queue limit, policy `drop` drops and
+ *   counts (and tells the client how many once it catches up), policy `close` closes the
+ *   connection with 4509. Other clients are not affected.
+ * - Shutdown: `close()` (and SIGTERM in the CLI) stops accepting connections, makes `/healthz`
+ *   answer 503, lets queued messages flush for a moment and closes every client with 1001.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { compileScript, explainQuery, explainScript, type Diagnostic, type Engine } from '../index.js';
+import {
+  CloseCode,
+  SUBPROTOCOL,
+  type ClientMessage,
+  type ListPayload,
+  type PublishResultPayload,
+  type ServerMessage,
+  type SlowPolicy,
+  type StreamInfo,
+  type WireDiagnostic,
+} from '../client/protocol.js';
+import { ServerMetrics } from './metrics.js';
+
+export interface ServerOptions {
+  readonly engine: Engine;
+  /** Default 8080; 0 picks a free port. */
+  readonly port?: number;
+  /** Default 127.0.0.1. */
+  readonly host?: string;
+  /** Tokens with full access. With none (and no read-only ones), the server is open. */
+  readonly tokens?: readonly string[];
+  /** Tokens that may subscribe, list, explain and read stats only. */
+  readonly readOnlyTokens?: readonly string[];
+  /** Largest accepted frame, bytes. Default 4 MiB. */
+  readonly maxFrameBytes?: number;
+  /** Events a connection may publish per second (a token bucket of one second). Default 200,000. */
+  readonly publishRate?: number;
+  /** Default queue limit per subscription, messages. Default 10,000. */
+  readonly queue?: number;
+  /** Time a client has to send `connection_init`. Default 10 s. */
+  readonly initTimeoutMs?: number;
+  /** Lines for the operator (connections, errors); default silent. */
+  readonly log?: (line: string) => void;
+}
+
+/** The repository (or installed package) root: two levels above this file, in src/ or dist/. */
+const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
+/** The web console's static files (plain HTML, CSS and JavaScript: no build step). */
+const CONSOLE_DIR = join(ROOT, 'src/server/console');
+/** The compiled client and protocol, served to the console as ES modules. */
+const CLIENT_FILE = join(ROOT, 'dist/client/client.js');
+const PROTOCOL_FILE = join(ROOT, 'dist/client/protocol.js');
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.png': 'image/png',
+  '.svg': 'image/svg+xml',
+};
+
+const digest = (token: string): Buffer => createHash('sha256').update(token).digest();
+
+/** Compares a presented token with every known one in constant time (digests have equal length). */
+function accessOf(token: string | undefined, full: readonly Buffer[], readOnly: readonly Buffer[]): 'full' | 'read' | undefined {
+  if (token === undefined) return undefined;
+  const d = digest(token);
+  let access: 'full' | 'read' | undefined;
+  for (const t of full) if (timingSafeEqual(d, t)) access = 'full';
+  for (const t of readOnly) if (timingSafeEqual(d, t) && access === undefined) access = 'read';
+  return access;
+}
+
+function wireDiagnostic(d: Diagnostic): WireDiagnostic {
+  return { code: d.code, severity: d.severity, message: d.message, hint: d.hint, file: d.file, line: d.line, column: d.column, endLine: d.span.endLine, endColumn: d.span.endColumn };
+}
+
+class RequestError extends Error {
+  constructor(
+    message: string,
+    readonly diagnostics?: readonly WireDiagnostic[],
+  ) {
+    super(message);
+  }
+}
+
+interface Subscription {
+  readonly id: string;
+  readonly stream: string;
+  readonly policy: SlowPolicy;
+  readonly limit: number;
+  /** Messages handed to the socket and not yet written out. */
+  inFlight: number;
+  /** Dropped since the last `dropped` notice. */
+  dropped: number;
+  unsubscribe: () => void;
+}
+
+interface Connection {
+  readonly socket: WebSocket;
+  /** Frames sent in this turn of the event loop are written out together (one system call). */
+  corked: boolean;
+  access: 'full' | 'read' | undefined;
+  initialised: boolean;
+  readonly subscriptions: Map<string, Subscription>;
+  /** Publish token bucket. */
+  tokens: number;
+  refilled: number;
+}
+
+export class CepheusServer {
+  readonly engine: Engine;
+  readonly metrics: ServerMetrics;
+  readonly #http: Server;
+  readonly #wss: WebSocketServer;
+  readonly #options: Required<Omit<ServerOptions, 'engine' | 'tokens' | 'readOnlyTokens' | 'port' | 'host'>>;
+  readonly #full: Buffer[];
+  readonly #readOnly: Buffer[];
+  readonly #connections = new Set<Connection>();
+  /** Events rejected by the engine so far (for publish results, without building stats). */
+  #rejected = 0;
+  #closing = false;
+
+  private constructor(options: ServerOptions) {
+    this.engine = options.engine;
+    this.#full = (options.tokens ?? []).map(digest);
+    this.#readOnly = (options.readOnlyTokens ?? []).map(digest);
+    this.#options = {
+      maxFrameBytes: options.maxFrameBytes ?? 4 * 1024 * 1024,
+      publishRate: options.publishRate ?? 200_000,
+      queue: options.queue ?? 10_000,
+      initTimeoutMs: options.initTimeoutMs ?? 10_000,
+      log: options.log ?? (() => {}),
+    };
+    this.metrics = new ServerMetrics(this.engine, () => this.#connections.size);
+    this.engine.subscribe('_rejected', () => this.#rejected++);
+    this.#http = createServer((req, res) => void this.#serveHttp(req, res));
+    this.#wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: this.#options.maxFrameBytes,
+      handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
+    });
+    this.#http.on('upgrade', (req, socket, head) => {
+      if (this.#closing) return socket.destroy();
+      // A token in the header is checked here: a wrong one is refused before the upgrade.
+      const header = req.headers['authorization'];
+      let access: 'full' | 'read' | undefined;
+      if (header !== undefined) {
+        const token = /^Bearer\s+(.+)$/i.exec(header)?.[1];
+        access = accessOf(token, this.#full, this.#readOnly);
+        if (access === undefined) {
+          socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+          return;
+        }
+      }
+      this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, access));
+    });
+  }
+
+  /** Starts listening; resolves once the port is bound. */
+  static async start(options: ServerOptions): Promise<CepheusServer> {
+    const server = new CepheusServer(options);
+    await new Promise<void>((resolveListen, reject) => {
+      server.#http.once('error', reject);
+      server.#http.listen(options.port ?? 8080, options.host ?? '127.0.0.1', () => resolveListen());
+    });
+    return server;
+  }
+
+  get port(): number {
+    return (this.#http.address() as AddressInfo).port;
+  }
+
+  /** `http://host:port`; the WebSocket endpoint is the same with `ws:`. */
+  get url(): string {
+    const a = this.#http.address() as AddressInfo;
+    const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
+    return `http://${host}:${a.port}`;
+  }
+
+  get secured(): boolean {
+    return this.#full.length + this.#readOnly.length > 0;
+  }
+
+  /**
+   * Graceful shutdown: stop accepting, report unhealthy, give queued messages `flushMs` to be
+   * written, then close every client with 1001 (going away).
+   */
+  async close(flushMs = 500): Promise<void> {
+    if (this.#closing) return;
+    this.#closing = true;
+    const httpClosed = new Promise<void>((r) => this.#http.close(() => r()));
+    const deadline = Date.now() + flushMs;
+    while (Date.now() < deadline && [...this.#connections].some((c) => c.socket.bufferedAmount > 0)) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    for (const c of this.#connections) {
+      this.#drop(c);
+      c.socket.close(CloseCode.GoingAway, 'server shutting down');
+    }
+    // Sockets that do not complete the closing handshake are cut.
+    setTimeout(() => {
+      for (const c of this.#connections) c.socket.terminate();
+    }, 1000).unref();
+    this.#http.closeAllConnections();
+    await httpClosed;
+  }
+
+  // ------------------------------------------------------------------------------------- HTTP
+
+  async #serveHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const path = url.pathname;
+    try {
+      if (req.method !== 'GET' && req.method !== 'HEAD') return this.#send(res, 405, 'text/plain', 'method not allowed\n');
+      if (path === '/healthz') {
+        return this.#send(res, this.#closing ? 503 : 200, 'application/json', JSON.stringify({ status: this.#closing ? 'shutting down' : 'ok' }) + '\n');
+      }
+      if (path === '/metrics') return this.#send(res, 200, this.metrics.contentType, await this.metrics.text());
+      if (path === '/client.js' || path === '/protocol.js') {
+        const body = await readFile(path === '/client.js' ? CLIENT_FILE : PROTOCOL_FILE).catch(() => undefined);
+        if (body === undefined) return this.#send(res, 503, 'text/plain', 'the client is not built: run `npm run build`\n');
+        return this.#send(res, 200, MIME['.js']!, body);
+      }
+      const file = normalize(join(CONSOLE_DIR, path === '/' ? 'index.html' : path));
+      if (!file.startsWith(CONSOLE_DIR + sep)) return this.#send(res, 404, 'text/plain', 'not found\n');
+      const body = await readFile(file).catch(() => undefined);
+      if (body === undefined) return this.#send(res, 404, 'text/plain', 'not found\n');
+      return this.#send(res, 200, MIME[extname(file)] ?? 'application/octet-stream', body);
+    } catch (error) {
+      this.#options.log(`http ${path}: ${error instanceof Error ? error.message : String(error)}`);
+      return this.#send(res, 500, 'text/plain', 'internal error\n');
+    }
+  }
+
+  #send(res: ServerResponse, status: number, type: string, body: string | Buffer): void {
+    res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
+    res.end(body);
+  }
+
+  // -------------------------------------------------------------------------------- WebSocket
+
+  #accept(socket: WebSocket, access: 'full' | 'read' | undefined): void {
+    if (socket.protocol !== SUBPROTOCOL) {
+      socket.close(CloseCode.BadRequest, `use the subprotocol ${SUBPROTOCOL}`);
+      return;
+    }
+    const c: Connection = { socket, corked: false, access, initialised: false, subscriptions: new Map(), tokens: this.#options.publishRate, refilled: Date.now() };
+    this.#connections.add(c);
+    const timer = setTimeout(() => {
+      if (!c.initialised) socket.close(CloseCode.InitTimeout, 'connection_init timeout');
+    }, this.#options.initTimeoutMs);
+    timer.unref();
+    socket.on('message', (data, isBinary) => {
+      try {
+        this.#onMessage(c, isBinary ? undefined : data.toString());
+      } catch (error) {
+        // Nothing a client sends may crash the server.
+        this.#options.log(`message handling failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+        this.#reply(c, { type: 'error', payload: { message: 'internal error' } });
+      }
+    });
+    socket.on('close', () => {
+      clearTimeout(timer);
+      this.#drop(c);
+      this.#connections.delete(c);
+    });
+    socket.on('error', (error) => this.#options.log(`socket error: ${error.message}`));
+  }
+
+  /** Ends every subscription of a connection. */
+  #drop(c: Connection): void {
+    for (const s of c.subscriptions.values()) s.unsubscribe();
+    c.subscriptions.clear();
+  }
+
+  #reply(c: Connection, message: ServerMessage): void {
+    if (c.socket.readyState !== c.socket.OPEN) return;
+    cork(c);
+    c.socket.send(JSON.stringify(message));
+  }
+
+  #onMessage(c: Connection, text: string | undefined): void {
+    let message: { type?: unknown; id?: unknown; payload?: unknown };
+    try {
+      message = text === undefined ? undefined : JSON.parse(text);
+    } catch {
+      return this.#reply(c, { type: 'error', payload: { message: 'the message is not valid JSON' } });
+    }
+    if (message === null || typeof message !== 'object' || Array.isArray(message) || typeof message.type !== 'string') {
+      return this.#reply(c, { type: 'error', payload: { message: 'a message is a JSON object with a string "type"' } });
+    }
+    const type = message.type;
+    if (type === 'connection_init') return this.#init(c, message.payload);
+    if (type === 'ping') return this.#reply(c, { type: 'pong', payload: message.payload });
+    if (type === 'pong') return;
+    if (!c.initialised) {
+      c.socket.close(CloseCode.BadRequest, 'connection_init first');
+      return;
+    }
+    if (typeof message.id !== 'string' || message.id.length === 0 || message.id.length > 200) {
+      return this.#reply(c, { type: 'error', payload: { message: `'${type}' needs a string "id" (at most 200 characters)` } });
+    }
+    const id = message.id;
+    try {
+      const result = this.#request(c, type, id, message.payload);
+      if (result !== NO_REPLY) this.#reply(c, { type: 'result', id, payload: result });
+    } catch (error) {
+      if (!(error instanceof RequestError)) throw error;
+      this.#reply(c, { type: 'error', id, payload: error.diagnostics ? { message: error.message, diagnostics: error.diagnostics } : { message: error.message } });
+    }
+  }
+
+  #init(c: Connection, payload: unknown): void {
+    if (c.initialised) {
+      c.socket.close(CloseCode.TooManyInitRequests, 'too many connection_init requests');
+      return;
+    }
+    const token = payload !== null && typeof payload === 'object' ? (payload as { token?: unknown }).token : undefined;
+    if (typeof token === 'string') c.access = accessOf(token, this.#full, this.#readOnly) ?? c.access;
+    if (c.access === undefined && !this.secured) c.access = 'full';
+    if (c.access === undefined) {
+      c.socket.close(CloseCode.Unauthorized, 'unauthorized');
+      return;
+    }
+    c.initialised = true;
+    this.#reply(c, { type: 'connection_ack', payload: { server: 'cepheus', readOnly: c.access === 'read' } });
+  }
+
+  #request(c: Connection, type: string, id: string, payload: unknown): unknown {
+    const p = (payload !== null && typeof payload === 'object' ? payload : {}) as Record<string, unknown>;
+    const writes = type === 'deploy' || type === 'undeploy' || type === 'publish';
+    if (writes && c.access !== 'full') throw new RequestError(`'${type}' needs a token with full access; this connection is read-only`);
+    switch (type as ClientMessage['type']) {
+      case 'deploy':
+        return this.#deploy(p);
+      case 'undeploy':
+        return this.#undeploy(p);
+      case 'list':
+        return this.list();
+      case 'stats':
+        return { ...this.engine.stats(), clients: this.#connections.size, dropped: this.metrics.droppedMessages };
+      case 'explain':
+        return this.#explain(p);
+      case 'subscribe':
+        this.#subscribe(c, id, p);
+        return NO_REPLY;
+      case 'complete':
+        this.#unsubscribe(c, id);
+        return NO_REPLY;
+      case 'publish':
+        return this.#publish(c, p);
+      default:
+        throw new RequestError(`unknown message type '${type}'`);
+    }
+  }
+
+  #deploy(p: Record<string, unknown>): unknown {
+    if (typeof p['script'] !== 'string') throw new RequestError('deploy needs payload.script, the CQL text');
+    const file = typeof p['file'] === 'string' ? p['file'] : '<console>';
+    const result = this.engine.deploy(p['script'], { file });
+    if (!result.ok) {
+      const n = result.diagnostics.length;
+      throw new RequestError(`${n} error${n === 1 ? '' : 's'}: nothing was deployed`, result.diagnostics.map(wireDiagnostic));
+    }
+    this.metrics.trackQueries();
+    const d = result.deployment;
+    return { deployment: d.id, streams: d.streams, queries: d.queries };
+  }
+
+  #undeploy(p: Record<string, unknown>): unknown {
+    let deployment = typeof p['deployment'] === 'number' ? p['deployment'] : undefined;
+    if (deployment === undefined && typeof p['name'] === 'string') {
+      deployment = this.engine.queries().find((q) => q.name === p['name'])?.deployment;
+      if (deployment === undefined) throw new RequestError(`no query '${p['name']}'`);
+    }
+    if (deployment === undefined) throw new RequestError('undeploy needs payload.deployment (a number) or payload.name (a query)');
+    const r = this.engine.undeploy(deployment);
+    if (!r.ok) throw new RequestError(r.reason);
+    return { deployment };
+  }
+
+  /** The deployed queries with live counters, and every stream with its schema. */
+  list(): ListPayload {
+    const streams: StreamInfo[] = this.engine
+      .catalog()
+      .entries()
+      .map((e) => ({
+        name: e.name,
+        kind: e.kind,
+        derived: e.derived,
+        system: e.system,
+        columns: e.schema.columns.map((c) => ({ name: c.name, type: c.type, notNull: c.notNull })),
+        timestamp: e.timestamp,
+        primaryKey: e.primaryKey,
+      }));
+    return { queries: this.engine.queries(), streams };
+  }
+
+  #explain(p: Record<string, unknown>): unknown {
+    if (typeof p['script'] === 'string') {
+      const r = compileScript(p['script'], { file: '<console>', catalog: this.engine.catalog() });
+      if (!r.ok) throw new RequestError('the script has errors', r.diagnostics.map(wireDiagnostic));
+      return { plan: explainScript(r.script) };
+    }
+    if (typeof p['name'] !== 'string') throw new RequestError('explain needs payload.name (a query) or payload.script');
+    const q = this.engine.queries().find((x) => x.name === p['name']);
+    if (!q) throw new RequestError(`no query '${p['name']}'`);
+    // Re-analyse the statement against the catalogue without its own output, to print its plan.
+    const catalog = this.engine.catalog();
+    catalog.remove(q.name);
+    const r = compileScript(q.text.trim().endsWith(';') ? q.text : `${q.text};`, { file: q.name, catalog });
+    const statement = r.ok ? r.script.statements.find((s) => s.kind === 'query') : undefined;
+    if (!statement || statement.kind !== 'query') throw new RequestError(`the plan of '${q.name}' is not available`);
+    return { plan: explainQuery(statement.query) };
+  }
+
+  #subscribe(c: Connection, id: string, p: Record<string, unknown>): void {
+    const stream = p['stream'];
+    if (typeof stream !== 'string') throw new RequestError('subscribe needs payload.stream');
+    if (c.subscriptions.has(id)) throw new RequestError(`subscription id '${id}' is already in use`);
+    if (!this.engine.catalog().has(stream)) throw new RequestError(`unknown stream '${stream}'`);
+    const policy = p['policy'] === 'close' ? 'close' : 'drop';
+    if (p['policy'] !== undefined && p['policy'] !== 'drop' && p['policy'] !== 'close') throw new RequestError("policy is 'drop' or 'close'");
+    const queue = p['queue'] === undefined ? this.#options.queue : p['queue'];
+    if (typeof queue !== 'number' || !Number.isSafeInteger(queue) || queue < 1 || queue > 1_000_000) throw new RequestError('queue is a whole number of messages from 1 to 1,000,000');
+    const sub: Subscription = { id, stream, policy, limit: queue, inFlight: 0, dropped: 0, unsubscribe: () => {} };
+    const socket = c.socket;
+    const written = (): void => {
+      sub.inFlight--;
+      if (sub.dropped > 0 && sub.inFlight < sub.limit / 2 && socket.readyState === socket.OPEN) {
+        const count = sub.dropped;
+        sub.dropped = 0;
+        socket.send(JSON.stringify({ type: 'dropped', id, payload: { count } } satisfies ServerMessage));
+      }
+    };
+    sub.unsubscribe = this.engine.subscribe(stream, (event) => {
+      if (socket.readyState !== socket.OPEN) return;
+      if (sub.inFlight >= sub.limit) {
+        if (sub.policy === 'close') {
+          this.metrics.dropped('close', 1);
+          this.#drop(c);
+          socket.close(CloseCode.SlowConsumer, `subscription '${id}' fell ${sub.limit} messages behind`);
+          return;
+        }
+        sub.dropped++;
+        this.metrics.dropped('drop', 1);
+        return;
+      }
+      sub.inFlight++;
+      cork(c);
+      socket.send(JSON.stringify({ type: 'next', id, payload: event }), written);
+    });
+    c.subscriptions.set(id, sub);
+    this.#reply(c, { type: 'result', id, payload: { stream, policy, queue } });
+  }
+
+  #unsubscribe(c: Connection, id: string): void {
+    const sub = c.subscriptions.get(id);
+    if (!sub) throw new RequestError(`no subscription '${id}'`);
+    sub.unsubscribe();
+    c.subscriptions.delete(id);
+    this.#reply(c, { type: 'complete', id });
+  }
+
+  #publish(c: Connection, p: Record<string, unknown>): unknown {
+    const stream = p['stream'];
+    if (typeof stream !== 'string') throw new RequestError('publish needs payload.stream');
+    const events = Array.isArray(p['events']) ? (p['events'] as unknown[]) : 'event' in p ? [p['event']] : undefined;
+    if (events === undefined) throw new RequestError('publish needs payload.event or payload.events (an array)');
+    // The token bucket: publishRate events per second, at most one second's worth at once.
+    const now = Date.now();
+    c.tokens = Math.min(this.#options.publishRate, c.tokens + ((now - c.refilled) / 1000) * this.#options.publishRate);
+    c.refilled = now;
+    if (events.length > c.tokens) {
+      this.metrics.rateLimited(events.length);
+      throw new RequestError(`rate limit: at most ${this.#options.publishRate} events per second per connection; ${events.length} refused`);
+    }
+    c.tokens -= events.length;
+    return this.publish(stream, events);
+  }
+
+  /** Pushes events into the engine as a publish does (counted, timed); never throws. */
+  publish(stream: string, events: readonly unknown[]): PublishResultPayload {
+    const before = this.#rejected;
+    this.metrics.published(stream, events.length, () => {
+      for (const e of events) this.engine.push(stream, e);
+    });
+    const rejected = this.#rejected - before;
+    return { accepted: events.length - rejected, rejected };
+  }
+}
+
+const NO_REPLY = Symbol('no reply');
+
+/**
+ * Holds a connection's writes until the end of the current turn, so that the many frames one
+ * publish can cause (its result, each output event) leave in one write, not one each.
+ */
+function cork(c: Connection): void {
+  if (c.corked) return;
+  const raw = (c.socket as unknown as { _socket?: { cork(): void; uncork(): void; destroyed: boolean } })._socket;
+  if (!raw || raw.destroyed) return;
+  c.corked = true;
+  raw.cork();
+  process.nextTick(() => {
+    c.corked = false;
+    raw.uncork();
+  });
+}

@@ -1,0 +1,75 @@
+/**
+ * `cepheus serve` as users start it (the built binary in a child process): the demo of
+ * `npm start` — the rules of queries/ with generated live data — streams alerts within seconds;
+ * a token protects it; SIGTERM shuts it down gracefully; bad options are refused.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CepheusClient, type WireOutputEvent } from '../../src/index.js';
+import { CloseCode } from '../../src/client/protocol.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const BIN = join(ROOT, 'bin/cepheus.js');
+const children: ChildProcess[] = [];
+
+afterEach(() => {
+  for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
+});
+
+function serve(args: string[]): Promise<{ child: ChildProcess; url: string; stderr: () => string; exited: Promise<number | null> }> {
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let text = '';
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  return new Promise((ok, fail) => {
+    child.stderr!.on('data', (d: Buffer) => {
+      text += d.toString();
+      const m = /console at (http:\/\/[^ /]+)\//.exec(text);
+      if (m) ok({ child, url: m[1]!, stderr: () => text, exited });
+    });
+    void exited.then((code) => fail(new Error(`serve exited with ${code}: ${text}`)));
+  });
+}
+
+describe('cepheus serve (the binary)', () => {
+  it('the demo streams alerts of many rules within seconds, and SIGTERM closes clients with 1001', async () => {
+    const s = await serve(['--queries', 'queries', '--demo']);
+    expect(s.stderr()).toMatch(/\d+ queries deployed from 25 file\(s\)/);
+    const client = await CepheusClient.connect(s.url);
+    const { queries } = await client.list();
+    expect(queries.length).toBeGreaterThan(20);
+    const seen = new Map<string, WireOutputEvent>();
+    for (const q of queries) await client.subscribe(q.name, (e) => seen.set(e.stream, e));
+    const start = Date.now();
+    while (seen.size < 5 && Date.now() - start < 20_000) await new Promise((r) => setTimeout(r, 100));
+    expect([...seen.keys()].length).toBeGreaterThanOrEqual(5);
+    const health = await fetch(`${s.url}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await (await fetch(`${s.url}/metrics`)).text()).toMatch(/cepheus_events_in_total\{stream="Txn"\} [1-9]/);
+    const closed = new Promise<number>((r) => (client.onClose = (code) => r(code)));
+    s.child.kill('SIGTERM');
+    expect(await closed).toBe(CloseCode.GoingAway);
+    expect(await s.exited).toBe(0);
+  }, 60_000);
+
+  it('requires the token it was given', async () => {
+    const s = await serve(['--token', 'open-sesame']);
+    await expect(CepheusClient.connect(s.url)).rejects.toThrow(/4401/);
+    const client = await CepheusClient.connect(s.url, { token: 'open-sesame' });
+    expect((await client.list()).queries).toEqual([]);
+    await client.close();
+    s.child.kill('SIGTERM');
+    expect(await s.exited).toBe(0);
+  });
+
+  it('refuses bad options and scripts with errors, saying why', () => {
+    const bad = spawnSync(process.execPath, [BIN, 'serve', '--port', 'x'], { encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('--port takes a port number');
+    const broken = spawnSync(process.execPath, [BIN, 'serve', '--port', '0', '--queries', join(ROOT, 'test/golden/diagnostics')], { encoding: 'utf8' });
+    expect(broken.status).toBe(1);
+    expect(broken.stderr).toMatch(/error\[CQL\d{4}\]/);
+    expect(broken.stderr).toContain('not started');
+  });
+});

@@ -1,0 +1,299 @@
+/**
+ * The server over real WebSocket connections on loopback (docs/protocol.md): deploy, publish,
+ * subscribe — with results identical to `cepheus run` on the same input — authentication,
+ * bad frames, a slow consumer that stops reading while another keeps receiving everything,
+ * /healthz, /metrics and a graceful shutdown.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { CepheusClient, CepheusError, Engine, type WireOutputEvent } from '../../src/index.js';
+import { CloseCode, SUBPROTOCOL } from '../../src/client/protocol.js';
+import { CepheusServer } from '../../src/server/server.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const BIN = join(ROOT, 'bin/cepheus.js');
+
+const STREAMS = `CREATE STREAM Txn (card STRING NOT NULL, amount DOUBLE, merchant STRING, ts TIMESTAMP) WITH (timestamp = 'ts');
+CREATE STREAM Verified (card STRING NOT NULL, ts TIMESTAMP) WITH (timestamp = 'ts');`;
+
+const QUERIES = `CREATE STREAM card_testing AS
+SELECT a.card, a.amount AS probe, b.amount AS charge, b.ts - a.ts AS gap_ms
+FROM PATTERN a=Txn[amount < 1.00] -> NOT Verified[card = a.card] -> b=Txn[amount > 500]
+PARTITION BY card WITHIN 10 MINUTES;
+CREATE STREAM per_card AS
+SELECT card, COUNT(*) AS n, SUM(amount) AS total, WINDOW_END AS until
+FROM Txn WINDOW TUMBLING (SIZE 1 MINUTE) GROUP BY card;
+CREATE STREAM big AS SELECT card, amount FROM Txn WHERE amount > 900;`;
+
+/** A deterministic input: card testing now and then, verifications, ordinary spending. */
+function input(n: number): { stream: string; data: Record<string, unknown> }[] {
+  const out: { stream: string; data: Record<string, unknown> }[] = [];
+  let seed = 7;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  for (let i = 0; i < n; i++) {
+    const card = `c${Math.floor(rnd() * 20)}`;
+    const ts = 1_700_000_000_000 + i * 500;
+    const r = rnd();
+    if (r < 0.05) out.push({ stream: 'Verified', data: { card, ts } });
+    else out.push({ stream: 'Txn', data: { card, amount: r < 0.25 ? 0.5 : Math.round(rnd() * 100_000) / 100, merchant: `m${i % 7}`, ts } });
+  }
+  return out;
+}
+
+/** Later than any event of the first test: the tests share one engine and its watermark. */
+const LATER = 1_900_000_000_000;
+
+let server: CepheusServer;
+let url: string;
+const TOKEN = 'sesame-0123456789';
+const READ_TOKEN = 'peek-9876543210';
+
+beforeAll(async () => {
+  server = await CepheusServer.start({ engine: new Engine(), port: 0, tokens: [TOKEN], readOnlyTokens: [READ_TOKEN], maxFrameBytes: 256 * 1024 });
+  url = server.url.replace('http', 'ws');
+});
+
+afterAll(async () => {
+  await server.close();
+});
+
+/** A raw WebSocket speaking the protocol by hand, for what the client would never send. */
+async function raw(headers: Record<string, string> = {}): Promise<{ ws: WebSocket; messages: unknown[]; closed: Promise<{ code: number; reason: string }> }> {
+  const ws = new WebSocket(url, SUBPROTOCOL, { headers });
+  const messages: unknown[] = [];
+  ws.on('message', (m) => messages.push(JSON.parse(m.toString())));
+  const closed = new Promise<{ code: number; reason: string }>((r) => ws.on('close', (code, reason) => r({ code, reason: reason.toString() })));
+  await new Promise<void>((ok, fail) => {
+    ws.once('open', () => ok());
+    ws.once('error', fail);
+  });
+  return { ws, messages, closed };
+}
+
+async function until(check: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('cepheus serve: the WebSocket API', () => {
+  it('deploys, publishes and streams the same outputs as cepheus run on the same input', async () => {
+    const client = await CepheusClient.connect(url, { token: TOKEN });
+    const deployed = await client.deploy(`${STREAMS}\n${QUERIES}`, { file: 'cards.cql' });
+    expect(deployed.queries).toEqual(['card_testing', 'per_card', 'big']);
+    const received: WireOutputEvent[] = [];
+    for (const q of deployed.queries) await client.subscribe(q, (e) => received.push(e));
+    const events = input(3000);
+    // A last event far later closes every window and WITHIN bound that the input opened.
+    const sentinel = { stream: 'Verified', data: { card: 'none', ts: 1_800_000_000_000 } };
+    const all = [...events, sentinel];
+    for (let i = 0; i < all.length; ) {
+      const stream = all[i]!.stream;
+      const batch: unknown[] = [];
+      while (i < all.length && all[i]!.stream === stream && batch.length < 200) batch.push(all[i++]!.data);
+      const r = await client.publish(stream, batch);
+      expect(r).toEqual({ accepted: batch.length, rejected: 0 });
+    }
+    await client.list(); // a round trip: every output of the publishes has been sent before it
+
+    const dir = mkdtempSync(join(tmpdir(), 'cepheus-serve-'));
+    writeFileSync(join(dir, 'cards.cql'), `${STREAMS}\n${QUERIES}`);
+    writeFileSync(join(dir, 'input.ndjson'), all.map((e) => JSON.stringify(e)).join('\n') + '\n');
+    const run = spawnSync(process.execPath, [BIN, 'run', join(dir, 'cards.cql'), '--input', join(dir, 'input.ndjson')], { encoding: 'utf8' });
+    expect(run.status).toBe(0);
+    // `run` ends its input (the watermark goes to +∞); the server's input goes on: the outputs
+    // before the sentinel's time are the same, in the same order.
+    const expected = run.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as WireOutputEvent)
+      .filter((e) => e.time < sentinel.data.ts);
+    expect(expected.length).toBeGreaterThan(100);
+    expect(new Set(expected.map((e) => e.stream))).toEqual(new Set(['card_testing', 'per_card', 'big']));
+    expect(received).toEqual(expected);
+    await client.undeploy('card_testing');
+    expect((await client.list()).queries).toEqual([]);
+    await client.close();
+  });
+
+  it('returns every diagnostic of a bad script, with positions, and deploys nothing', async () => {
+    const client = await CepheusClient.connect(url, { token: TOKEN });
+    const error = await client.deploy(`${STREAMS}\nCREATE STREAM x AS SELECT card, amout FROM Txn WHERE amount > 'a';\nCREATE STREAM y AS SELECT * FROM Nope;`).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CepheusError);
+    const diagnostics = (error as CepheusError).diagnostics.map((d) => `${d.code} ${d.line}:${d.column}`);
+    expect(diagnostics).toEqual(['CQL2002 3:33', 'CQL2020 3:61', 'CQL2001 4:34']);
+    expect((error as CepheusError).diagnostics.some((d) => d.hint?.includes('amount'))).toBe(true);
+    expect((await client.list()).streams.map((s) => s.name)).toEqual(['_rejected']);
+    await client.close();
+  });
+
+  it('lists queries with live counters and streams with schemas, explains a query, reports stats', async () => {
+    const client = await CepheusClient.connect(url, { token: TOKEN });
+    const { deployment } = await client.deploy(`${STREAMS}\n${QUERIES}`);
+    // The server's engine is shared by these tests: times after the first test's sentinel.
+    await client.publish('Txn', [
+      { card: 'a', amount: 0.5, ts: LATER + 1000 },
+      { card: 'a', amount: 950, ts: LATER + 2000 },
+    ]);
+    const list = await client.list();
+    expect(list.queries.map((q) => [q.name, q.kind, q.outputs])).toEqual([
+      ['card_testing', 'pattern', 1],
+      ['per_card', 'aggregate', 0],
+      ['big', 'filter', 1],
+    ]);
+    expect(list.streams.find((s) => s.name === 'Txn')?.columns.map((c) => `${c.name} ${c.type}`)).toEqual(['card STRING', 'amount DOUBLE', 'merchant STRING', 'ts TIMESTAMP']);
+    expect(await client.explain({ name: 'card_testing' })).toContain('partition by: Txn.card');
+    expect(await client.explain({ name: 'per_card' })).toContain('TUMBLING 1 MINUTES');
+    const stats = await client.stats();
+    expect(stats['eventsIn']).toBeGreaterThanOrEqual(2);
+    await client.undeploy(deployment);
+    await client.close();
+  });
+
+  it('refuses a missing or wrong token, and keeps read-only tokens read-only', async () => {
+    await expect(CepheusClient.connect(url)).rejects.toThrow(/4401/);
+    await expect(CepheusClient.connect(url, { token: 'wrong' })).rejects.toThrow(/4401/);
+    // A wrong token in the header is refused at the upgrade, with HTTP 401.
+    const refused = await new Promise<number>((r) => {
+      const ws = new WebSocket(url, SUBPROTOCOL, { headers: { authorization: 'Bearer nope' } });
+      ws.on('unexpected-response', (_req, res) => r(res.statusCode ?? 0));
+      ws.on('error', () => r(-1));
+    });
+    expect(refused).toBe(401);
+    // The right one in the header needs no token in connection_init.
+    const header = await raw({ authorization: `Bearer ${TOKEN}` });
+    header.ws.send(JSON.stringify({ type: 'connection_init' }));
+    await until(() => header.messages.length > 0);
+    expect(header.messages[0]).toMatchObject({ type: 'connection_ack', payload: { readOnly: false } });
+    header.ws.close();
+
+    const reader = await CepheusClient.connect(url, { token: READ_TOKEN });
+    expect(reader.readOnly).toBe(true);
+    await expect(reader.deploy(STREAMS)).rejects.toThrow(/read-only/);
+    await expect(reader.publish('Txn', { card: 'a', ts: 1 })).rejects.toThrow(/read-only/);
+    const stop = await reader.subscribe('_rejected', () => {});
+    await stop();
+    await reader.close();
+  });
+
+  it('answers bad frames with errors and keeps the connection', async () => {
+    const c = await raw();
+    c.ws.send(JSON.stringify({ type: 'list', id: '1' })); // before connection_init
+    expect((await c.closed).code).toBe(CloseCode.BadRequest);
+
+    const d = await raw();
+    d.ws.send(JSON.stringify({ type: 'connection_init', payload: { token: TOKEN } }));
+    d.ws.send('{not json');
+    d.ws.send(JSON.stringify([1, 2]));
+    d.ws.send(JSON.stringify({ type: 'frobnicate', id: 'f1' }));
+    d.ws.send(JSON.stringify({ type: 'deploy', id: 'd1', payload: { script: 42 } }));
+    d.ws.send(JSON.stringify({ type: 'subscribe', id: 's1', payload: { stream: 'Nope' } }));
+    d.ws.send(JSON.stringify({ type: 'publish', id: 'p1', payload: { stream: 'Nope', event: { a: 1 } } }));
+    d.ws.send(JSON.stringify({ type: 'list' }));
+    d.ws.send(JSON.stringify({ type: 'ping', payload: { n: 1 } }));
+    await until(() => d.messages.length >= 9);
+    expect(d.messages.map((m) => { const x = m as { type: string; id?: string; payload?: { message?: string } }; return `${x.type}${x.id ? ` ${x.id}` : ''}`; })).toEqual([
+      'connection_ack',
+      'error',
+      'error',
+      'error f1',
+      'error d1',
+      'error s1',
+      'result p1',
+      'error',
+      'pong',
+    ]);
+    // An unknown stream is an event rejected (counted, on _rejected), not a protocol error.
+    expect(d.messages[6]).toMatchObject({ payload: { accepted: 0, rejected: 1 } });
+    d.ws.send(JSON.stringify({ type: 'connection_init' }));
+    expect((await d.closed).code).toBe(CloseCode.TooManyInitRequests);
+
+    const big = await raw();
+    big.ws.send(JSON.stringify({ type: 'connection_init', payload: { token: TOKEN } }));
+    big.ws.send('x'.repeat(300 * 1024));
+    expect((await big.closed).code).toBe(CloseCode.MessageTooBig);
+  });
+
+  it('a slow consumer that stops reading loses messages (counted) while another receives everything', async () => {
+    const client = await CepheusClient.connect(url, { token: TOKEN });
+    const { deployment } = await client.deploy(
+      "CREATE STREAM Blob (n INT, pad STRING, ts TIMESTAMP) WITH (timestamp = 'ts');\nCREATE STREAM echo AS SELECT n, pad FROM Blob;",
+    );
+    const slow = await raw();
+    slow.ws.send(JSON.stringify({ type: 'connection_init', payload: { token: TOKEN } }));
+    slow.ws.send(JSON.stringify({ type: 'subscribe', id: 'slow', payload: { stream: 'echo', policy: 'drop', queue: 50 } }));
+    const closer = await raw();
+    closer.ws.send(JSON.stringify({ type: 'connection_init', payload: { token: TOKEN } }));
+    closer.ws.send(JSON.stringify({ type: 'subscribe', id: 'c', payload: { stream: 'echo', policy: 'close', queue: 50 } }));
+    await until(() => slow.messages.length >= 2 && closer.messages.length >= 2);
+    // Both stop reading: the kernel's buffers fill and the server's writes stop completing.
+    (slow.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+    (closer.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+    const fast: number[] = [];
+    await client.subscribe('echo', (e) => fast.push(e.data['n'] as number));
+    const pad = 'x'.repeat(2000);
+    const total = 6000;
+    for (let i = 0; i < total; i += 100) {
+      await client.publish('Blob', Array.from({ length: 100 }, (_, k) => ({ n: i + k, pad, ts: LATER + 10_000 + i + k })));
+    }
+    await until(() => fast.length === total, 20_000);
+    expect(fast).toEqual(Array.from({ length: total }, (_, i) => i));
+    expect((await client.stats())['dropped']).toBeGreaterThan(0);
+    // Policy close: the connection was closed with 4509.
+    (closer.ws as unknown as { _socket: { resume(): void } })._socket.resume();
+    expect((await closer.closed).code).toBe(CloseCode.SlowConsumer);
+    // Policy drop: once it reads again it catches up and learns how many it missed.
+    (slow.ws as unknown as { _socket: { resume(): void } })._socket.resume();
+    await until(() => slow.messages.some((m) => (m as { type: string }).type === 'dropped'), 10_000);
+    const delivered = slow.messages.filter((m) => (m as { type: string }).type === 'next').length;
+    const dropped = slow.messages.filter((m) => (m as { type: string }).type === 'dropped').reduce((n: number, m) => n + (m as { payload: { count: number } }).payload.count, 0);
+    expect(dropped).toBeGreaterThan(0);
+    expect(delivered + dropped).toBeLessThanOrEqual(total);
+    expect(await (await fetch(`${server.url}/metrics`)).text()).toMatch(/cepheus_dropped_messages_total\{policy="drop"\} [1-9]/);
+    slow.ws.close();
+    await client.undeploy(deployment);
+    await client.close();
+  }, 30_000);
+
+  it('limits the publish rate per connection', async () => {
+    const limited = await CepheusServer.start({ engine: new Engine(), port: 0, publishRate: 100 });
+    const client = await CepheusClient.connect(limited.url);
+    await client.deploy("CREATE STREAM S (v INT, ts TIMESTAMP) WITH (timestamp = 'ts');");
+    await expect(client.publish('S', Array.from({ length: 101 }, (_, i) => ({ v: i, ts: i })))).rejects.toThrow(/rate limit/);
+    await expect(client.publish('S', Array.from({ length: 100 }, (_, i) => ({ v: i, ts: i })))).resolves.toEqual({ accepted: 100, rejected: 0 });
+    await client.close();
+    await limited.close();
+  });
+});
+
+describe('cepheus serve: HTTP endpoints and shutdown', () => {
+  it('serves /healthz, /metrics and the console', async () => {
+    const health = await fetch(`${server.url}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: 'ok' });
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    for (const name of ['cepheus_events_in_total', 'cepheus_rejected_total', 'cepheus_runs_alive', 'cepheus_clients_connected', 'cepheus_query_latency_seconds']) {
+      expect(metrics).toContain(`# TYPE ${name}`);
+    }
+    expect((await fetch(`${server.url}/nope`)).status).toBe(404);
+    expect((await fetch(`${server.url}/../../package.json`)).status).toBe(404);
+    const client = await fetch(`${server.url}/client.js`);
+    expect(await client.text()).toContain('class CepheusClient');
+  });
+
+  it('shuts down gracefully: unhealthy, clients closed with 1001, no new connections', async () => {
+    const s = await CepheusServer.start({ engine: new Engine(), port: 0 });
+    const at = s.url;
+    const client = await CepheusClient.connect(at);
+    const closed = new Promise<number>((r) => (client.onClose = (code) => r(code)));
+    await s.close();
+    expect(await closed).toBe(CloseCode.GoingAway);
+    await expect(fetch(`${at}/healthz`)).rejects.toThrow();
+  });
+});
