@@ -22,7 +22,8 @@ commands:
   explain SCRIPT      print the plan of every query: a pattern's automaton, its conditions
                       as compiled, the partition key, the strategy, what was pushed down
   serve [--port N] [--host H] [--queries DIR|FILE]... [--token T | --tokens-file F]
-        [--read-only-token T] [--lateness DURATION] [--demo] [--demo-rate N] [--demo-speed K]
+        [--read-only-token T] [--lateness DURATION] [--publish-rate N]
+        [--demo] [--demo-rate N] [--demo-speed K]
                       run the engine as a server: WebSocket API, web console at /,
                       /healthz and /metrics (docs/protocol.md); --demo feeds it live data
   help                print this help

@@ -2,7 +2,8 @@
  * `cepheus serve`: the engine as a service (src/server/server.ts, docs/protocol.md).
  *
  *     cepheus serve [--port N] [--host H] [--queries DIR|FILE]... [--token T | --tokens-file F]
- *                   [--read-only-token T] [--lateness DURATION] [--demo] [--demo-rate N] [--demo-speed K]
+ *                   [--read-only-token T] [--lateness DURATION] [--publish-rate N]
+ *                   [--demo] [--demo-rate N] [--demo-speed K]
  *
  * `--queries` deploys scripts at start, each file as one deployment, in the order given (a
  * folder stands for its .cql files in name order); any error stops the start with every
@@ -22,7 +23,7 @@ import type { Io } from './io.js';
 import { parseDuration } from './run.js';
 
 export const SERVE_USAGE =
-  'usage: cepheus serve [--port N] [--host H] [--queries DIR|FILE]... [--token T | --tokens-file F] [--read-only-token T] [--lateness DURATION] [--demo] [--demo-rate N] [--demo-speed K]\n';
+  'usage: cepheus serve [--port N] [--host H] [--queries DIR|FILE]... [--token T | --tokens-file F] [--read-only-token T] [--lateness DURATION] [--publish-rate N] [--demo] [--demo-rate N] [--demo-speed K]\n';
 
 /** Tokens from a file: one per line, `read ` before a read-only one; `#` starts a comment. */
 export function readTokens(text: string): { full: string[]; read: string[] } {
@@ -51,6 +52,7 @@ export async function serve(args: readonly string[], io: Io, signals = true): Pr
         'tokens-file': { type: 'string' },
         'read-only-token': { type: 'string', multiple: true },
         lateness: { type: 'string' },
+        'publish-rate': { type: 'string' },
         demo: { type: 'boolean' },
         'demo-rate': { type: 'string' },
         'demo-speed': { type: 'string' },
@@ -75,6 +77,11 @@ export async function serve(args: readonly string[], io: Io, signals = true): Pr
   const rate = v['demo-rate'] === undefined ? 100 : Number(v['demo-rate']);
   if (!Number.isFinite(rate) || rate <= 0) {
     io.err(`cepheus serve: --demo-rate takes events per second of event time, not '${v['demo-rate']}'\n`);
+    return 2;
+  }
+  const publishRate = v['publish-rate'] === undefined ? undefined : Number(v['publish-rate']);
+  if (publishRate !== undefined && (!Number.isFinite(publishRate) || publishRate <= 0)) {
+    io.err(`cepheus serve: --publish-rate takes events per second per connection, not '${v['publish-rate']}'\n`);
     return 2;
   }
   const speed = v['demo-speed'] === undefined ? 10 : Number(v['demo-speed']);
@@ -117,7 +124,7 @@ export async function serve(args: readonly string[], io: Io, signals = true): Pr
 
   let server: CepheusServer;
   try {
-    server = await CepheusServer.start({ engine, port, host: v.host ?? '127.0.0.1', tokens: tokens.full, readOnlyTokens: tokens.read, log: (line) => io.err(`${line}\n`) });
+    server = await CepheusServer.start({ engine, port, host: v.host ?? '127.0.0.1', tokens: tokens.full, readOnlyTokens: tokens.read, ...(publishRate ? { publishRate } : {}), log: (line) => io.err(`${line}\n`) });
   } catch (e) {
     io.err(`cepheus serve: cannot listen on ${v.host ?? '127.0.0.1'}:${port}: ${(e as Error).message}\n`);
     return 1;
