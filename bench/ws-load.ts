@@ -2,10 +2,10 @@
  * Load over WebSocket (the server issue's benchmark): `cepheus serve` runs in its own process;
  * this process publishes over a WebSocket and subscribes to the query's output on another.
  *
- * - open loop at fixed rates (default 1,000, 10,000 and 50,000 events/s): each event is sent
- *   in its own publish at its scheduled time; the latency of an event is from its scheduled
- *   time to the subscriber receiving its output (so a stall of the publisher counts too);
- *   p50/p99/p99.9 per rate;
+ * - open loop at fixed rates (default 1,000, 10,000 and 50,000 events/s): a separate publisher
+ *   process (ws-publisher.ts) sends each event in its own publish at its scheduled time; the
+ *   latency of an event is from that time to this process's subscriber receiving its output
+ *   (so a stall of the publisher counts too); p50/p99/p99.9 per rate;
  * - sustained throughput with batched publishes (1,000 events per publish, up to 8 publishes
  *   in flight): events/s accepted by the server and received back by the subscriber.
  *
@@ -68,49 +68,29 @@ function startServer(dir: string, nodeArgs: readonly string[]): Promise<{ child:
 }
 
 const nowMs = (): number => performance.now();
+/** Epoch milliseconds at sub-millisecond resolution, comparable with the publisher process's. */
+const epochMs = (): number => performance.timeOrigin + performance.now();
 
 function percentile(sorted: Float64Array, p: number): number {
   return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-async function openLoop(publisher: CepheusClient, received: Map<number, number>, rate: number, seconds: number, firstId: number): Promise<{ sent: number; latencies: Float64Array; lost: number }> {
+/** Runs the publisher process at `rate` for `seconds`; latencies from each event's due time. */
+async function openLoop(url: string, received: Map<number, number>, rate: number, seconds: number, firstId: number): Promise<{ sent: number; latencies: Float64Array; lost: number }> {
   const total = Math.round(rate * seconds);
-  const interval = 1000 / rate;
-  const start = nowMs() + 50;
-  const id = firstId;
-  const scheduled = new Float64Array(total);
-  await new Promise<void>((done) => {
-    let i = 0;
-    const tick = (): void => {
-      const now = nowMs();
-      // Send every event whose time has come, each in its own publish.
-      while (i < total && start + i * interval <= now) {
-        const at = start + i * interval;
-        scheduled[i] = at;
-        void publisher.publish('Ev', { id: id + i, sent: at, hit: true, ts: Date.now() });
-        i++;
-      }
-      if (i < total) setImmediate(tick);
-      else done();
-    };
-    setImmediate(tick);
-  });
-  // Wait for the outputs to come back.
+  const publisher = spawn(process.execPath, [join(repoRoot(), 'dist/bench/ws-publisher.js'), url, String(rate), String(seconds), String(firstId)], { stdio: 'inherit' });
+  await new Promise<void>((resolve, reject) => publisher.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`publisher exited with ${code}`)))));
+  // Wait for the last outputs to come back.
   const deadline = nowMs() + 5000;
-  while (nowMs() < deadline) {
-    let all = true;
-    for (let k = total - 1; k >= Math.max(0, total - 10); k--) if (!received.has(id + k)) all = false;
-    if (all) break;
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  while (nowMs() < deadline && received.size < total) await new Promise((r) => setTimeout(r, 10));
   const latencies: number[] = [];
   let lost = 0;
   for (let k = 0; k < total; k++) {
-    const at = received.get(id + k);
-    if (at === undefined) lost++;
-    else latencies.push(at - scheduled[k]!);
-    received.delete(id + k);
+    const latency = received.get(firstId + k);
+    if (latency === undefined) lost++;
+    else latencies.push(latency);
   }
+  received.clear();
   return { sent: total, latencies: Float64Array.from(latencies).sort(), lost };
 }
 
@@ -151,7 +131,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'cepheus-ws-load-'));
   const { child, url } = await startServer(dir, args.serverNodeArgs);
   console.log(`cepheus ws load: node ${process.version}, ${cpus()[0]?.model ?? '?'} × ${cpus().length}, ${new Date().toISOString()}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  console.log(`server ${url} (its own process); publisher and subscriber here, on two connections`);
+  console.log(`server ${url} (its own process); open-loop publisher in a third process; subscriber and batched publisher here`);
   try {
     const publisher = await CepheusClient.connect(url);
     const subscriber = await CepheusClient.connect(url);
@@ -162,14 +142,14 @@ async function main(): Promise<void> {
       'echo',
       (e) => {
         counter.n++;
-        if (measuring) received.set(e.data['id'] as number, nowMs());
+        if (measuring) received.set(e.data['id'] as number, epochMs() - (e.data['sent'] as number));
       },
       { queue: 1_000_000 },
     );
     const results: Record<string, unknown>[] = [];
     let id = 0;
     for (const rate of args.rates) {
-      const r = await openLoop(publisher, received, rate, args.seconds, id);
+      const r = await openLoop(url, received, rate, args.seconds, id);
       id += r.sent;
       const row = { rate, sent: r.sent, lost: r.lost, p50: percentile(r.latencies, 50), p99: percentile(r.latencies, 99), p999: percentile(r.latencies, 99.9), max: r.latencies[r.latencies.length - 1] ?? NaN };
       results.push(row);
