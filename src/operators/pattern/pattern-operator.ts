@@ -5,10 +5,11 @@
  * a trailing NOT completes.
  */
 import { Heap } from '../../util/heap.js';
+import { ReusableList } from '../../util/reusable-list.js';
 import { emptyScope, type EvalScope, type Row } from '../../runtime/row.js';
 import type { Operator, OperatorContext, OperatorEvent } from '../operator.js';
 import type { AtomSpec, Automaton, KleeneAggregateSpec } from './automaton.js';
-import { compareMatches, Run, trailOf, type Binding } from './run.js';
+import { compareMatches, Run, RunChain, trailOf, type Binding } from './run.js';
 import { choices, sharedEvents } from './shared-kleene.js';
 
 export interface PatternLimits {
@@ -23,7 +24,8 @@ export interface PatternLimits {
 interface Partition {
   readonly id: string;
   readonly values: readonly unknown[];
-  runs: Run[];
+  /** Its first run; the others follow through `Run.next`, in order (dead ones included until the next event or sweep). */
+  runs: Run | undefined;
   live: number;
 }
 
@@ -52,6 +54,8 @@ function trailOfMatch(m: Match): Binding[] {
   return (m.trail = out.reverse());
 }
 
+const isAlive = (run: Run): boolean => run.alive;
+
 const byRule9 = (x: Match, y: Match): number => compareMatches(trailOfMatch(x), trailOfMatch(y));
 
 export class PatternOperator implements Operator {
@@ -69,11 +73,11 @@ export class PatternOperator implements Operator {
    */
   #nextSweep = Infinity;
   readonly #scope: EvalScope = emptyScope();
-  readonly #takes: Take[] = [];
+  readonly #takes = new ReusableList<Take>();
   /** The matches of the event being processed (emitted, then cleared, before it returns). */
   readonly #matches: Match[] = [];
-  /** The scratch array the next event's surviving runs are written to. */
-  #spare: Run[] = [];
+  /** Where an event's surviving runs are chained (empty between events). */
+  readonly #out = new RunChain();
   /** Scratch state for testing whether an event starts a run: nothing bound yet. */
   readonly #noBindings: (Row | undefined)[];
   readonly #noKleene: unknown[];
@@ -103,26 +107,24 @@ export class PatternOperator implements Operator {
     scope.key = existing ? existing.values : reader && a.readsKey ? reader.values(ev.row) : NO_KEY;
     scope.now = ev.time;
     const matches = this.#matches;
-    // The runs that live on are written to a scratch array, which then swaps places with the
-    // partition's: stepping allocates no array per event.
-    const runs = this.#spare;
-    runs.length = 0;
+    // The runs that live on are chained anew, in order.
+    const out = this.#out;
     if (existing) {
-      const current = existing.runs;
-      for (let i = 0; i < current.length; i++) {
-        const run = current[i]!;
-        if (run.alive) this.#step(run, ev, runs, matches, existing);
+      let run = existing.runs;
+      while (run) {
+        const next = run.next;
+        run.next = undefined;
+        if (run.alive) this.#step(run, ev, out, matches, existing);
+        run = next;
       }
     }
     // Most events of a new key start nothing: then no partition is made at all.
     const starts = this.#startTakes(ev);
     if (!existing && starts === 0) return;
-    const partition = existing ?? { id, values: scope.key, runs: [], live: 0 };
-    const before = runs.length;
-    if (starts > 0) this.#start(ev, runs, matches, partition);
-    this.#spare = partition.runs;
-    partition.runs = runs;
-    if (!existing && runs.length > before) {
+    const partition = existing ?? { id, values: scope.key, runs: undefined, live: 0 };
+    if (starts > 0) this.#start(ev, out, matches, partition);
+    partition.runs = out.take();
+    if (!existing && partition.runs) {
       if (reader && !a.readsKey) (partition as { values: readonly unknown[] }).values = reader.values(ev.row);
       this.#partitions.set(id, partition);
       if (this.#nextSweep === Infinity) {
@@ -164,7 +166,7 @@ export class PatternOperator implements Operator {
         }
       }
       this.#emitTimed(completed);
-      for (const p of touched) p.runs = p.runs.filter((r) => r.alive);
+      for (const p of touched) this.#retain(p, isAlive);
     }
     if (time >= this.#nextSweep) {
       for (const p of this.#partitions.values()) this.#sweep(p, time);
@@ -180,19 +182,28 @@ export class PatternOperator implements Operator {
    * not churn the partition map.
    */
   #sweep(p: Partition, time: number): void {
-    const runs = p.runs;
-    let kept = 0;
-    for (let i = 0; i < runs.length; i++) {
-      const run = runs[i]!;
-      if (!run.alive) continue;
+    this.#retain(p, (run) => {
+      if (!run.alive) return false;
       if (run.deadline <= time && !this.#isWaiting(run)) {
         this.#kill(run, p);
-        continue;
+        return false;
       }
-      runs[kept++] = run;
-    }
-    runs.length = kept;
+      return true;
+    });
     if (p.live === 0) this.#partitions.delete(p.id);
+  }
+
+  /** Keeps the partition's runs that pass `keep`, in order. */
+  #retain(p: Partition, keep: (run: Run) => boolean): void {
+    const out = this.#out;
+    let run = p.runs;
+    while (run) {
+      const next = run.next;
+      if (keep(run)) out.push(run);
+      else run.next = undefined;
+      run = next;
+    }
+    p.runs = out.take();
   }
 
   #isWaiting(run: Run): boolean {
@@ -213,7 +224,7 @@ export class PatternOperator implements Operator {
   // ---------------------------------------------------------------------------------- stepping
 
   /** 6.2 rules 1-5 for one run and one event; the runs that live on go into `out`. */
-  #step(run: Run, ev: OperatorEvent, out: Run[], matches: Match[], partition: Partition): void {
+  #step(run: Run, ev: OperatorEvent, out: RunChain, matches: Match[], partition: Partition): void {
     const a = this.#a;
     if (ev.time > run.deadline) {
       this.#kill(run, partition);
@@ -228,11 +239,11 @@ export class PatternOperator implements Operator {
     // Rule 2: the takes the event satisfies.
     const atTrailingNot = complete && a.trailingNotAfter[run.element] === true;
     const takes = this.#takes;
-    takes.length = 0;
+    takes.reset();
     if (!atTrailingNot) this.#collectTakes(run, complete, ev, takes);
     const sharedTake = a.sharedKleene !== undefined && this.#removeSharedTakes(takes);
 
-    if (takes.length === 0 && !sharedTake) {
+    if (takes.size === 0 && !sharedTake) {
       // Rule 3: an irrelevant event. Negation ends the run; STRICT CONTIGUITY ends it too,
       // except at a trailing NOT, where only `n` or time can end it.
       if (negated || (a.strategy === 'STRICT_CONTIGUITY' && !atTrailingNot)) this.#kill(run, partition);
@@ -241,10 +252,11 @@ export class PatternOperator implements Operator {
     }
     // SKIP TILL ANY MATCH keeps the run as it was beside its forks, unless negation ended it.
     const keepOriginal = (a.strategy === 'SKIP_TILL_ANY_MATCH' && !negated) || sharedTake;
-    for (let i = 0; i < takes.length; i++) {
-      const reuse = !keepOriginal && i === takes.length - 1;
+    const n = takes.size;
+    for (let i = 0; i < n; i++) {
+      const reuse = !keepOriginal && i === n - 1;
       const fork = reuse ? run : run.fork();
-      this.#apply(fork, takes[i]!, ev);
+      this.#apply(fork, takes.at(i), ev);
       this.#afterTake(fork, ev, out, matches, partition, reuse);
     }
     // After the forks, which took other elements with the choices made before this event.
@@ -255,15 +267,14 @@ export class PatternOperator implements Operator {
   // ------------------------------------------------------------------- section 11: sharing
 
   /** Removes the takes of the shared Kleene element; true when there was one. */
-  #removeSharedTakes(takes: Take[]): boolean {
+  #removeSharedTakes(takes: ReusableList<Take>): boolean {
     const shared = this.#a.sharedKleene!;
     let found = false;
-    let w = 0;
-    for (let r = 0; r < takes.length; r++) {
-      if (((takes[r]! / 256) | 0) === shared) found = true;
-      else takes[w++] = takes[r]!;
-    }
-    takes.length = w;
+    takes.retain((take) => {
+      if (((take / 256) | 0) !== shared) return true;
+      found = true;
+      return false;
+    });
     return found;
   }
 
@@ -271,7 +282,7 @@ export class PatternOperator implements Operator {
    * The shared Kleene element takes the event: the run holding its choices adds it to the list;
    * a run before the element starts that run with it, once (its later takes go to the list).
    */
-  #takeShared(run: Run, ev: OperatorEvent, out: Run[], matches: Match[], partition: Partition): void {
+  #takeShared(run: Run, ev: OperatorEvent, out: RunChain, matches: Match[], partition: Partition): void {
     const a = this.#a;
     const element = a.sharedKleene!;
     let holder = run;
@@ -331,7 +342,7 @@ export class PatternOperator implements Operator {
   }
 
   /** The takes of a run that the event satisfies, in element then atom order (rule 2, 6, 7). */
-  #collectTakes(run: Run, complete: boolean, ev: OperatorEvent, takes: Take[]): void {
+  #collectTakes(run: Run, complete: boolean, ev: OperatorEvent, takes: ReusableList<Take>): void {
     const a = this.#a;
     const i = run.element;
     const e = a.elements[i]!;
@@ -349,7 +360,7 @@ export class PatternOperator implements Operator {
     }
   }
 
-  #tryAtom(element: number, atomIndex: number, atom: AtomSpec, ev: OperatorEvent, takes: Take[]): void {
+  #tryAtom(element: number, atomIndex: number, atom: AtomSpec, ev: OperatorEvent, takes: ReusableList<Take>): void {
     if (atom.stream !== ev.stream || !atom.condition(ev.row, this.#scope)) return;
     const e = this.#a.elements[element]!;
     if (e.kind === 'atom' && e.conjuncts && !this.#withCandidate(atom, e.max > 1, ev.row, e.conjuncts)) return;
@@ -357,7 +368,7 @@ export class PatternOperator implements Operator {
   }
 
   /** An atom of an OR or AND group, with the group's WHERE conjuncts (see GroupConjunct). */
-  #tryGroupAtom(run: Run | undefined, element: number, atomIndex: number, atom: AtomSpec, ev: OperatorEvent, takes: Take[]): void {
+  #tryGroupAtom(run: Run | undefined, element: number, atomIndex: number, atom: AtomSpec, ev: OperatorEvent, takes: ReusableList<Take>): void {
     if (atom.stream !== ev.stream || !atom.condition(ev.row, this.#scope)) return;
     const e = this.#a.elements[element]!;
     if (e.kind !== 'or' && e.kind !== 'and') return;
@@ -414,7 +425,7 @@ export class PatternOperator implements Operator {
    * can take more. A new run (`tracked` false) is admitted under the caps only if it lives on:
    * a completed match holds no state, so the caps never cost a match.
    */
-  #afterTake(run: Run, ev: OperatorEvent, out: Run[], matches: Match[], partition: Partition, tracked: boolean): void {
+  #afterTake(run: Run, ev: OperatorEvent, out: RunChain, matches: Match[], partition: Partition, tracked: boolean): void {
     const a = this.#a;
     const complete = this.#isComplete(run);
     if (complete && a.completesAt[run.element]) {
@@ -464,19 +475,20 @@ export class PatternOperator implements Operator {
     scope.bound = this.#noBindings;
     scope.kleene = this.#noKleene;
     const takes = this.#takes;
-    takes.length = 0;
+    takes.reset();
     if (first.kind === 'atom') this.#tryAtom(0, 0, first.atom, ev, takes);
     else if (first.kind === 'or' || first.kind === 'and') {
       for (let k = 0; k < first.atoms.length; k++) this.#tryGroupAtom(undefined, 0, k, first.atoms[k]!, ev, takes);
     }
-    return takes.length;
+    return takes.size;
   }
 
   /** Every event that satisfies the first element's condition starts a new run (6.2), one per take in #takes. */
-  #start(ev: OperatorEvent, out: Run[], matches: Match[], partition: Partition): void {
+  #start(ev: OperatorEvent, out: RunChain, matches: Match[], partition: Partition): void {
     const a = this.#a;
     const takes = this.#takes;
-    for (const take of takes) {
+    for (let i = 0; i < takes.size; i++) {
+      const take = takes.at(i);
       const run = new Run(0, ev.time, ev.seq, a.within, new Array<Row | undefined>(a.slotCount), this.#initialKleene(), this.#initialWork());
       this.#apply(run, take, ev);
       this.#afterTake(run, ev, out, matches, partition, false);
@@ -610,7 +622,9 @@ export class PatternOperator implements Operator {
 
   /** Rule 8: discards every run of the partition that started at or before `seq`. */
   #skipPast(partition: Partition, seq: number): void {
-    for (const run of partition.runs) if (run.firstSeq <= seq) this.#kill(run, partition);
-    partition.runs = partition.runs.filter((r) => r.alive);
+    this.#retain(partition, (run) => {
+      if (run.firstSeq <= seq) this.#kill(run, partition);
+      return run.alive;
+    });
   }
 }

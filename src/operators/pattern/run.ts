@@ -47,6 +47,8 @@ export class Run {
    */
   shared: SharedNode | undefined = undefined;
   feeds: Run | undefined = undefined;
+  /** The next run of its partition (see RunChain). */
+  next: Run | undefined = undefined;
 
   constructor(element: number, firstTime: number, firstSeq: number, within: number, slots: (Row | undefined)[], kleene: unknown[], work: number[]) {
     this.element = element;
@@ -73,6 +75,31 @@ export class Run {
     copy.partition = this.partition;
     copy.shared = this.shared;
     return copy;
+  }
+}
+
+/**
+ * A partition's runs in order, linked through `Run.next`: stepping a partition reaches its runs
+ * with one load each, where an array would add two (the list, then its storage), and builds the
+ * next list without allocating.
+ */
+export class RunChain {
+  head: Run | undefined = undefined;
+  tail: Run | undefined = undefined;
+
+  push(run: Run): void {
+    run.next = undefined;
+    if (this.tail) this.tail.next = run;
+    else this.head = run;
+    this.tail = run;
+  }
+
+  /** Empties the chain; returns its first run (the rest follow through `next`). */
+  take(): Run | undefined {
+    const head = this.head;
+    this.head = undefined;
+    this.tail = undefined;
+    return head;
   }
 }
 
