@@ -8,7 +8,7 @@ import { Heap } from '../../util/heap.js';
 import { ReusableList } from '../../util/reusable-list.js';
 import { emptyScope, type EvalScope, type Row } from '../../runtime/row.js';
 import type { Operator, OperatorContext, OperatorEvent } from '../operator.js';
-import type { AtomSpec, Automaton, KleeneAggregateSpec } from './automaton.js';
+import type { AtomSpec, Automaton, KleeneAggregateSpec, PartitionKeyReader } from './automaton.js';
 import { compareMatches, Run, RunChain, trailOf, type Binding } from './run.js';
 import { choices, sharedEvents } from './shared-kleene.js';
 
@@ -21,12 +21,30 @@ export interface PatternLimits {
   readonly maxMatchesPerCompletion?: number;
 }
 
-interface Partition {
+/** A partition's runs, in order (dead ones included until its next event or sweep). */
+class Partition extends RunChain {
   readonly id: string;
-  readonly values: readonly unknown[];
-  /** Its first run; the others follow through `Run.next`, in order (dead ones included until the next event or sweep). */
-  runs: Run | undefined;
-  live: number;
+  values: readonly unknown[];
+  live = 0;
+
+  constructor(id: string, values: readonly unknown[]) {
+    super();
+    this.id = id;
+    this.values = values;
+  }
+}
+
+interface StreamInput {
+  readonly stream: string;
+  readonly key: PartitionKeyReader | undefined;
+  readonly guards: ((row: Row) => number) | undefined;
+  /**
+   * The guard bits (`AtomSpec.bit`) of the atoms of this stream that a run could take or that
+   * could end a run (NOT): when the event rules them all out, stepping would keep every run as
+   * it is, unless one expired. -1 when some such atom has no guard, or under STRICT CONTIGUITY
+   * (where an irrelevant event ends runs).
+   */
+  readonly stepBits: number;
 }
 
 interface Match {
@@ -56,6 +74,23 @@ function trailOfMatch(m: Match): Binding[] {
 
 const isAlive = (run: Run): boolean => run.alive;
 
+/** See StreamInput.stepBits. */
+function stepBits(a: Automaton, stream: string): number {
+  if (a.strategy === 'STRICT_CONTIGUITY') return -1;
+  let bits = 0;
+  for (let i = 0; i < a.elements.length; i++) {
+    const e = a.elements[i]!;
+    // A run never takes the first element again, unless it is a Kleene atom or an AND group.
+    const atoms = e.kind === 'atom' ? (i > 0 || e.max > 1 ? [e.atom] : []) : e.kind === 'not' ? [e.atom] : e.kind === 'or' && i === 0 ? [] : e.atoms;
+    for (const atom of atoms) {
+      if (atom.stream !== stream) continue;
+      if (atom.bit === 0) return -1;
+      bits |= atom.bit;
+    }
+  }
+  return bits;
+}
+
 const byRule9 = (x: Match, y: Match): number => compareMatches(trailOfMatch(x), trailOfMatch(y));
 
 export class PatternOperator implements Operator {
@@ -81,6 +116,11 @@ export class PatternOperator implements Operator {
   /** Scratch state for testing whether an event starts a run: nothing bound yet. */
   readonly #noBindings: (Row | undefined)[];
   readonly #noKleene: unknown[];
+  /** The atoms (`AtomSpec.bit`) the current event cannot satisfy. */
+  #ruledOut = 0;
+  /** What the operator reads per input stream, and the last stream asked for (most inputs have one). */
+  readonly #inputs = new Map<string, StreamInput>();
+  #lastInput: StreamInput | undefined;
   /** The earliest timer requested and not yet fired. */
   #requested = Infinity;
   #live = 0;
@@ -98,9 +138,23 @@ export class PatternOperator implements Operator {
     return this.#live;
   }
 
+  #input(stream: string): StreamInput {
+    const last = this.#lastInput;
+    if (last && last.stream === stream) return last;
+    let input = this.#inputs.get(stream);
+    if (!input) {
+      const a = this.#a;
+      input = { stream, key: a.partitionKey?.get(stream), guards: a.guards.get(stream), stepBits: stepBits(a, stream) };
+      this.#inputs.set(stream, input);
+    }
+    return (this.#lastInput = input);
+  }
+
   onEvent(ev: OperatorEvent): void {
     const a = this.#a;
-    const reader = a.partitionKey?.get(ev.stream);
+    const input = this.#input(ev.stream);
+    const reader = input.key;
+    this.#ruledOut = input.guards ? input.guards(ev.row) : 0;
     const id = reader ? reader.id(ev.row) : '';
     const existing = this.#partitions.get(id);
     const scope = this.#scope;
@@ -110,22 +164,30 @@ export class PatternOperator implements Operator {
     // The runs that live on are chained anew, in order.
     const out = this.#out;
     if (existing) {
-      let run = existing.runs;
-      while (run) {
-        const next = run.next;
-        run.next = undefined;
-        if (run.alive) this.#step(run, ev, out, matches, existing);
-        run = next;
+      const first = existing.head;
+      const passive = input.stepBits >= 0 && (this.#ruledOut & input.stepBits) === input.stepBits;
+      if (passive && first !== undefined && ev.time <= first.deadline) {
+        // No run can take the event or be ended by it, and none has expired (the first run's
+        // deadline is the earliest): stepping would keep them all.
+        out.moveFrom(existing);
+      } else {
+        let run = first;
+        while (run) {
+          const next = run.next;
+          run.next = undefined;
+          if (run.alive) this.#step(run, ev, out, matches, existing);
+          run = next;
+        }
       }
     }
     // Most events of a new key start nothing: then no partition is made at all.
     const starts = this.#startTakes(ev);
     if (!existing && starts === 0) return;
-    const partition = existing ?? { id, values: scope.key, runs: undefined, live: 0 };
+    const partition = existing ?? new Partition(id, scope.key);
     if (starts > 0) this.#start(ev, out, matches, partition);
-    partition.runs = out.take();
-    if (!existing && partition.runs) {
-      if (reader && !a.readsKey) (partition as { values: readonly unknown[] }).values = reader.values(ev.row);
+    partition.moveFrom(out);
+    if (!existing && partition.head) {
+      if (reader && !a.readsKey) partition.values = reader.values(ev.row);
       this.#partitions.set(id, partition);
       if (this.#nextSweep === Infinity) {
         this.#nextSweep = ev.time + a.within;
@@ -196,14 +258,14 @@ export class PatternOperator implements Operator {
   /** Keeps the partition's runs that pass `keep`, in order. */
   #retain(p: Partition, keep: (run: Run) => boolean): void {
     const out = this.#out;
-    let run = p.runs;
+    let run = p.head;
     while (run) {
       const next = run.next;
       if (keep(run)) out.push(run);
       else run.next = undefined;
       run = next;
     }
-    p.runs = out.take();
+    p.moveFrom(out);
   }
 
   #isWaiting(run: Run): boolean {
@@ -235,7 +297,7 @@ export class PatternOperator implements Operator {
     const row = ev.row;
     // Rule 1: a run that has bound the element before a NOT dies on an event satisfying it.
     const not = complete ? a.notAfter[run.element] : undefined;
-    const negated = not !== undefined && not.stream === ev.stream && not.condition(row, this.#scope);
+    const negated = not !== undefined && not.stream === ev.stream && (this.#ruledOut & not.bit) === 0 && not.condition(row, this.#scope);
     // Rule 2: the takes the event satisfies.
     const atTrailingNot = complete && a.trailingNotAfter[run.element] === true;
     const takes = this.#takes;
@@ -361,7 +423,7 @@ export class PatternOperator implements Operator {
   }
 
   #tryAtom(element: number, atomIndex: number, atom: AtomSpec, ev: OperatorEvent, takes: ReusableList<Take>): void {
-    if (atom.stream !== ev.stream || !atom.condition(ev.row, this.#scope)) return;
+    if (atom.stream !== ev.stream || (this.#ruledOut & atom.bit) !== 0 || !atom.condition(ev.row, this.#scope)) return;
     const e = this.#a.elements[element]!;
     if (e.kind === 'atom' && e.conjuncts && !this.#withCandidate(atom, e.max > 1, ev.row, e.conjuncts)) return;
     takes.push(takeOf(element, atomIndex));
@@ -369,7 +431,7 @@ export class PatternOperator implements Operator {
 
   /** An atom of an OR or AND group, with the group's WHERE conjuncts (see GroupConjunct). */
   #tryGroupAtom(run: Run | undefined, element: number, atomIndex: number, atom: AtomSpec, ev: OperatorEvent, takes: ReusableList<Take>): void {
-    if (atom.stream !== ev.stream || !atom.condition(ev.row, this.#scope)) return;
+    if (atom.stream !== ev.stream || (this.#ruledOut & atom.bit) !== 0 || !atom.condition(ev.row, this.#scope)) return;
     const e = this.#a.elements[element]!;
     if (e.kind !== 'or' && e.kind !== 'and') return;
     const bit = 1 << atomIndex;

@@ -33,7 +33,6 @@ export class Run {
   /** Kleene aggregates: values, and two numbers of working state each (sum and count for AVG). */
   kleene: unknown[];
   work: number[];
-  readonly firstTime: number;
   readonly firstSeq: number;
   readonly deadline: number;
   trail: Binding | undefined;
@@ -57,7 +56,6 @@ export class Run {
     this.bound = slots;
     this.kleene = kleene;
     this.work = work;
-    this.firstTime = firstTime;
     this.firstSeq = firstSeq;
     this.deadline = firstTime + within;
     this.trail = undefined;
@@ -66,8 +64,7 @@ export class Run {
 
   /** A copy that shares the trail and the events; the arrays are copied. */
   fork(): Run {
-    const copy = new Run(this.element, this.firstTime, this.firstSeq, 0, this.bound.slice(), this.kleene.slice(), this.work.slice());
-    (copy as { deadline: number }).deadline = this.deadline;
+    const copy = new Run(this.element, this.deadline, this.firstSeq, 0, this.bound.slice(), this.kleene.slice(), this.work.slice());
     copy.count = this.count;
     copy.mask = this.mask;
     copy.trail = this.trail;
@@ -79,9 +76,11 @@ export class Run {
 }
 
 /**
- * A partition's runs in order, linked through `Run.next`: stepping a partition reaches its runs
- * with one load each, where an array would add two (the list, then its storage), and builds the
- * next list without allocating.
+ * Runs in order, linked through `Run.next`: stepping a partition reaches its runs with one load
+ * each, where an array would add two (the list, then its storage), and builds the next chain
+ * without allocating. Runs are chained in the order they were made, which is also the order of
+ * their deadlines (a run's deadline is its first event's time plus WITHIN; events come in time
+ * order and a fork keeps its parent's deadline): the first run has the earliest.
  */
 export class RunChain {
   head: Run | undefined = undefined;
@@ -94,12 +93,12 @@ export class RunChain {
     this.tail = run;
   }
 
-  /** Empties the chain; returns its first run (the rest follow through `next`). */
-  take(): Run | undefined {
-    const head = this.head;
-    this.head = undefined;
-    this.tail = undefined;
-    return head;
+  /** Takes over the runs of `other`, which is left empty. */
+  moveFrom(other: RunChain): void {
+    this.head = other.head;
+    this.tail = other.tail;
+    other.head = undefined;
+    other.tail = undefined;
   }
 }
 
