@@ -9,7 +9,7 @@ import { ReusableList } from '../../util/reusable-list.js';
 import { emptyScope, type EvalScope, type Row } from '../../runtime/row.js';
 import type { Operator, OperatorContext, OperatorEvent } from '../operator.js';
 import type { AtomSpec, Automaton, KleeneAggregateSpec, PartitionKeyReader } from './automaton.js';
-import { compareMatches, Run, RunChain, trailOf, type Binding } from './run.js';
+import { bindingsInto, compareMatches, Run, RunChain, trailOf, type Binding } from './run.js';
 import { choices, sharedEvents } from './shared-kleene.js';
 
 export interface PatternLimits {
@@ -92,6 +92,39 @@ function stepBits(a: Automaton, stream: string): number {
 }
 
 const byRule9 = (x: Match, y: Match): number => compareMatches(trailOfMatch(x), trailOfMatch(y));
+
+/** Scratch space for comparing two matches' bindings without making their trails. */
+const scratchX: Binding[] = [];
+const scratchY: Binding[] = [];
+
+function bindingsOf(m: Match, scratch: Binding[]): number {
+  if (!m.trail) return bindingsInto(m.head, scratch);
+  for (let i = 0; i < m.trail.length; i++) scratch[i] = m.trail[i]!;
+  return m.trail.length;
+}
+
+/**
+ * Rule 9 order. The few matches one event completes in a partition are sorted in place by
+ * insertion, comparing their bindings in scratch arrays: no trail is built and nothing is
+ * allocated; many matches are sorted with their trails.
+ */
+function sortByRule9(matches: Match[]): void {
+  if (matches.length > 16) {
+    matches.sort(byRule9);
+    return;
+  }
+  for (let i = 1; i < matches.length; i++) {
+    const m = matches[i]!;
+    const mLength = bindingsOf(m, scratchX);
+    let j = i - 1;
+    for (; j >= 0; j--) {
+      const other = matches[j]!;
+      if (compareMatches(scratchY, scratchX, bindingsOf(other, scratchY), mLength) <= 0) break;
+      matches[j + 1] = other;
+    }
+    matches[j + 1] = m;
+  }
+}
 
 export class PatternOperator implements Operator {
   readonly inputs: readonly string[];
@@ -655,7 +688,7 @@ export class PatternOperator implements Operator {
   /** Rules 8 and 9 for the matches one event completed. */
   #emit(matches: Match[], partition: Partition): void {
     if (matches.length === 0) return;
-    if (matches.length > 1) matches.sort(byRule9);
+    if (matches.length > 1) sortByRule9(matches);
     if (this.#a.skipPastLastEvent) {
       const winner = matches[0]!;
       this.#ctx.emit(winner.data, winner.time);
@@ -668,7 +701,7 @@ export class PatternOperator implements Operator {
   /** Matches completed by a timer, all of one time: rule 9 order, per partition for rule 8. */
   #emitTimed(matches: Match[]): void {
     if (matches.length === 0) return;
-    matches.sort(byRule9);
+    sortByRule9(matches);
     if (!this.#a.skipPastLastEvent) {
       for (const m of matches) this.#ctx.emit(m.data, m.time);
       return;

@@ -109,18 +109,27 @@ export function trailOf(run: Run): Binding[] {
   return out.reverse();
 }
 
+/** Writes the bindings of the list `head` (newest first) into `out`, oldest first; returns their number. */
+export function bindingsInto(head: Binding | undefined, out: Binding[]): number {
+  let n = 0;
+  for (let b = head; b; b = b.prev) n++;
+  let i = n;
+  for (let b = head; b; b = b.prev) out[--i] = b;
+  return n;
+}
+
 /**
  * 6.2 rule 9: matches in order of their first events, then of their bound events position by
  * position; matches binding the same events by the first event bound differently — the one that
  * bound it to the earlier element first, then the atom written first.
  */
-export function compareMatches(a: readonly Binding[], b: readonly Binding[]): number {
-  const n = Math.min(a.length, b.length);
+export function compareMatches(a: readonly Binding[], b: readonly Binding[], aLength = a.length, bLength = b.length): number {
+  const n = Math.min(aLength, bLength);
   for (let i = 0; i < n; i++) {
     const d = a[i]!.seq - b[i]!.seq;
     if (d !== 0) return d;
   }
-  if (a.length !== b.length) return a.length - b.length;
+  if (aLength !== bLength) return aLength - bLength;
   for (let i = 0; i < n; i++) {
     const d = a[i]!.element - b[i]!.element || a[i]!.atom - b[i]!.atom;
     if (d !== 0) return d;
