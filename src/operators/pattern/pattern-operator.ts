@@ -74,6 +74,9 @@ function trailOfMatch(m: Match): Binding[] {
 
 const isAlive = (run: Run): boolean => run.alive;
 
+/** At most this many dead runs are kept for reuse (see PatternOperator.#recycles). */
+const MAX_FREE_RUNS = 10_000;
+
 /** See StreamInput.stepBits. */
 function stepBits(a: Automaton, stream: string): number {
   if (a.strategy === 'STRICT_CONTIGUITY') return -1;
@@ -154,6 +157,16 @@ export class PatternOperator implements Operator {
   /** What the operator reads per input stream, and the last stream asked for (most inputs have one). */
   readonly #inputs = new Map<string, StreamInput>();
   #lastInput: StreamInput | undefined;
+  /**
+   * Dead runs kept for reuse, chained through `next`, when no run can be referenced once dead:
+   * without a trailing NOT (the deadline heap holds runs) or a shared Kleene element (a run
+   * refers to the run holding its choices), a dead run is only in its partition's chain, until
+   * the chain is rebuilt. Reusing runs keeps them out of V8's young generation, which otherwise
+   * copies each one that lives across a scavenge (runs live up to WITHIN).
+   */
+  readonly #recycles: boolean;
+  #free: Run | undefined = undefined;
+  #freeCount = 0;
   /** The earliest timer requested and not yet fired. */
   #requested = Infinity;
   #live = 0;
@@ -165,6 +178,7 @@ export class PatternOperator implements Operator {
     this.inputs = [...automaton.streams];
     this.#noBindings = new Array<Row | undefined>(automaton.slotCount);
     this.#noKleene = this.#initialKleene();
+    this.#recycles = automaton.sharedKleene === undefined && !automaton.trailingNotAfter.includes(true);
   }
 
   stateSize(): number {
@@ -295,7 +309,10 @@ export class PatternOperator implements Operator {
     while (run) {
       const next = run.next;
       if (keep(run)) out.push(run);
-      else run.next = undefined;
+      else {
+        run.next = undefined;
+        this.#recycle(run);
+      }
       run = next;
     }
     p.moveFrom(out);
@@ -323,6 +340,7 @@ export class PatternOperator implements Operator {
     const a = this.#a;
     if (ev.time > run.deadline) {
       this.#kill(run, partition);
+      this.#recycle(run);
       return;
     }
     this.#load(run);
@@ -341,8 +359,10 @@ export class PatternOperator implements Operator {
     if (takes.size === 0 && !sharedTake) {
       // Rule 3: an irrelevant event. Negation ends the run; STRICT CONTIGUITY ends it too,
       // except at a trailing NOT, where only `n` or time can end it.
-      if (negated || (a.strategy === 'STRICT_CONTIGUITY' && !atTrailingNot)) this.#kill(run, partition);
-      else out.push(run);
+      if (negated || (a.strategy === 'STRICT_CONTIGUITY' && !atTrailingNot)) {
+        this.#kill(run, partition);
+        this.#recycle(run);
+      } else out.push(run);
       return;
     }
     // SKIP TILL ANY MATCH keeps the run as it was beside its forks, unless negation ended it.
@@ -534,10 +554,14 @@ export class PatternOperator implements Operator {
     }
     if (!this.#canContinue(run, complete)) {
       if (tracked) this.#kill(run, partition);
+      this.#recycle(run);
       return;
     }
     if (!tracked) {
-      if (!this.#admit(partition)) return;
+      if (!this.#admit(partition)) {
+        this.#recycle(run);
+        return;
+      }
       this.#track(run, partition);
     }
     out.push(run);
@@ -580,17 +604,37 @@ export class PatternOperator implements Operator {
 
   /** Every event that satisfies the first element's condition starts a new run (6.2), one per take in #takes. */
   #start(ev: OperatorEvent, out: RunChain, matches: Match[], partition: Partition): void {
-    const a = this.#a;
     const takes = this.#takes;
     for (let i = 0; i < takes.size; i++) {
       const take = takes.at(i);
-      const run = new Run(0, ev.time, ev.seq, a.within, new Array<Row | undefined>(a.slotCount), this.#initialKleene(), this.#initialWork());
+      const run = this.#newRun(ev);
       this.#apply(run, take, ev);
       this.#afterTake(run, ev, out, matches, partition, false);
     }
   }
 
   // ------------------------------------------------------------------------------- run state
+
+  /** A run at element 0 with nothing bound, starting at `ev`: a recycled one when there is one. */
+  #newRun(ev: OperatorEvent): Run {
+    const a = this.#a;
+    const free = this.#free;
+    if (free === undefined) return new Run(0, ev.time, ev.seq, a.within, new Array<Row | undefined>(a.slotCount), this.#initialKleene(), this.#initialWork());
+    this.#free = free.next;
+    this.#freeCount--;
+    free.restart(ev.time, ev.seq, a.within, this.#noKleene);
+    return free;
+  }
+
+  /** Keeps a run that is dead or was never admitted, and that nothing refers to, for reuse. */
+  #recycle(run: Run): void {
+    if (!this.#recycles || this.#freeCount >= MAX_FREE_RUNS) return;
+    run.alive = false;
+    run.trail = undefined;
+    run.next = this.#free;
+    this.#free = run;
+    this.#freeCount++;
+  }
 
   #load(run: Run): void {
     this.#scope.bound = run.bound;

@@ -33,8 +33,8 @@ export class Run {
   /** Kleene aggregates: values, and two numbers of working state each (sum and count for AVG). */
   kleene: unknown[];
   work: number[];
-  readonly firstSeq: number;
-  readonly deadline: number;
+  firstSeq: number;
+  deadline: number;
   trail: Binding | undefined;
   lastSeq: number;
   alive = true;
@@ -60,6 +60,29 @@ export class Run {
     this.deadline = firstTime + within;
     this.trail = undefined;
     this.lastSeq = firstSeq;
+  }
+
+  /**
+   * Makes a dead run a new one at element 0 with nothing bound, keeping its arrays (see the
+   * pattern operator's recycling). `kleene` holds the aggregates' initial values.
+   */
+  restart(firstTime: number, firstSeq: number, within: number, kleene: readonly unknown[]): void {
+    this.element = 0;
+    this.count = 0;
+    this.mask = 0;
+    const bound = this.bound;
+    for (let i = 0; i < bound.length; i++) bound[i] = undefined;
+    for (let i = 0; i < kleene.length; i++) this.kleene[i] = kleene[i];
+    for (let i = 0; i < this.work.length; i++) this.work[i] = 0;
+    this.firstSeq = firstSeq;
+    this.deadline = firstTime + within;
+    this.trail = undefined;
+    this.lastSeq = firstSeq;
+    this.alive = true;
+    this.partition = '';
+    this.shared = undefined;
+    this.feeds = undefined;
+    this.next = undefined;
   }
 
   /** A copy that shares the trail and the events; the arrays are copied. */
