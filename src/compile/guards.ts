@@ -17,16 +17,14 @@
  */
 import type { BoundExpr } from '../analysis/bound.js';
 import type { CqlType } from '../model/types.js';
+import type { EventGuard } from '../operators/operator.js';
 import type { Row } from '../runtime/row.js';
 import { isPrototypeName } from './values.js';
 
 type Constant = string | number | boolean;
 
-export interface Guard {
-  readonly column: string;
-  /** The values the column must hold (one of them) for the condition to be TRUE. */
-  readonly values: readonly Constant[];
-}
+/** The column must hold one of the values for the condition to be TRUE. */
+export type Guard = EventGuard;
 
 const JS_TYPE: Partial<Record<CqlType, string>> = { STRING: 'string', INT: 'number', DOUBLE: 'number', TIMESTAMP: 'number', BOOLEAN: 'boolean' };
 

@@ -6,6 +6,7 @@ import { PatternOperator, type PatternLimits } from '../operators/pattern/patter
 import type { EvalServices } from '../runtime/row.js';
 import { compilePredicate, compileProjection } from './expressions.js';
 import { compilePattern } from './pattern.js';
+import { guardsOf } from './guards.js';
 
 /** A query the runtime cannot run yet; the engine reports it as "not supported yet". */
 export class NotExecutableError extends Error {}
@@ -16,7 +17,7 @@ export function compileQuery(q: BoundQuery, ctx: OperatorContext, services: Eval
       const options = { services };
       const where = compilePredicate(q.where, options);
       const project = compileProjection(q.projections, options);
-      return new FilterOperator({ input: q.input, where, project }, ctx);
+      return new FilterOperator({ input: q.input, guards: guardsOf(q.where), where, project }, ctx);
     }
     case 'pattern':
       return new PatternOperator(compilePattern(q, services), ctx, limits);

@@ -24,6 +24,7 @@ import { TableOperator } from '../operators/table-operator.js';
 import type { EvalServices, Row } from '../runtime/row.js';
 import { compileValidator, type Validated } from '../runtime/validate.js';
 import { Clock } from './clock.js';
+import { RouteIndex } from './route-index.js';
 import { Subscriptions, type OutputEvent, type Subscriber } from './outputs.js';
 
 export type { OutputEvent, Subscriber };
@@ -96,6 +97,7 @@ export class Engine {
   readonly #queries = new Map<string, QueryRuntime>();
   readonly #tables = new Map<string, TableOperator>();
   readonly #routes = new Map<string, Operator[]>();
+  readonly #routeIndex = new RouteIndex();
   readonly #udfs = new Map<string, { fn: (...args: unknown[]) => unknown; signature: FunctionSignature }>();
   readonly #deployments = new Map<number, Deployment>();
   readonly #subscriptions: Subscriptions;
@@ -354,7 +356,7 @@ export class Engine {
   #process(stream: string, row: Row, time: number): void {
     const seq = ++this.#seq;
     if (this.#subscriptions.has(stream)) this.#subscriptions.deliver({ stream, time, data: row });
-    const operators = this.#routes.get(stream);
+    const operators = this.#routeIndex.select(stream, row, this.#routes.get(stream));
     if (!operators) return;
     // One event object per nesting depth (a derived stream's events are processed inside their
     // producer's): operators read it during onEvent and never keep it.

@@ -1,15 +1,18 @@
 /** `SELECT … FROM S WHERE …` (LANGUAGE.md section 5): a stateless filter and projection. */
 import { emptyScope, type EvalScope, type Row } from '../runtime/row.js';
-import type { Operator, OperatorContext, OperatorEvent } from './operator.js';
+import type { EventGuard, Operator, OperatorContext, OperatorEvent } from './operator.js';
 
 export interface FilterDefinition {
   readonly input: string;
+  /** Equalities with constants that the WHERE condition requires (an event failing one passes no row). */
+  readonly guards: readonly EventGuard[];
   readonly where: (input: Row, scope: EvalScope) => boolean;
   readonly project: (input: Row, scope: EvalScope) => Record<string, unknown>;
 }
 
 export class FilterOperator implements Operator {
   readonly inputs: readonly string[];
+  readonly guards: ReadonlyMap<string, readonly EventGuard[]>;
   readonly #def: FilterDefinition;
   readonly #ctx: OperatorContext;
   readonly #scope = emptyScope();
@@ -18,6 +21,7 @@ export class FilterOperator implements Operator {
     this.#def = def;
     this.#ctx = ctx;
     this.inputs = [def.input];
+    this.guards = new Map([[def.input, def.guards]]);
   }
 
   onEvent(ev: OperatorEvent): void {

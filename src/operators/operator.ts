@@ -23,9 +23,20 @@ export interface OperatorContext {
   dropped(count: number): void;
 }
 
+/** An equality an event must satisfy to matter to an operator: its `column` holds one of `values`. */
+export interface EventGuard {
+  readonly column: string;
+  readonly values: readonly (string | number | boolean)[];
+}
+
 export interface Operator {
   /** The streams whose events the operator reads. */
   readonly inputs: readonly string[];
+  /**
+   * Per input stream, equalities that every event that can make a difference to the operator
+   * satisfies: the engine need not give it an event that fails one.
+   */
+  readonly guards?: ReadonlyMap<string, readonly EventGuard[]>;
   onEvent(event: OperatorEvent): void;
   /** The watermark has passed `time`: do what was due at or before it. */
   onTimer(time: number): void;
