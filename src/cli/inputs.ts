@@ -14,11 +14,28 @@ export interface InputSpec {
   readonly stream: string | undefined;
 }
 
-export interface InputEvent {
-  readonly stream: string;
-  readonly data: unknown;
-  readonly source: string;
-  readonly line: number;
+/** Events in file order, as parallel arrays: reading makes no object per line. */
+export class InputBatch {
+  readonly streams: string[] = [];
+  readonly data: unknown[] = [];
+  readonly sources: string[] = [];
+  readonly lines: number[] = [];
+
+  get size(): number {
+    return this.streams.length;
+  }
+
+  add(stream: string, data: unknown, source: string, line: number): void {
+    this.streams.push(stream);
+    this.data.push(data);
+    this.sources.push(source);
+    this.lines.push(line);
+  }
+
+  /** Adds event `i` of `other`. */
+  addFrom(other: InputBatch, i: number): void {
+    this.add(other.streams[i]!, other.data[i], other.sources[i]!, other.lines[i]!);
+  }
 }
 
 export interface BadLine {
@@ -38,15 +55,16 @@ export function parseInputSpec(text: string): InputSpec {
  * The events of one input, in file order, in batches (one per chunk read, so that parsing and
  * pushing stay synchronous and cost no promise per line); bad lines go to `bad`.
  */
-export async function* readInput(spec: InputSpec, bad: (b: BadLine) => void, stdin: Readable = process.stdin): AsyncGenerator<InputEvent[]> {
+export async function* readInput(spec: InputSpec, bad: (b: BadLine) => void, stdin: Readable = process.stdin): AsyncGenerator<InputBatch> {
   const source = spec.path === '-' ? '<stdin>' : spec.path;
   const stream = spec.path === '-' ? stdin : createReadStream(spec.path, { highWaterMark: 1 << 20 });
   stream.setEncoding('utf8');
   let line = 0;
   let rest = '';
-  const parse = (text: string, out: InputEvent[]): void => {
+  const parse = (text: string, out: InputBatch): void => {
     line++;
-    if (text.length === 0 || (text.trim() === '')) return;
+    // JSON.parse allows white space around a value: only a line that starts with some can be blank.
+    if (text.length === 0 || (text.charCodeAt(0) <= 32 && text.trim() === '')) return;
     let value: unknown;
     try {
       value = JSON.parse(text);
@@ -55,7 +73,7 @@ export async function* readInput(spec: InputSpec, bad: (b: BadLine) => void, std
       return;
     }
     if (spec.stream !== undefined) {
-      out.push({ stream: spec.stream, data: value, source, line });
+      out.add(spec.stream, value, source, line);
       return;
     }
     const envelope = value as { stream?: unknown; data?: unknown } | null;
@@ -63,11 +81,11 @@ export async function* readInput(spec: InputSpec, bad: (b: BadLine) => void, std
       bad({ source, line, reason: 'expected {"stream": "<name>", "data": {...}}' });
       return;
     }
-    out.push({ stream: envelope.stream, data: envelope.data, source, line });
+    out.add(envelope.stream, envelope.data, source, line);
   };
   for await (const chunk of stream as AsyncIterable<string>) {
     const text = rest + chunk;
-    const batch: InputEvent[] = [];
+    const batch = new InputBatch();
     let start = 0;
     for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
       const end = nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
@@ -75,12 +93,12 @@ export async function* readInput(spec: InputSpec, bad: (b: BadLine) => void, std
       start = nl + 1;
     }
     rest = text.slice(start);
-    if (batch.length > 0) yield batch;
+    if (batch.size > 0) yield batch;
   }
   if (rest.length > 0) {
-    const batch: InputEvent[] = [];
+    const batch = new InputBatch();
     parse(rest.endsWith('\r') ? rest.slice(0, -1) : rest, batch);
-    if (batch.length > 0) yield batch;
+    if (batch.size > 0) yield batch;
   }
 }
 
@@ -90,19 +108,19 @@ export async function* readInput(spec: InputSpec, bad: (b: BadLine) => void, std
  * in file order.
  */
 export async function* mergeByTime(
-  inputs: readonly AsyncGenerator<InputEvent[]>[],
-  timeOf: (e: InputEvent) => number | undefined,
-): AsyncGenerator<InputEvent[]> {
+  inputs: readonly AsyncGenerator<InputBatch>[],
+  timeOf: (stream: string, data: unknown) => number | undefined,
+): AsyncGenerator<InputBatch> {
   if (inputs.length === 1) {
     yield* inputs[0]!;
     return;
   }
-  const buffers: InputEvent[][] = inputs.map(() => []);
+  const buffers: InputBatch[] = inputs.map(() => new InputBatch());
   const positions = inputs.map(() => 0);
   const done = inputs.map(() => false);
   /** Makes sure input i has an event to offer, unless it has ended. */
   const fill = async (i: number): Promise<void> => {
-    while (!done[i] && positions[i]! >= buffers[i]!.length) {
+    while (!done[i] && positions[i]! >= buffers[i]!.size) {
       const next = await inputs[i]!.next();
       if (next.done) done[i] = true;
       else {
@@ -113,26 +131,27 @@ export async function* mergeByTime(
   };
   await Promise.all(inputs.map((_, i) => fill(i)));
   for (;;) {
-    const out: InputEvent[] = [];
+    const out = new InputBatch();
     let needs = -1;
-    while (needs < 0 && out.length < 4096) {
+    while (needs < 0 && out.size < 4096) {
       let best = -1;
       let bestTime = Infinity;
       for (let i = 0; i < inputs.length; i++) {
-        if (positions[i]! >= buffers[i]!.length) continue;
-        const event = buffers[i]![positions[i]!]!;
-        const time = timeOf(event) ?? -Infinity;
+        const buffer = buffers[i]!;
+        const at = positions[i]!;
+        if (at >= buffer.size) continue;
+        const time = timeOf(buffer.streams[at]!, buffer.data[at]) ?? -Infinity;
         if (best < 0 || time < bestTime) {
           best = i;
           bestTime = time;
         }
       }
       if (best < 0) break;
-      out.push(buffers[best]![positions[best]!++]!);
-      if (positions[best]! >= buffers[best]!.length && !done[best]) needs = best;
+      out.addFrom(buffers[best]!, positions[best]!++);
+      if (positions[best]! >= buffers[best]!.size && !done[best]) needs = best;
     }
-    if (out.length > 0) yield out;
+    if (out.size > 0) yield out;
     if (needs >= 0) await fill(needs);
-    else if (out.length === 0) return;
+    else if (out.size === 0) return;
   }
 }

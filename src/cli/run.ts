@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Engine, renderDiagnostic } from '../index.js';
-import { mergeByTime, parseInputSpec, readInput, type BadLine, type InputEvent } from './inputs.js';
+import { mergeByTime, parseInputSpec, readInput, type BadLine } from './inputs.js';
 import type { Io } from './io.js';
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -95,14 +95,16 @@ export async function run(args: readonly string[], io: Io): Promise<number> {
   for (const stream of engine.outputStreams()) {
     engine.subscribe(stream, (e) => out.line(JSON.stringify({ stream: e.stream, time: e.time, data: e.data })));
   }
-  let current: InputEvent | undefined;
+  /** Where the event being pushed comes from, for rejections. */
+  let currentSource: string | undefined;
+  let currentLine = 0;
   let badLines = 0;
   const reportBad = (b: BadLine): void => {
     badLines++;
     io.err(`${b.source}:${b.line}: skipped: ${b.reason}\n`);
   };
   engine.subscribe('_rejected', (e) => {
-    const where = current ? `${current.source}:${current.line}` : '<input>';
+    const where = currentSource !== undefined ? `${currentSource}:${currentLine}` : '<input>';
     io.err(`${where}: rejected: ${String(e.data['reason'])}\n`);
   });
 
@@ -111,19 +113,21 @@ export async function run(args: readonly string[], io: Io): Promise<number> {
   let events = 0;
   try {
     const inputs = specs.map((spec) => readInput(spec, reportBad, io.stdin));
-    for await (const batch of mergeByTime(inputs, (e) => engine.eventTime(e.stream, e.data))) {
-      for (const event of batch) {
-        current = event;
-        events++;
-        engine.push(event.stream, event.data);
+    for await (const batch of mergeByTime(inputs, (stream, data) => engine.eventTime(stream, data))) {
+      const { streams, data, sources, lines } = batch;
+      for (let i = 0; i < streams.length; i++) {
+        currentSource = sources[i];
+        currentLine = lines[i]!;
+        engine.push(streams[i]!, data[i]);
       }
+      events += streams.length;
       if (out.pending > 1 << 16) await out.flush();
     }
   } catch (e) {
     io.err(`cepheus run: ${(e as Error).message}\n`);
     return 2;
   }
-  current = undefined;
+  currentSource = undefined;
   engine.end();
   await out.flush();
   const seconds = (performance.now() - started) / 1000;

@@ -18,6 +18,7 @@ import {
   type ScopeCondition,
 } from '../operators/pattern/automaton.js';
 import { compileKleeneArg, compilePredicate, compileProjection, type CompileExprOptions } from './expressions.js';
+import { compileGuardMask, guardsOf } from './guards.js';
 
 type KleeneNode = Extract<BoundExpr, { kind: 'kleeneAggregate' }>;
 
@@ -72,7 +73,7 @@ export function compilePattern(q: PatternQuery, services: EvalServices): Automat
   const atomSpec = (slot: number): AtomSpec => {
     const atom = q.atoms[slot]!;
     const condition = compilePredicate(atom.condition, options);
-    return { slot, stream: atom.stream, condition };
+    return { slot, stream: atom.stream, condition, bit: guardBit(slot) };
   };
   const conjunctsAt = (element: number): ScopeCondition | undefined => {
     const expr = and(q.conjuncts.filter((c) => c.element === element).map((c) => c.expr));
@@ -119,11 +120,25 @@ export function compilePattern(q: PatternQuery, services: EvalServices): Automat
     sharedKleene,
     partitionKey: partitioned ? new Map(Object.entries(q.partitionBy).map(([stream, columns]) => [stream, keyReader(columns)])) : undefined,
     readsKey,
+    guards: patternGuards(q),
     completion: conjunctsAt(q.elements.length),
     project: (scope) => project(undefined, scope),
   });
 }
 
+
+/** An atom's bit in guard masks: the slot's, for the first 30 slots (later atoms go unguarded). */
+const guardBit = (slot: number): number => (slot < 30 ? 1 << slot : 0);
+
+/** Per stream, which atoms an event cannot satisfy, from their equalities with constants. */
+function patternGuards(q: PatternQuery): Map<string, (row: Row) => number> {
+  const out = new Map<string, (row: Row) => number>();
+  for (const stream of new Set(q.atoms.map((a) => a.stream))) {
+    const mask = compileGuardMask(q.atoms.flatMap((a, slot) => (a.stream === stream ? [{ bit: guardBit(slot), guards: guardsOf(a.condition) }] : [])));
+    if (mask) out.set(stream, mask);
+  }
+  return out;
+}
 
 /**
  * Section 11: under SKIP TILL ANY MATCH, the first Kleene element (not the first element, not

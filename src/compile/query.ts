@@ -1,8 +1,5 @@
 /** Compiles an analysed query into the operator that runs it. */
 import type { AggregateQuery, BoundExpr, BoundQuery, JoinQuery } from '../analysis/bound.js';
-import { conjuncts } from '../analysis/bound-walk.js';
-import type { EqualityGuard } from '../operators/operator.js';
-import { keyId } from '../runtime/row.js';
 import { createAggregateOperator, type AggregateLimits } from '../operators/aggregate/aggregate-operator.js';
 import { FilterOperator } from '../operators/filter-operator.js';
 import { StreamJoinOperator, TableJoinOperator } from '../operators/join-operator.js';
@@ -11,6 +8,7 @@ import { PatternOperator, type PatternLimits } from '../operators/pattern/patter
 import type { EvalServices } from '../runtime/row.js';
 import { compileExpr, compilePredicate, compileProjection } from './expressions.js';
 import { compilePattern } from './pattern.js';
+import { guardsOf } from './guards.js';
 
 export interface QueryLimits extends PatternLimits, AggregateLimits {
   /** Events a stream-stream join keeps per side. */
@@ -23,7 +21,7 @@ export function compileQuery(q: BoundQuery, ctx: OperatorContext, services: Eval
     case 'filter': {
       const where = compilePredicate(q.where, options);
       const project = compileProjection(q.projections, options);
-      return new FilterOperator({ input: q.input, where, project, guards: equalityGuards(q.where) }, ctx);
+      return new FilterOperator({ input: q.input, guards: guardsOf(q.where), where, project }, ctx);
     }
     case 'pattern':
       return new PatternOperator(compilePattern(q, services), ctx, limits);
@@ -85,29 +83,4 @@ function compileJoin(q: JoinQuery, ctx: OperatorContext, services: EvalServices,
     ctx,
     limits.maxJoinEvents,
   );
-}
-
-/** Column types whose values compare by identity, with the JavaScript type of their values. */
-const JS_TYPE = { STRING: 'string', INT: 'number', DOUBLE: 'number', BOOLEAN: 'boolean' } as const;
-
-/**
- * The conjuncts of WHERE that require an input column to equal a constant — `c = 'x'`,
- * `'x' = c`, `c IN ('x', 'y')` — on a column whose values compare by identity (not JSON).
- */
-export function equalityGuards(where: BoundExpr | undefined): EqualityGuard[] {
-  if (!where) return [];
-  const isColumn = (e: BoundExpr): e is Extract<BoundExpr, { kind: 'column' }> => e.kind === 'column' && e.row.kind === 'input' && e.type in JS_TYPE;
-  // A literal of the column's own JavaScript type (a STRING literal for a TIMESTAMP is not one).
-  const constant = (e: BoundExpr, column?: BoundExpr): boolean =>
-    e.kind === 'literal' && e.value !== null && (column === undefined || typeof e.value === JS_TYPE[column.type as keyof typeof JS_TYPE]);
-  const guards: EqualityGuard[] = [];
-  for (const c of conjuncts(where)) {
-    if (c.kind === 'binary' && c.op === '=') {
-      const [col, lit] = isColumn(c.left) && constant(c.right, c.left) ? [c.left, c.right] : isColumn(c.right) && constant(c.left, c.right) ? [c.right, c.left] : [];
-      if (col && lit && lit.kind === 'literal') guards.push({ column: col.column, values: [keyId(lit.value)] });
-    } else if (c.kind === 'in' && !c.negated && isColumn(c.operand) && c.list.every((x) => constant(x, c.operand))) {
-      guards.push({ column: c.operand.column, values: c.list.map((x) => keyId((x as Extract<BoundExpr, { kind: 'literal' }>).value)) });
-    }
-  }
-  return guards;
 }

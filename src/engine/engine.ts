@@ -395,7 +395,7 @@ export class Engine {
     if (!fanout) {
       const operators = this.#routes.get(stream);
       if (!operators) return;
-      this.#fanouts.set(stream, (fanout = new Fanout(operators)));
+      this.#fanouts.set(stream, (fanout = new Fanout(stream, operators)));
     }
     // One event object per nesting depth (a derived stream's events are processed inside their
     // producer's): operators read it during onEvent and never keep it.

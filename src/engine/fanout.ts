@@ -1,22 +1,22 @@
 /**
  * Delivery of one stream's events to the operators that read it, in deployment order (the
- * order their outputs must come in). Runs of eight or more consecutive filters that each
- * require some column to equal a constant (`country = 'US'`, `mcc IN ('5411', '5812')`) are
- * indexed on the column most of them test: an event reaches only the filters its value can
- * satisfy, plus those without such a test — a thousand fraud rules cost a few predicate calls
- * per event, not a thousand.
+ * order their outputs must come in). Runs of eight or more consecutive operators that declare
+ * guards (Operator.guards: a filter whose WHERE requires a column to equal a constant,
+ * `country = 'US'`, `mcc IN ('5411', '5812')`) are indexed on the column that splits them best,
+ * and each value's operators again on their other guards: an event reaches only the operators
+ * its values can satisfy, plus those without such a test — a thousand fraud rules cost a few
+ * predicate calls per event, not a thousand.
  */
-import { keyId } from '../runtime/row.js';
-import type { EqualityGuard, Guarded, Operator, OperatorEvent } from '../operators/operator.js';
+import type { EventGuard, Operator, OperatorEvent } from '../operators/operator.js';
 
 type Segment =
   | { readonly kind: 'one'; readonly operator: Operator }
-  | { readonly kind: 'indexed'; readonly column: string; readonly byValue: ReadonlyMap<string, Fanout>; readonly rest: Fanout };
+  | { readonly kind: 'indexed'; readonly column: string; readonly byValue: ReadonlyMap<unknown, Fanout>; readonly rest: Fanout };
 
 /** An operator with the guards still to be used for indexing it. */
 interface Entry {
   readonly operator: Operator;
-  readonly guards: readonly EqualityGuard[];
+  readonly guards: readonly EventGuard[];
 }
 
 const MIN_INDEXED = 8;
@@ -24,11 +24,12 @@ const MIN_INDEXED = 8;
 export class Fanout {
   readonly #segments: Segment[] = [];
 
-  constructor(operators: readonly Operator[] | readonly Entry[]) {
-    const entries: readonly Entry[] = operators.map((o) => ('operator' in o ? o : { operator: o, guards: (o as Guarded).guards ?? [] }));
+  /** `stream`: the stream whose events these operators read (their guards are per stream). */
+  constructor(stream: string, operators: readonly Operator[] | readonly Entry[]) {
+    const entries: readonly Entry[] = operators.map((o) => ('operator' in o ? o : { operator: o, guards: o.guards?.get(stream) ?? [] }));
     let run: Entry[] = [];
     const flush = (): void => {
-      if (run.length >= MIN_INDEXED) this.#segments.push(indexed(run));
+      if (run.length >= MIN_INDEXED) this.#segments.push(indexed(stream, run));
       else for (const e of run) this.#segments.push({ kind: 'one', operator: e.operator });
       run = [];
     };
@@ -50,7 +51,7 @@ export class Fanout {
       const segment = segments[s]!;
       if (segment.kind === 'indexed') {
         const value = row[segment.column];
-        const sub = (value === null || value === undefined ? undefined : segment.byValue.get(keyId(value))) ?? segment.rest;
+        const sub = (value === null || value === undefined ? undefined : segment.byValue.get(value)) ?? segment.rest;
         sub.deliver(ev);
         continue;
       }
@@ -68,11 +69,11 @@ export class Fanout {
  * guarded, times the most distinct values), keeping their order; each value's operators are
  * indexed again on their other guards.
  */
-function indexed(run: readonly Entry[]): Segment {
-  const stats = new Map<string, { ops: number; values: Set<string> }>();
+function indexed(stream: string, run: readonly Entry[]): Segment {
+  const stats = new Map<string, { ops: number; values: Set<unknown> }>();
   for (const e of run) {
     for (const column of new Set(e.guards.map((g) => g.column))) {
-      const st = stats.get(column) ?? { ops: 0, values: new Set<string>() };
+      const st = stats.get(column) ?? { ops: 0, values: new Set<unknown>() };
       st.ops++;
       for (const g of e.guards) if (g.column === column) for (const v of g.values) st.values.add(v);
       stats.set(column, st);
@@ -84,18 +85,18 @@ function indexed(run: readonly Entry[]): Segment {
   const accepts = run.map((e) => {
     const guards = e.guards.filter((g) => g.column === column);
     if (guards.length === 0) return undefined;
-    let values = new Set(guards[0]!.values);
+    let values = new Set<unknown>(guards[0]!.values);
     for (const g of guards.slice(1)) values = new Set(g.values.filter((v) => values.has(v)));
     return values;
   });
   const rest = run.filter((_, i) => accepts[i] === undefined);
-  const byValue = new Map<string, Fanout>();
+  const byValue = new Map<unknown, Fanout>();
   const allValues = new Set(accepts.flatMap((a) => (a ? [...a] : [])));
   for (const value of allValues) {
     const entries = run
       .filter((_, i) => accepts[i] === undefined || accepts[i]!.has(value))
       .map((e) => ({ operator: e.operator, guards: e.guards.filter((g) => g.column !== column) }));
-    byValue.set(value, new Fanout(entries));
+    byValue.set(value, new Fanout(stream, entries));
   }
-  return { kind: 'indexed', column, byValue, rest: new Fanout(rest.map((e) => ({ operator: e.operator, guards: e.guards.filter((g) => g.column !== column) }))) };
+  return { kind: 'indexed', column, byValue, rest: new Fanout(stream, rest.map((e) => ({ operator: e.operator, guards: e.guards.filter((g) => g.column !== column) }))) };
 }

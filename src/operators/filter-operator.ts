@@ -1,18 +1,18 @@
 /** `SELECT … FROM S WHERE …` (LANGUAGE.md section 5): a stateless filter and projection. */
 import { emptyScope, type EvalScope, type Row } from '../runtime/row.js';
-import type { EqualityGuard, Guarded, Operator, OperatorContext, OperatorEvent } from './operator.js';
+import type { EventGuard, Operator, OperatorContext, OperatorEvent } from './operator.js';
 
 export interface FilterDefinition {
   readonly input: string;
+  /** Equalities with constants that the WHERE condition requires (an event failing one passes no row). */
+  readonly guards: readonly EventGuard[];
   readonly where: (input: Row, scope: EvalScope) => boolean;
   readonly project: (input: Row, scope: EvalScope) => Record<string, unknown>;
-  /** What WHERE requires of a column (`country = 'US'`): the engine may skip other events. */
-  readonly guards?: readonly EqualityGuard[];
 }
 
-export class FilterOperator implements Operator, Guarded {
+export class FilterOperator implements Operator {
   readonly inputs: readonly string[];
-  readonly guards: readonly EqualityGuard[];
+  readonly guards: ReadonlyMap<string, readonly EventGuard[]>;
   readonly #def: FilterDefinition;
   readonly #ctx: OperatorContext;
   readonly #scope = emptyScope();
@@ -21,7 +21,7 @@ export class FilterOperator implements Operator, Guarded {
     this.#def = def;
     this.#ctx = ctx;
     this.inputs = [def.input];
-    this.guards = def.guards ?? [];
+    this.guards = new Map([[def.input, def.guards]]);
   }
 
   onEvent(ev: OperatorEvent): void {

@@ -25,24 +25,23 @@ export interface OperatorContext {
   dropped(count: number): void;
 }
 
+/** An equality an event must satisfy to matter to an operator: its `column` holds one of `values`. */
+export interface EventGuard {
+  readonly column: string;
+  readonly values: readonly (string | number | boolean)[];
+}
+
 export interface Operator {
   /** The streams whose events the operator reads. */
   readonly inputs: readonly string[];
+  /**
+   * Per input stream, equalities that every event that can make a difference to the operator
+   * satisfies: the engine need not give it an event that fails one.
+   */
+  readonly guards?: ReadonlyMap<string, readonly EventGuard[]>;
   onEvent(event: OperatorEvent): void;
   /** The watermark has passed (or, for `scheduleAt`, reached) `time`: do what was due then. */
   onTimer(time: number): void;
   /** State held, for metrics: partial matches alive, rows kept. */
   stateSize(): number;
-}
-
-/** A promise about the events an operator can act on: `column` must be one of `values`. */
-export interface EqualityGuard {
-  readonly column: string;
-  /** keyId (runtime/row.ts) of each accepted value. */
-  readonly values: readonly string[];
-}
-
-/** An operator that acts only on events meeting every one of its guards (so it may be skipped). */
-export interface Guarded {
-  readonly guards?: readonly EqualityGuard[];
 }

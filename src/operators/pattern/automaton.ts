@@ -40,6 +40,8 @@ export interface AtomSpec {
   readonly stream: string;
   /** Its own `[condition]` (true when absent). */
   readonly condition: Condition;
+  /** Its bit in the masks of `PatternDefinition.guards` (0 when it has none). */
+  readonly bit: number;
 }
 
 export type ElementSpec =
@@ -65,6 +67,12 @@ export interface PatternDefinition {
   readonly skipPastLastEvent: boolean;
   /** Per stream, the partition key of an event; undefined when the pattern is not partitioned. */
   readonly partitionKey: ReadonlyMap<string, PartitionKeyReader> | undefined;
+  /**
+   * Per stream, a function of an event giving the bits (`AtomSpec.bit`) of the atoms whose
+   * conditions it cannot satisfy, from their equalities with constants: their conditions need
+   * not be evaluated. Streams without guarded atoms are absent.
+   */
+  readonly guards: ReadonlyMap<string, (row: Row) => number>;
   /** Whether any condition or projection reads the key's values (a bare PARTITION BY column). */
   readonly readsKey: boolean;
   /**

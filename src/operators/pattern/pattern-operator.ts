@@ -5,10 +5,11 @@
  * a trailing NOT completes.
  */
 import { Heap } from '../../util/heap.js';
+import { ReusableList } from '../../util/reusable-list.js';
 import { emptyScope, type EvalScope, type Row } from '../../runtime/row.js';
 import type { Operator, OperatorContext, OperatorEvent } from '../operator.js';
-import type { AtomSpec, Automaton, KleeneAggregateSpec } from './automaton.js';
-import { compareMatches, Run, trailOf, type Binding } from './run.js';
+import type { AtomSpec, Automaton, KleeneAggregateSpec, PartitionKeyReader } from './automaton.js';
+import { bindingsInto, compareMatches, Run, RunChain, trailOf, type Binding } from './run.js';
 import { choices, sharedEvents } from './shared-kleene.js';
 
 export interface PatternLimits {
@@ -20,11 +21,30 @@ export interface PatternLimits {
   readonly maxMatchesPerCompletion?: number;
 }
 
-interface Partition {
+/** A partition's runs, in order (dead ones included until its next event or sweep). */
+class Partition extends RunChain {
   readonly id: string;
-  readonly values: readonly unknown[];
-  runs: Run[];
-  live: number;
+  values: readonly unknown[];
+  live = 0;
+
+  constructor(id: string, values: readonly unknown[]) {
+    super();
+    this.id = id;
+    this.values = values;
+  }
+}
+
+interface StreamInput {
+  readonly stream: string;
+  readonly key: PartitionKeyReader | undefined;
+  readonly guards: ((row: Row) => number) | undefined;
+  /**
+   * The guard bits (`AtomSpec.bit`) of the atoms of this stream that a run could take or that
+   * could end a run (NOT): when the event rules them all out, stepping would keep every run as
+   * it is, unless one expired. -1 when some such atom has no guard, or under STRICT CONTIGUITY
+   * (where an irrelevant event ends runs).
+   */
+  readonly stepBits: number;
 }
 
 interface Match {
@@ -52,7 +72,62 @@ function trailOfMatch(m: Match): Binding[] {
   return (m.trail = out.reverse());
 }
 
+const isAlive = (run: Run): boolean => run.alive;
+
+/** At most this many dead runs are kept for reuse (see PatternOperator.#recycles). */
+const MAX_FREE_RUNS = 10_000;
+
+/** See StreamInput.stepBits. */
+function stepBits(a: Automaton, stream: string): number {
+  if (a.strategy === 'STRICT_CONTIGUITY') return -1;
+  let bits = 0;
+  for (let i = 0; i < a.elements.length; i++) {
+    const e = a.elements[i]!;
+    // A run never takes the first element again, unless it is a Kleene atom or an AND group.
+    const atoms = e.kind === 'atom' ? (i > 0 || e.max > 1 ? [e.atom] : []) : e.kind === 'not' ? [e.atom] : e.kind === 'or' && i === 0 ? [] : e.atoms;
+    for (const atom of atoms) {
+      if (atom.stream !== stream) continue;
+      if (atom.bit === 0) return -1;
+      bits |= atom.bit;
+    }
+  }
+  return bits;
+}
+
 const byRule9 = (x: Match, y: Match): number => compareMatches(trailOfMatch(x), trailOfMatch(y));
+
+/** Scratch space for comparing two matches' bindings without making their trails. */
+const scratchX: Binding[] = [];
+const scratchY: Binding[] = [];
+
+function bindingsOf(m: Match, scratch: Binding[]): number {
+  if (!m.trail) return bindingsInto(m.head, scratch);
+  for (let i = 0; i < m.trail.length; i++) scratch[i] = m.trail[i]!;
+  return m.trail.length;
+}
+
+/**
+ * Rule 9 order. The few matches one event completes in a partition are sorted in place by
+ * insertion, comparing their bindings in scratch arrays: no trail is built and nothing is
+ * allocated; many matches are sorted with their trails.
+ */
+function sortByRule9(matches: Match[]): void {
+  if (matches.length > 16) {
+    matches.sort(byRule9);
+    return;
+  }
+  for (let i = 1; i < matches.length; i++) {
+    const m = matches[i]!;
+    const mLength = bindingsOf(m, scratchX);
+    let j = i - 1;
+    for (; j >= 0; j--) {
+      const other = matches[j]!;
+      if (compareMatches(scratchY, scratchX, bindingsOf(other, scratchY), mLength) <= 0) break;
+      matches[j + 1] = other;
+    }
+    matches[j + 1] = m;
+  }
+}
 
 export class PatternOperator implements Operator {
   readonly inputs: readonly string[];
@@ -69,14 +144,29 @@ export class PatternOperator implements Operator {
    */
   #nextSweep = Infinity;
   readonly #scope: EvalScope = emptyScope();
-  readonly #takes: Take[] = [];
+  readonly #takes = new ReusableList<Take>();
   /** The matches of the event being processed (emitted, then cleared, before it returns). */
   readonly #matches: Match[] = [];
-  /** The scratch array the next event's surviving runs are written to. */
-  #spare: Run[] = [];
+  /** Where an event's surviving runs are chained (empty between events). */
+  readonly #out = new RunChain();
   /** Scratch state for testing whether an event starts a run: nothing bound yet. */
   readonly #noBindings: (Row | undefined)[];
   readonly #noKleene: unknown[];
+  /** The atoms (`AtomSpec.bit`) the current event cannot satisfy. */
+  #ruledOut = 0;
+  /** What the operator reads per input stream, and the last stream asked for (most inputs have one). */
+  readonly #inputs = new Map<string, StreamInput>();
+  #lastInput: StreamInput | undefined;
+  /**
+   * Dead runs kept for reuse, chained through `next`, when no run can be referenced once dead:
+   * without a trailing NOT (the deadline heap holds runs) or a shared Kleene element (a run
+   * refers to the run holding its choices), a dead run is only in its partition's chain, until
+   * the chain is rebuilt. Reusing runs keeps them out of V8's young generation, which otherwise
+   * copies each one that lives across a scavenge (runs live up to WITHIN).
+   */
+  readonly #recycles: boolean;
+  #free: Run | undefined = undefined;
+  #freeCount = 0;
   /** The earliest timer requested and not yet fired. */
   #requested = Infinity;
   #live = 0;
@@ -88,42 +178,63 @@ export class PatternOperator implements Operator {
     this.inputs = [...automaton.streams];
     this.#noBindings = new Array<Row | undefined>(automaton.slotCount);
     this.#noKleene = this.#initialKleene();
+    this.#recycles = automaton.sharedKleene === undefined && !automaton.trailingNotAfter.includes(true);
   }
 
   stateSize(): number {
     return this.#live;
   }
 
+  #input(stream: string): StreamInput {
+    const last = this.#lastInput;
+    if (last && last.stream === stream) return last;
+    let input = this.#inputs.get(stream);
+    if (!input) {
+      const a = this.#a;
+      input = { stream, key: a.partitionKey?.get(stream), guards: a.guards.get(stream), stepBits: stepBits(a, stream) };
+      this.#inputs.set(stream, input);
+    }
+    return (this.#lastInput = input);
+  }
+
   onEvent(ev: OperatorEvent): void {
     const a = this.#a;
-    const reader = a.partitionKey?.get(ev.stream);
+    const input = this.#input(ev.stream);
+    const reader = input.key;
+    this.#ruledOut = input.guards ? input.guards(ev.row) : 0;
     const id = reader ? reader.id(ev.row) : '';
     const existing = this.#partitions.get(id);
     const scope = this.#scope;
     scope.key = existing ? existing.values : reader && a.readsKey ? reader.values(ev.row) : NO_KEY;
     scope.now = ev.time;
     const matches = this.#matches;
-    // The runs that live on are written to a scratch array, which then swaps places with the
-    // partition's: stepping allocates no array per event.
-    const runs = this.#spare;
-    runs.length = 0;
+    // The runs that live on are chained anew, in order.
+    const out = this.#out;
     if (existing) {
-      const current = existing.runs;
-      for (let i = 0; i < current.length; i++) {
-        const run = current[i]!;
-        if (run.alive) this.#step(run, ev, runs, matches, existing);
+      const first = existing.head;
+      const passive = input.stepBits >= 0 && (this.#ruledOut & input.stepBits) === input.stepBits;
+      if (passive && first !== undefined && ev.time <= first.deadline) {
+        // No run can take the event or be ended by it, and none has expired (the first run's
+        // deadline is the earliest): stepping would keep them all.
+        out.moveFrom(existing);
+      } else {
+        let run = first;
+        while (run) {
+          const next = run.next;
+          run.next = undefined;
+          if (run.alive) this.#step(run, ev, out, matches, existing);
+          run = next;
+        }
       }
     }
     // Most events of a new key start nothing: then no partition is made at all.
     const starts = this.#startTakes(ev);
     if (!existing && starts === 0) return;
-    const partition = existing ?? { id, values: scope.key, runs: [], live: 0 };
-    const before = runs.length;
-    if (starts > 0) this.#start(ev, runs, matches, partition);
-    this.#spare = partition.runs;
-    partition.runs = runs;
-    if (!existing && runs.length > before) {
-      if (reader && !a.readsKey) (partition as { values: readonly unknown[] }).values = reader.values(ev.row);
+    const partition = existing ?? new Partition(id, scope.key);
+    if (starts > 0) this.#start(ev, out, matches, partition);
+    partition.moveFrom(out);
+    if (!existing && partition.head) {
+      if (reader && !a.readsKey) partition.values = reader.values(ev.row);
       this.#partitions.set(id, partition);
       if (this.#nextSweep === Infinity) {
         this.#nextSweep = ev.time + a.within;
@@ -164,7 +275,7 @@ export class PatternOperator implements Operator {
         }
       }
       this.#emitTimed(completed);
-      for (const p of touched) p.runs = p.runs.filter((r) => r.alive);
+      for (const p of touched) this.#retain(p, isAlive);
     }
     if (time >= this.#nextSweep) {
       for (const p of this.#partitions.values()) this.#sweep(p, time);
@@ -180,19 +291,31 @@ export class PatternOperator implements Operator {
    * not churn the partition map.
    */
   #sweep(p: Partition, time: number): void {
-    const runs = p.runs;
-    let kept = 0;
-    for (let i = 0; i < runs.length; i++) {
-      const run = runs[i]!;
-      if (!run.alive) continue;
+    this.#retain(p, (run) => {
+      if (!run.alive) return false;
       if (run.deadline <= time && !this.#isWaiting(run)) {
         this.#kill(run, p);
-        continue;
+        return false;
       }
-      runs[kept++] = run;
-    }
-    runs.length = kept;
+      return true;
+    });
     if (p.live === 0) this.#partitions.delete(p.id);
+  }
+
+  /** Keeps the partition's runs that pass `keep`, in order. */
+  #retain(p: Partition, keep: (run: Run) => boolean): void {
+    const out = this.#out;
+    let run = p.head;
+    while (run) {
+      const next = run.next;
+      if (keep(run)) out.push(run);
+      else {
+        run.next = undefined;
+        this.#recycle(run);
+      }
+      run = next;
+    }
+    p.moveFrom(out);
   }
 
   #isWaiting(run: Run): boolean {
@@ -213,10 +336,11 @@ export class PatternOperator implements Operator {
   // ---------------------------------------------------------------------------------- stepping
 
   /** 6.2 rules 1-5 for one run and one event; the runs that live on go into `out`. */
-  #step(run: Run, ev: OperatorEvent, out: Run[], matches: Match[], partition: Partition): void {
+  #step(run: Run, ev: OperatorEvent, out: RunChain, matches: Match[], partition: Partition): void {
     const a = this.#a;
     if (ev.time > run.deadline) {
       this.#kill(run, partition);
+      this.#recycle(run);
       return;
     }
     this.#load(run);
@@ -224,27 +348,30 @@ export class PatternOperator implements Operator {
     const row = ev.row;
     // Rule 1: a run that has bound the element before a NOT dies on an event satisfying it.
     const not = complete ? a.notAfter[run.element] : undefined;
-    const negated = not !== undefined && not.stream === ev.stream && not.condition(row, this.#scope);
+    const negated = not !== undefined && not.stream === ev.stream && (this.#ruledOut & not.bit) === 0 && not.condition(row, this.#scope);
     // Rule 2: the takes the event satisfies.
     const atTrailingNot = complete && a.trailingNotAfter[run.element] === true;
     const takes = this.#takes;
-    takes.length = 0;
+    takes.reset();
     if (!atTrailingNot) this.#collectTakes(run, complete, ev, takes);
     const sharedTake = a.sharedKleene !== undefined && this.#removeSharedTakes(takes);
 
-    if (takes.length === 0 && !sharedTake) {
+    if (takes.size === 0 && !sharedTake) {
       // Rule 3: an irrelevant event. Negation ends the run; STRICT CONTIGUITY ends it too,
       // except at a trailing NOT, where only `n` or time can end it.
-      if (negated || (a.strategy === 'STRICT_CONTIGUITY' && !atTrailingNot)) this.#kill(run, partition);
-      else out.push(run);
+      if (negated || (a.strategy === 'STRICT_CONTIGUITY' && !atTrailingNot)) {
+        this.#kill(run, partition);
+        this.#recycle(run);
+      } else out.push(run);
       return;
     }
     // SKIP TILL ANY MATCH keeps the run as it was beside its forks, unless negation ended it.
     const keepOriginal = (a.strategy === 'SKIP_TILL_ANY_MATCH' && !negated) || sharedTake;
-    for (let i = 0; i < takes.length; i++) {
-      const reuse = !keepOriginal && i === takes.length - 1;
+    const n = takes.size;
+    for (let i = 0; i < n; i++) {
+      const reuse = !keepOriginal && i === n - 1;
       const fork = reuse ? run : run.fork();
-      this.#apply(fork, takes[i]!, ev);
+      this.#apply(fork, takes.at(i), ev);
       this.#afterTake(fork, ev, out, matches, partition, reuse);
     }
     // After the forks, which took other elements with the choices made before this event.
@@ -255,15 +382,14 @@ export class PatternOperator implements Operator {
   // ------------------------------------------------------------------- section 11: sharing
 
   /** Removes the takes of the shared Kleene element; true when there was one. */
-  #removeSharedTakes(takes: Take[]): boolean {
+  #removeSharedTakes(takes: ReusableList<Take>): boolean {
     const shared = this.#a.sharedKleene!;
     let found = false;
-    let w = 0;
-    for (let r = 0; r < takes.length; r++) {
-      if (((takes[r]! / 256) | 0) === shared) found = true;
-      else takes[w++] = takes[r]!;
-    }
-    takes.length = w;
+    takes.retain((take) => {
+      if (((take / 256) | 0) !== shared) return true;
+      found = true;
+      return false;
+    });
     return found;
   }
 
@@ -271,7 +397,7 @@ export class PatternOperator implements Operator {
    * The shared Kleene element takes the event: the run holding its choices adds it to the list;
    * a run before the element starts that run with it, once (its later takes go to the list).
    */
-  #takeShared(run: Run, ev: OperatorEvent, out: Run[], matches: Match[], partition: Partition): void {
+  #takeShared(run: Run, ev: OperatorEvent, out: RunChain, matches: Match[], partition: Partition): void {
     const a = this.#a;
     const element = a.sharedKleene!;
     let holder = run;
@@ -331,7 +457,7 @@ export class PatternOperator implements Operator {
   }
 
   /** The takes of a run that the event satisfies, in element then atom order (rule 2, 6, 7). */
-  #collectTakes(run: Run, complete: boolean, ev: OperatorEvent, takes: Take[]): void {
+  #collectTakes(run: Run, complete: boolean, ev: OperatorEvent, takes: ReusableList<Take>): void {
     const a = this.#a;
     const i = run.element;
     const e = a.elements[i]!;
@@ -349,16 +475,16 @@ export class PatternOperator implements Operator {
     }
   }
 
-  #tryAtom(element: number, atomIndex: number, atom: AtomSpec, ev: OperatorEvent, takes: Take[]): void {
-    if (atom.stream !== ev.stream || !atom.condition(ev.row, this.#scope)) return;
+  #tryAtom(element: number, atomIndex: number, atom: AtomSpec, ev: OperatorEvent, takes: ReusableList<Take>): void {
+    if (atom.stream !== ev.stream || (this.#ruledOut & atom.bit) !== 0 || !atom.condition(ev.row, this.#scope)) return;
     const e = this.#a.elements[element]!;
     if (e.kind === 'atom' && e.conjuncts && !this.#withCandidate(atom, e.max > 1, ev.row, e.conjuncts)) return;
     takes.push(takeOf(element, atomIndex));
   }
 
   /** An atom of an OR or AND group, with the group's WHERE conjuncts (see GroupConjunct). */
-  #tryGroupAtom(run: Run | undefined, element: number, atomIndex: number, atom: AtomSpec, ev: OperatorEvent, takes: Take[]): void {
-    if (atom.stream !== ev.stream || !atom.condition(ev.row, this.#scope)) return;
+  #tryGroupAtom(run: Run | undefined, element: number, atomIndex: number, atom: AtomSpec, ev: OperatorEvent, takes: ReusableList<Take>): void {
+    if (atom.stream !== ev.stream || (this.#ruledOut & atom.bit) !== 0 || !atom.condition(ev.row, this.#scope)) return;
     const e = this.#a.elements[element]!;
     if (e.kind !== 'or' && e.kind !== 'and') return;
     const bit = 1 << atomIndex;
@@ -414,7 +540,7 @@ export class PatternOperator implements Operator {
    * can take more. A new run (`tracked` false) is admitted under the caps only if it lives on:
    * a completed match holds no state, so the caps never cost a match.
    */
-  #afterTake(run: Run, ev: OperatorEvent, out: Run[], matches: Match[], partition: Partition, tracked: boolean): void {
+  #afterTake(run: Run, ev: OperatorEvent, out: RunChain, matches: Match[], partition: Partition, tracked: boolean): void {
     const a = this.#a;
     const complete = this.#isComplete(run);
     if (complete && a.completesAt[run.element]) {
@@ -428,10 +554,14 @@ export class PatternOperator implements Operator {
     }
     if (!this.#canContinue(run, complete)) {
       if (tracked) this.#kill(run, partition);
+      this.#recycle(run);
       return;
     }
     if (!tracked) {
-      if (!this.#admit(partition)) return;
+      if (!this.#admit(partition)) {
+        this.#recycle(run);
+        return;
+      }
       this.#track(run, partition);
     }
     out.push(run);
@@ -464,26 +594,47 @@ export class PatternOperator implements Operator {
     scope.bound = this.#noBindings;
     scope.kleene = this.#noKleene;
     const takes = this.#takes;
-    takes.length = 0;
+    takes.reset();
     if (first.kind === 'atom') this.#tryAtom(0, 0, first.atom, ev, takes);
     else if (first.kind === 'or' || first.kind === 'and') {
       for (let k = 0; k < first.atoms.length; k++) this.#tryGroupAtom(undefined, 0, k, first.atoms[k]!, ev, takes);
     }
-    return takes.length;
+    return takes.size;
   }
 
   /** Every event that satisfies the first element's condition starts a new run (6.2), one per take in #takes. */
-  #start(ev: OperatorEvent, out: Run[], matches: Match[], partition: Partition): void {
-    const a = this.#a;
+  #start(ev: OperatorEvent, out: RunChain, matches: Match[], partition: Partition): void {
     const takes = this.#takes;
-    for (const take of takes) {
-      const run = new Run(0, ev.time, ev.seq, a.within, new Array<Row | undefined>(a.slotCount), this.#initialKleene(), this.#initialWork());
+    for (let i = 0; i < takes.size; i++) {
+      const take = takes.at(i);
+      const run = this.#newRun(ev);
       this.#apply(run, take, ev);
       this.#afterTake(run, ev, out, matches, partition, false);
     }
   }
 
   // ------------------------------------------------------------------------------- run state
+
+  /** A run at element 0 with nothing bound, starting at `ev`: a recycled one when there is one. */
+  #newRun(ev: OperatorEvent): Run {
+    const a = this.#a;
+    const free = this.#free;
+    if (free === undefined) return new Run(0, ev.time, ev.seq, a.within, new Array<Row | undefined>(a.slotCount), this.#initialKleene(), this.#initialWork());
+    this.#free = free.next;
+    this.#freeCount--;
+    free.restart(ev.time, ev.seq, a.within, this.#noKleene);
+    return free;
+  }
+
+  /** Keeps a run that is dead or was never admitted, and that nothing refers to, for reuse. */
+  #recycle(run: Run): void {
+    if (!this.#recycles || this.#freeCount >= MAX_FREE_RUNS) return;
+    run.alive = false;
+    run.trail = undefined;
+    run.next = this.#free;
+    this.#free = run;
+    this.#freeCount++;
+  }
 
   #load(run: Run): void {
     this.#scope.bound = run.bound;
@@ -581,7 +732,7 @@ export class PatternOperator implements Operator {
   /** Rules 8 and 9 for the matches one event completed. */
   #emit(matches: Match[], partition: Partition): void {
     if (matches.length === 0) return;
-    if (matches.length > 1) matches.sort(byRule9);
+    if (matches.length > 1) sortByRule9(matches);
     if (this.#a.skipPastLastEvent) {
       const winner = matches[0]!;
       this.#ctx.emit(winner.data, winner.time);
@@ -594,7 +745,7 @@ export class PatternOperator implements Operator {
   /** Matches completed by a timer, all of one time: rule 9 order, per partition for rule 8. */
   #emitTimed(matches: Match[]): void {
     if (matches.length === 0) return;
-    matches.sort(byRule9);
+    sortByRule9(matches);
     if (!this.#a.skipPastLastEvent) {
       for (const m of matches) this.#ctx.emit(m.data, m.time);
       return;
@@ -610,7 +761,9 @@ export class PatternOperator implements Operator {
 
   /** Rule 8: discards every run of the partition that started at or before `seq`. */
   #skipPast(partition: Partition, seq: number): void {
-    for (const run of partition.runs) if (run.firstSeq <= seq) this.#kill(run, partition);
-    partition.runs = partition.runs.filter((r) => r.alive);
+    this.#retain(partition, (run) => {
+      if (run.firstSeq <= seq) this.#kill(run, partition);
+      return run.alive;
+    });
   }
 }

@@ -33,9 +33,8 @@ export class Run {
   /** Kleene aggregates: values, and two numbers of working state each (sum and count for AVG). */
   kleene: unknown[];
   work: number[];
-  readonly firstTime: number;
-  readonly firstSeq: number;
-  readonly deadline: number;
+  firstSeq: number;
+  deadline: number;
   trail: Binding | undefined;
   lastSeq: number;
   alive = true;
@@ -47,6 +46,8 @@ export class Run {
    */
   shared: SharedNode | undefined = undefined;
   feeds: Run | undefined = undefined;
+  /** The next run of its partition (see RunChain). */
+  next: Run | undefined = undefined;
 
   constructor(element: number, firstTime: number, firstSeq: number, within: number, slots: (Row | undefined)[], kleene: unknown[], work: number[]) {
     this.element = element;
@@ -55,17 +56,38 @@ export class Run {
     this.bound = slots;
     this.kleene = kleene;
     this.work = work;
-    this.firstTime = firstTime;
     this.firstSeq = firstSeq;
     this.deadline = firstTime + within;
     this.trail = undefined;
     this.lastSeq = firstSeq;
   }
 
+  /**
+   * Makes a dead run a new one at element 0 with nothing bound, keeping its arrays (see the
+   * pattern operator's recycling). `kleene` holds the aggregates' initial values.
+   */
+  restart(firstTime: number, firstSeq: number, within: number, kleene: readonly unknown[]): void {
+    this.element = 0;
+    this.count = 0;
+    this.mask = 0;
+    const bound = this.bound;
+    for (let i = 0; i < bound.length; i++) bound[i] = undefined;
+    for (let i = 0; i < kleene.length; i++) this.kleene[i] = kleene[i];
+    for (let i = 0; i < this.work.length; i++) this.work[i] = 0;
+    this.firstSeq = firstSeq;
+    this.deadline = firstTime + within;
+    this.trail = undefined;
+    this.lastSeq = firstSeq;
+    this.alive = true;
+    this.partition = '';
+    this.shared = undefined;
+    this.feeds = undefined;
+    this.next = undefined;
+  }
+
   /** A copy that shares the trail and the events; the arrays are copied. */
   fork(): Run {
-    const copy = new Run(this.element, this.firstTime, this.firstSeq, 0, this.bound.slice(), this.kleene.slice(), this.work.slice());
-    (copy as { deadline: number }).deadline = this.deadline;
+    const copy = new Run(this.element, this.deadline, this.firstSeq, 0, this.bound.slice(), this.kleene.slice(), this.work.slice());
     copy.count = this.count;
     copy.mask = this.mask;
     copy.trail = this.trail;
@@ -76,6 +98,33 @@ export class Run {
   }
 }
 
+/**
+ * Runs in order, linked through `Run.next`: stepping a partition reaches its runs with one load
+ * each, where an array would add two (the list, then its storage), and builds the next chain
+ * without allocating. Runs are chained in the order they were made, which is also the order of
+ * their deadlines (a run's deadline is its first event's time plus WITHIN; events come in time
+ * order and a fork keeps its parent's deadline): the first run has the earliest.
+ */
+export class RunChain {
+  head: Run | undefined = undefined;
+  tail: Run | undefined = undefined;
+
+  push(run: Run): void {
+    run.next = undefined;
+    if (this.tail) this.tail.next = run;
+    else this.head = run;
+    this.tail = run;
+  }
+
+  /** Takes over the runs of `other`, which is left empty. */
+  moveFrom(other: RunChain): void {
+    this.head = other.head;
+    this.tail = other.tail;
+    other.head = undefined;
+    other.tail = undefined;
+  }
+}
+
 /** The bindings of a run, oldest first. */
 export function trailOf(run: Run): Binding[] {
   const out: Binding[] = [];
@@ -83,18 +132,27 @@ export function trailOf(run: Run): Binding[] {
   return out.reverse();
 }
 
+/** Writes the bindings of the list `head` (newest first) into `out`, oldest first; returns their number. */
+export function bindingsInto(head: Binding | undefined, out: Binding[]): number {
+  let n = 0;
+  for (let b = head; b; b = b.prev) n++;
+  let i = n;
+  for (let b = head; b; b = b.prev) out[--i] = b;
+  return n;
+}
+
 /**
  * 6.2 rule 9: matches in order of their first events, then of their bound events position by
  * position; matches binding the same events by the first event bound differently — the one that
  * bound it to the earlier element first, then the atom written first.
  */
-export function compareMatches(a: readonly Binding[], b: readonly Binding[]): number {
-  const n = Math.min(a.length, b.length);
+export function compareMatches(a: readonly Binding[], b: readonly Binding[], aLength = a.length, bLength = b.length): number {
+  const n = Math.min(aLength, bLength);
   for (let i = 0; i < n; i++) {
     const d = a[i]!.seq - b[i]!.seq;
     if (d !== 0) return d;
   }
-  if (a.length !== b.length) return a.length - b.length;
+  if (aLength !== bLength) return aLength - bLength;
   for (let i = 0; i < n; i++) {
     const d = a[i]!.element - b[i]!.element || a[i]!.atom - b[i]!.atom;
     if (d !== 0) return d;

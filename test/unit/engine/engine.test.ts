@@ -278,3 +278,57 @@ describe('the library API', () => {
     expect(out.map((o) => o.data['a'])).toEqual(['x']);
   });
 });
+
+describe('routing many rules by their equalities with constants (section 5)', () => {
+  type Event = { name: string; kind: string | null; v: number | null; ts: number };
+  const RULES: [where: string, holds: (e: Event) => boolean][] = [
+    ["kind = 'a'", (e) => e.kind === 'a'],
+    ["kind IN ('a', 'b')", (e) => e.kind === 'a' || e.kind === 'b'],
+    ["kind = 'b' AND v > 1", (e) => e.kind === 'b' && e.v !== null && e.v > 1],
+    ["kind = 'a' OR v = 3", (e) => e.kind === 'a' || e.v === 3],
+    ['v = 2', (e) => e.v === 2],
+    ['TRUE', () => true],
+    ["kind = 'c' AND kind = 'a'", () => false],
+    ["'c' = kind", (e) => e.kind === 'c'],
+  ];
+
+  it('gives every rule the events it can satisfy, in deployment order, as rules come and go', () => {
+    const engine = new Engine();
+    deploy(engine, S);
+    const out: string[] = [];
+    const deployments: number[] = [];
+    const live: { name: string; holds: (e: Event) => boolean; deployment: number }[] = [];
+    const add = (n: number) => {
+      const [where, holds] = RULES[n % RULES.length]!;
+      const name = `r${n}`;
+      const r = engine.deploy(`CREATE STREAM ${name} AS SELECT name FROM S WHERE ${where};`);
+      if (!r.ok) throw new Error(r.diagnostics.map((d) => d.message).join('\n'));
+      engine.subscribe(name, (e) => out.push(`${e.data['name']}:${name}`));
+      deployments.push(r.deployment.id);
+      live.push({ name, holds, deployment: r.deployment.id });
+    };
+    const expected: string[] = [];
+    let ts = 0;
+    const push = () => {
+      for (const kind of ['a', 'b', 'c', 'd', null]) {
+        for (const v of [1, 2, 3, null]) {
+          const e: Event = { name: `e${ts}`, kind, v, ts: ts++ };
+          engine.push('S', e);
+          for (const rule of live) if (rule.holds(e)) expected.push(`${e.name}:${rule.name}`);
+        }
+      }
+    };
+    for (let n = 0; n < 40; n++) add(n);
+    push();
+    for (let n = 40; n < 44; n++) add(n);
+    push();
+    for (const k of [3, 8, 16, 17]) {
+      const i = live.findIndex((r) => r.name === `r${k}`);
+      expect(engine.undeploy(live[i]!.deployment)).toEqual({ ok: true });
+      live.splice(i, 1);
+    }
+    push();
+    expect(out).toEqual(expected);
+    expect(out.length).toBeGreaterThan(500);
+  });
+});
