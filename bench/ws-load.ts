@@ -2,10 +2,10 @@
  * Load over WebSocket (the server issue's benchmark): `cepheus serve` runs in its own process;
  * this process publishes over a WebSocket and subscribes to the query's output on another.
  *
- * - open loop at fixed rates (default 1,000, 10,000 and 50,000 events/s): a separate publisher
- *   process (ws-publisher.ts) sends each event in its own publish at its scheduled time; the
- *   latency of an event is from that time to this process's subscriber receiving its output
- *   (so a stall of the publisher counts too); p50/p99/p99.9 per rate;
+ * - open loop at fixed rates (default 1,000, 10,000 and 50,000 events/s): a client process
+ *   (ws-publisher.ts) sends each event in its own publish at its scheduled time and receives
+ *   the outputs on a subscription; the latency of an event is from its scheduled time to its
+ *   output arriving (so a stall of the publisher counts too); p50/p99/p99.9 per rate;
  * - sustained throughput with batched publishes (1,000 events per publish, up to 8 publishes
  *   in flight): events/s accepted by the server and received back by the subscriber.
  *
@@ -68,30 +68,19 @@ function startServer(dir: string, nodeArgs: readonly string[]): Promise<{ child:
 }
 
 const nowMs = (): number => performance.now();
-/** Epoch milliseconds at sub-millisecond resolution, comparable with the publisher process's. */
-const epochMs = (): number => performance.timeOrigin + performance.now();
 
 function percentile(sorted: Float64Array, p: number): number {
   return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-/** Runs the publisher process at `rate` for `seconds`; latencies from each event's due time. */
-async function openLoop(url: string, received: Map<number, number>, rate: number, seconds: number, firstId: number): Promise<{ sent: number; latencies: Float64Array; lost: number }> {
-  const total = Math.round(rate * seconds);
-  const publisher = spawn(process.execPath, [join(repoRoot(), 'dist/bench/ws-publisher.js'), url, String(rate), String(seconds), String(firstId)], { stdio: 'inherit' });
-  await new Promise<void>((resolve, reject) => publisher.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`publisher exited with ${code}`)))));
-  // Wait for the last outputs to come back.
-  const deadline = nowMs() + 5000;
-  while (nowMs() < deadline && received.size < total) await new Promise((r) => setTimeout(r, 10));
-  const latencies: number[] = [];
-  let lost = 0;
-  for (let k = 0; k < total; k++) {
-    const latency = received.get(firstId + k);
-    if (latency === undefined) lost++;
-    else latencies.push(latency);
-  }
-  received.clear();
-  return { sent: total, latencies: Float64Array.from(latencies).sort(), lost };
+/** Runs the client process at `rate` for `seconds`; latencies from each event's due time. */
+async function openLoop(url: string, rate: number, seconds: number, firstId: number): Promise<{ sent: number; latencies: Float64Array; lost: number }> {
+  const client = spawn(process.execPath, [join(repoRoot(), 'dist/bench/ws-publisher.js'), url, String(rate), String(seconds), String(firstId)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  client.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  await new Promise<void>((resolve, reject) => client.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`client exited with ${code}`)))));
+  const r = JSON.parse(out) as { sent: number; latencies: number[] };
+  return { sent: r.sent, latencies: Float64Array.from(r.latencies).sort(), lost: r.sent - r.latencies.length };
 }
 
 async function throughput(publisher: CepheusClient, counter: { n: number }, seconds: number, firstId: number): Promise<{ published: number; expected: number; received: number; seconds: number }> {
@@ -131,31 +120,21 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'cepheus-ws-load-'));
   const { child, url } = await startServer(dir, args.serverNodeArgs);
   console.log(`cepheus ws load: node ${process.version}, ${cpus()[0]?.model ?? '?'} × ${cpus().length}, ${new Date().toISOString()}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  console.log(`server ${url} (its own process); open-loop publisher in a third process; subscriber and batched publisher here`);
+  console.log(`server ${url} (its own process); open-loop client (publisher and subscriber) in another; the batched phase from here`);
   try {
     const publisher = await CepheusClient.connect(url);
     const subscriber = await CepheusClient.connect(url);
-    const received = new Map<number, number>();
     const counter = { n: 0 };
-    let measuring = true;
-    await subscriber.subscribe(
-      'echo',
-      (e) => {
-        counter.n++;
-        if (measuring) received.set(e.data['id'] as number, epochMs() - (e.data['sent'] as number));
-      },
-      { queue: 1_000_000 },
-    );
+    await subscriber.subscribe('echo', () => counter.n++, { queue: 1_000_000 });
     const results: Record<string, unknown>[] = [];
     let id = 0;
     for (const rate of args.rates) {
-      const r = await openLoop(url, received, rate, args.seconds, id);
+      const r = await openLoop(url, rate, args.seconds, id);
       id += r.sent;
       const row = { rate, sent: r.sent, lost: r.lost, p50: percentile(r.latencies, 50), p99: percentile(r.latencies, 99), p999: percentile(r.latencies, 99.9), max: r.latencies[r.latencies.length - 1] ?? NaN };
       results.push(row);
       console.log(`open loop ${rate.toLocaleString('en-US').padStart(7)} events/s: publish -> subscriber p50 ${(row.p50 * 1000).toFixed(0)} µs, p99 ${(row.p99 * 1000).toFixed(0)} µs, p99.9 ${(row.p999 * 1000).toFixed(0)} µs, max ${(row.max * 1000).toFixed(0)} µs (${r.sent} events, ${r.lost} not received)`);
     }
-    measuring = false;
     const t = await throughput(publisher, counter, args.throughputSeconds, id);
     const rate = t.published / t.seconds;
     results.push({ throughput: rate, published: t.published, expected: t.expected, received: t.received, seconds: t.seconds });

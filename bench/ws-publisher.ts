@@ -1,7 +1,10 @@
 /**
- * The publisher of the WebSocket load benchmark (ws-load.ts), in its own process: publishes
- * events open-loop at a fixed rate, each in its own publish, stamped with the time it was due
- * (`sent`, epoch milliseconds at sub-millisecond resolution: comparable across processes).
+ * The client process of the WebSocket load benchmark (ws-load.ts): publishes events open-loop
+ * at a fixed rate, each in its own publish, stamped with the time it was due (`sent`), and
+ * subscribes to the query's output on a second connection; the latency of an event is from its
+ * due time to its output arriving here. Prints `{sent, latencies}` as JSON on standard output.
+ * Publisher and subscriber share this process so that, with the server, two processes share
+ * the machine's two cores (a third busy process would measure the scheduler, not Cepheus).
  *
  *     node dist/bench/ws-publisher.js URL RATE SECONDS FIRST_ID
  */
@@ -13,21 +16,41 @@ const total = Math.round(rate * Number(secondsText));
 const first = Number(firstText);
 const now = (): number => performance.timeOrigin + performance.now();
 
-const ws = new WebSocket(url!, 'cepheus.v1');
-await new Promise<void>((resolve, reject) => {
-  ws.once('error', reject);
-  ws.once('open', () => {
-    ws.send(JSON.stringify({ type: 'connection_init' }));
-    ws.once('message', () => resolve());
+async function open(): Promise<WebSocket> {
+  const ws = new WebSocket(url!, 'cepheus.v1');
+  await new Promise<void>((resolve, reject) => {
+    ws.once('error', reject);
+    ws.once('open', () => {
+      ws.send(JSON.stringify({ type: 'connection_init' }));
+      ws.once('message', () => resolve());
+    });
   });
+  return ws;
+}
+
+const latencies = new Float64Array(total);
+let received = 0;
+const sub = await open();
+sub.on('message', (data) => {
+  const m = JSON.parse(data.toString()) as { type: string; payload?: { data?: { id: number; sent: number } } };
+  if (m.type !== 'next' || !m.payload?.data) return;
+  const k = m.payload.data.id - first;
+  if (k >= 0 && k < total) {
+    latencies[k] = now() - m.payload.data.sent;
+    received++;
+  }
 });
+await new Promise<void>((resolve) => {
+  sub.send(JSON.stringify({ type: 'subscribe', id: 'echo', payload: { stream: 'echo', queue: 1_000_000 } }));
+  sub.once('message', () => resolve());
+});
+const ws = await open();
 // Results come back one per publish; they are read (by ws) and ignored.
 ws.on('message', () => {});
 const interval = 1000 / rate;
 const start = now() + 20;
-// Sleeping (not spinning) until the next event is due, so that the publisher does not take a
-// whole core from the server and the subscriber on a small machine.
-const sleeper = new Int32Array(new SharedArrayBuffer(4));
+// Polled with setImmediate: the process never blocks, so outputs are read as they arrive
+// (it takes one core; the server has the other).
 let i = 0;
 await new Promise<void>((done) => {
   const tick = (): void => {
@@ -38,12 +61,13 @@ await new Promise<void>((done) => {
       i++;
     }
     if (i >= total) return done();
-    const wait = start + i * interval - now();
-    if (wait > 0.15) Atomics.wait(sleeper, 0, 0, Math.min(wait - 0.1, 5));
     setImmediate(tick);
   };
   setImmediate(tick);
 });
-// Let the last frames go out before closing.
-await new Promise((r) => setTimeout(r, 200));
+// Wait for the last outputs (at most 5 s), then report.
+const until = now() + 5000;
+while (received < total && now() < until) await new Promise((r) => setTimeout(r, 5));
 ws.close();
+sub.close();
+process.stdout.write(JSON.stringify({ sent: total, latencies: Array.from(latencies.filter((x) => x > 0)) }) + '\n');
