@@ -394,6 +394,7 @@ export class CepheusServer {
     if (deployment === undefined) throw new RequestError('undeploy needs payload.deployment (a number) or payload.name (a query)');
     const r = this.engine.undeploy(deployment);
     if (!r.ok) throw new RequestError(r.reason);
+    this.metrics.trackQueries();
     return { deployment };
   }
 
