@@ -8,7 +8,8 @@
  *   no token configured the server is open, and it listens on 127.0.0.1 by default.
  * - Limits: a maximum frame size (larger frames close the connection with 1009), a rate limit
  *   on published events per connection (a token bucket; beyond it a publish is refused with an
- *   error, counted), a bounded queue per subscription.
+ *   error, counted), a bounded queue per subscription, a number of subscriptions per
+ *   connection and of connections (refused with HTTP 503 at the upgrade).
  * - Backpressure: the engine never waits for a client. Each subscription counts the messages
  *   handed to its socket and not yet written out; past its queue limit, policy `drop` drops and
  *   counts (and tells the client how many once it catches up), policy `close` closes the
@@ -55,6 +56,10 @@ export interface ServerOptions {
   readonly queue?: number;
   /** Time a client has to send `connection_init`. Default 10 s. */
   readonly initTimeoutMs?: number;
+  /** Open connections; more are refused at the upgrade with HTTP 503. Default 1,000. */
+  readonly maxConnections?: number;
+  /** Subscriptions one connection may hold at once. Default 100. */
+  readonly maxSubscriptions?: number;
   /** Lines for the operator (connections, errors); default silent. */
   readonly log?: (line: string) => void;
 }
@@ -147,6 +152,8 @@ export class CepheusServer {
       publishRate: options.publishRate ?? 200_000,
       queue: options.queue ?? 10_000,
       initTimeoutMs: options.initTimeoutMs ?? 10_000,
+      maxConnections: options.maxConnections ?? 1_000,
+      maxSubscriptions: options.maxSubscriptions ?? 100,
       log: options.log ?? (() => {}),
     };
     this.metrics = new ServerMetrics(this.engine, () => this.#connections.size);
@@ -159,6 +166,10 @@ export class CepheusServer {
     });
     this.#http.on('upgrade', (req, socket, head) => {
       if (this.#closing) return socket.destroy();
+      if (this.#connections.size >= this.#options.maxConnections) {
+        socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+        return;
+      }
       // A token in the header is checked here: a wrong one is refused before the upgrade.
       const header = req.headers['authorization'];
       let access: 'full' | 'read' | undefined;
@@ -437,6 +448,7 @@ export class CepheusServer {
     const stream = p['stream'];
     if (typeof stream !== 'string') throw new RequestError('subscribe needs payload.stream');
     if (c.subscriptions.has(id)) throw new RequestError(`subscription id '${id}' is already in use`);
+    if (c.subscriptions.size >= this.#options.maxSubscriptions) throw new RequestError(`at most ${this.#options.maxSubscriptions} subscriptions per connection`);
     if (!this.engine.catalog().has(stream)) throw new RequestError(`unknown stream '${stream}'`);
     const policy = p['policy'] === 'close' ? 'close' : 'drop';
     if (p['policy'] !== undefined && p['policy'] !== 'drop' && p['policy'] !== 'close') throw new RequestError("policy is 'drop' or 'close'");

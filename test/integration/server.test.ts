@@ -261,6 +261,24 @@ describe('cepheus serve: the WebSocket API', () => {
     await client.close();
   }, 30_000);
 
+  it('limits connections and subscriptions per connection', async () => {
+    const small = await CepheusServer.start({ engine: new Engine(), port: 0, maxConnections: 2, maxSubscriptions: 2 });
+    const a = await CepheusClient.connect(small.url);
+    const b = await CepheusClient.connect(small.url);
+    const refused = await new Promise<number>((r) => {
+      const ws = new WebSocket(small.url.replace('http', 'ws'), SUBPROTOCOL);
+      ws.on('unexpected-response', (_req, res) => r(res.statusCode ?? 0));
+      ws.on('error', () => r(-1));
+    });
+    expect(refused).toBe(503);
+    await a.subscribe('_rejected', () => {});
+    await a.subscribe('_rejected', () => {});
+    await expect(a.subscribe('_rejected', () => {})).rejects.toThrow(/at most 2 subscriptions/);
+    await a.close();
+    await b.close();
+    await small.close();
+  });
+
   it('limits the publish rate per connection', async () => {
     const limited = await CepheusServer.start({ engine: new Engine(), port: 0, publishRate: 100 });
     const client = await CepheusClient.connect(limited.url);
