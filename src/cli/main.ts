@@ -23,7 +23,7 @@ commands:
                       as compiled, the partition key, the strategy, what was pushed down
   serve [--port N] [--host H] [--queries DIR|FILE]... [--token T | --tokens-file F]
         [--read-only-token T] [--lateness DURATION] [--publish-rate N]
-        [--demo] [--demo-rate N] [--demo-speed K]
+        [--kafka-brokers H:P,...] [--kafka-group G] [--demo] [--demo-rate N] [--demo-speed K]
                       run the engine as a server: WebSocket API, web console at /,
                       /healthz and /metrics (docs/protocol.md); --demo feeds it live data
   help                print this help

@@ -3,11 +3,13 @@
  *
  *     cepheus serve [--port N] [--host H] [--queries DIR|FILE]... [--token T | --tokens-file F]
  *                   [--read-only-token T] [--lateness DURATION] [--publish-rate N]
- *                   [--demo] [--demo-rate N] [--demo-speed K]
+ *                   [--kafka-brokers H:P,...] [--kafka-group G] [--demo] [--demo-rate N] [--demo-speed K]
  *
  * `--queries` deploys scripts at start, each file as one deployment, in the order given (a
  * folder stands for its .cql files in name order); any error stops the start with every
- * diagnostic. `--demo` feeds the engine generated card transactions, account events, trades,
+ * diagnostic. With `--kafka-brokers` (or CEPHEUS_KAFKA_BROKERS), streams declared with
+ * `source = 'kafka'` are fed from their topics and outputs with `sink = 'kafka'` written to
+ * theirs (src/connect/kafka-connector.ts). `--demo` feeds the engine generated card transactions, account events, trades,
  * orders and news with injected fraud and market scenarios, live: its event time starts at the
  * wall clock and runs `--demo-speed` times faster (default 10), so that a minute's window closes
  * every six seconds and a newcomer sees alerts within seconds. SIGTERM and SIGINT shut the
@@ -16,14 +18,16 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Engine, renderDiagnostic } from '../index.js';
+import { KafkaConnector } from '../connect/kafka-connector.js';
 import { DemoGenerator } from '../demo/generator.js';
+import { kafkajsClient } from '../io/kafka.js';
 import { CepheusServer } from '../server/server.js';
 import { expandPaths } from './paths.js';
 import type { Io } from './io.js';
 import { parseDuration } from './run.js';
 
 export const SERVE_USAGE =
-  'usage: cepheus serve [--port N] [--host H] [--queries DIR|FILE]... [--token T | --tokens-file F] [--read-only-token T] [--lateness DURATION] [--publish-rate N] [--demo] [--demo-rate N] [--demo-speed K]\n';
+  'usage: cepheus serve [--port N] [--host H] [--queries DIR|FILE]... [--token T | --tokens-file F] [--read-only-token T] [--lateness DURATION] [--publish-rate N] [--kafka-brokers H:P,...] [--kafka-group G] [--demo] [--demo-rate N] [--demo-speed K]\n';
 
 /** Tokens from a file: one per line, `read ` before a read-only one; `#` starts a comment. */
 export function readTokens(text: string): { full: string[]; read: string[] } {
@@ -53,6 +57,8 @@ export async function serve(args: readonly string[], io: Io, signals = true): Pr
         'read-only-token': { type: 'string', multiple: true },
         lateness: { type: 'string' },
         'publish-rate': { type: 'string' },
+        'kafka-brokers': { type: 'string' },
+        'kafka-group': { type: 'string' },
         demo: { type: 'boolean' },
         'demo-rate': { type: 'string' },
         'demo-speed': { type: 'string' },
@@ -153,11 +159,26 @@ export async function serve(args: readonly string[], io: Io, signals = true): Pr
     io.err(`cepheus serve: demo data, ${rate} events per second of event time at ${speed}× speed, with injected fraud and market scenarios\n`);
   }
 
+  const brokers = v['kafka-brokers'] ?? process.env['CEPHEUS_KAFKA_BROKERS'];
+  let kafka: KafkaConnector | undefined;
+  if (brokers) {
+    try {
+      kafka = await KafkaConnector.start(engine, kafkajsClient({ brokers: brokers.split(','), clientId: 'cepheus' }), {
+        groupId: v['kafka-group'] ?? 'cepheus',
+        log: (line) => io.err(`cepheus serve: ${line}\n`),
+      });
+    } catch (e) {
+      io.err(`cepheus serve: cannot start the Kafka connector (${brokers}): ${(e as Error).message}\n`);
+      await server.close();
+      return 1;
+    }
+  }
+
   return new Promise<number>((resolve) => {
     const stop = (signal: string) => {
       io.err(`cepheus serve: ${signal}: shutting down\n`);
       if (demo) clearInterval(demo);
-      void server.close().then(() => resolve(0));
+      void (kafka?.stop() ?? Promise.resolve()).then(() => server.close()).then(() => resolve(0));
     };
     if (signals) {
       process.once('SIGTERM', () => stop('SIGTERM'));

@@ -98,6 +98,8 @@ interface StreamRuntime {
   /** The event-time column; undefined means arrival time. */
   readonly timestamp: string | undefined;
   readonly deployment: number;
+  /** Connector options from the script's WITH (`source`, `topic`, `format`, `key`, …). */
+  readonly options: Readonly<Record<string, string | number | boolean>>;
 }
 
 interface QueryRuntime {
@@ -113,7 +115,7 @@ const SYSTEM_DEPLOYMENT = 0;
 export class Engine {
   readonly #options: Required<EngineOptions>;
   #catalog = new Catalog();
-  readonly #streams = new Map<string, StreamRuntime>([['_rejected', { kind: 'system', validate: undefined, timestamp: undefined, deployment: SYSTEM_DEPLOYMENT }]]);
+  readonly #streams = new Map<string, StreamRuntime>([['_rejected', { kind: 'system', validate: undefined, timestamp: undefined, deployment: SYSTEM_DEPLOYMENT, options: {} }]]);
   readonly #queries = new Map<string, QueryRuntime>();
   readonly #tables = new Map<string, TableOperator>();
   readonly #routes = new Map<string, Operator[]>();
@@ -186,7 +188,7 @@ export class Engine {
         const s = statement.stream;
         const validate = compileValidator({ name: s.name, columns: s.schema.columns, timestamp: s.timestamp, timestampFormat: s.timestampFormat, timezone: s.timezone });
         streams.push(s.name);
-        return () => this.#streams.set(s.name, { kind: 'stream', validate, timestamp: s.timestamp, deployment });
+        return () => this.#streams.set(s.name, { kind: 'stream', validate, timestamp: s.timestamp, deployment, options: s.options });
       }
       case 'createTable': {
         const t = statement.table;
@@ -196,7 +198,7 @@ export class Engine {
         const table = new TableOperator(t.name, t.primaryKey, values, this.#options.maxTableRows, (n) => (this.#stats.runsDropped += n));
         streams.push(t.name);
         return () => {
-          this.#streams.set(t.name, { kind: 'table', validate, timestamp: t.timestamp, deployment });
+          this.#streams.set(t.name, { kind: 'table', validate, timestamp: t.timestamp, deployment, options: t.options });
           this.#tables.set(t.name, table);
           this.#route(table);
         };
@@ -216,7 +218,7 @@ export class Engine {
         return () => {
           const entry: QueryRuntime = Object.assign(runtime, { query: q, operator, deployment });
           this.#queries.set(q.output, entry);
-          this.#streams.set(q.output, { kind: 'derived', validate: undefined, timestamp: undefined, deployment });
+          this.#streams.set(q.output, { kind: 'derived', validate: undefined, timestamp: undefined, deployment, options: q.options });
           this.#route(operator);
         };
       }
@@ -289,13 +291,17 @@ export class Engine {
 
   // ---------------------------------------------------------------------------------- input
 
-  /** Pushes one event into a source stream or table. Never throws: bad events are rejected. */
-  push(stream: string, event: unknown): void {
+  /**
+   * Pushes one event into a source stream or table. Never throws: bad events are rejected.
+   * `origin` says where the event came from (`topic t, partition p, offset o`): a rejection's
+   * reason carries it.
+   */
+  push(stream: string, event: unknown, origin?: string): void {
     this.#stats.eventsIn++;
     const target = this.#streams.get(stream);
     if (!target || !target.validate) {
       const reason = !target ? `unknown stream '${stream}'` : `'${stream}' is ${target.kind === 'derived' ? "a query's output" : 'a system stream'}: events cannot be pushed to it`;
-      this.#reject(stream, reason, event, undefined);
+      this.#reject(stream, origin === undefined ? reason : `${reason} (${origin})`, event, undefined);
       return;
     }
     let row: Row | string;
@@ -306,14 +312,14 @@ export class Engine {
       row = `the event could not be read: ${error instanceof Error ? error.message : String(error)}`;
     }
     if (typeof row === 'string') {
-      this.#reject(stream, row, event, undefined);
+      this.#reject(stream, origin === undefined ? row : `${row} (${origin})`, event, undefined);
       return;
     }
     // A stream without a timestamp column is stamped with its arrival (processing) time.
     const time = target.timestamp !== undefined ? (row[target.timestamp] as number) : Math.max(Date.now(), this.#clock.watermark);
     if (this.#clock.isLate(time)) {
       this.#stats.late++;
-      this.#reject(stream, 'late', event, time);
+      this.#reject(stream, origin === undefined ? 'late' : `late (${origin})`, event, time);
       return;
     }
     this.#clock.accept(stream, row, time);
@@ -327,6 +333,20 @@ export class Engine {
     const target = this.#streams.get(stream);
     const row = target?.validate?.(event);
     return row === undefined || typeof row === 'string' || target?.timestamp === undefined ? undefined : (row[target.timestamp] as number);
+  }
+
+  /**
+   * The connector options of every source stream or table and every query output that has
+   * any (`WITH (source = 'kafka', topic = …)`, `WITH (sink = 'kafka', topic = …)`), for the
+   * connectors that feed and drain the engine.
+   */
+  connectorOptions(): { readonly stream: string; readonly role: 'source' | 'sink'; readonly options: Readonly<Record<string, string | number | boolean>> }[] {
+    const out: { stream: string; role: 'source' | 'sink'; options: Readonly<Record<string, string | number | boolean>> }[] = [];
+    for (const [stream, s] of this.#streams) {
+      if (Object.keys(s.options).length === 0) continue;
+      out.push({ stream, role: s.kind === 'derived' ? 'sink' : 'source', options: s.options });
+    }
+    return out;
   }
 
   /** The deployed queries, in deployment order. */

@@ -1,0 +1,119 @@
+/**
+ * Kafka behind an interface of the project's own (the only file that knows kafkajs): what the
+ * engine needs of a Kafka client — subscribe, batches with their partitions and offsets,
+ * pause and resume per partition, commit, produce — so that another client can replace
+ * kafkajs without touching the engine or the connector.
+ */
+import kafkajs from 'kafkajs';
+
+const { Kafka, logLevel } = kafkajs;
+
+export interface KafkaSettings {
+  /** `host:port` of one or more brokers. */
+  readonly brokers: readonly string[];
+  readonly clientId?: string;
+}
+
+export interface InboundMessage {
+  readonly topic: string;
+  readonly partition: number;
+  /** Kafka offsets are 64-bit: kept as decimal strings. */
+  readonly offset: string;
+  readonly key: string | null;
+  readonly value: string | null;
+}
+
+export interface InboundBatch {
+  readonly topic: string;
+  readonly partition: number;
+  readonly messages: readonly InboundMessage[];
+}
+
+export interface KafkaConsumer {
+  /** Runs until disconnected, handing over each batch; offsets are committed only by `commit`. */
+  run(topics: readonly string[], onBatch: (batch: InboundBatch) => Promise<void>): Promise<void>;
+  /** Commits `offset` as the next one to read of the partition. */
+  commit(topic: string, partition: number, offset: string): Promise<void>;
+  pause(topic: string, partitions: readonly number[]): void;
+  resume(topic: string, partitions: readonly number[]): void;
+  disconnect(): Promise<void>;
+}
+
+export interface OutboundMessage {
+  readonly key: string | null;
+  readonly value: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export interface KafkaProducer {
+  /** Resolves once the broker has acknowledged every message (acks from all in-sync replicas). */
+  send(topic: string, messages: readonly OutboundMessage[]): Promise<void>;
+  disconnect(): Promise<void>;
+}
+
+export interface KafkaClient {
+  /** A consumer in `groupId`, reading new groups' partitions from the beginning. */
+  consumer(groupId: string): Promise<KafkaConsumer>;
+  producer(): Promise<KafkaProducer>;
+  /** Creates topics that do not exist yet (the broker may also create them on first use). */
+  createTopics(topics: readonly { readonly topic: string; readonly partitions: number }[]): Promise<void>;
+}
+
+/** The kafkajs implementation. */
+export function kafkajsClient(settings: KafkaSettings): KafkaClient {
+  const kafka = new Kafka({ brokers: [...settings.brokers], clientId: settings.clientId ?? 'cepheus', logLevel: logLevel.ERROR });
+  return {
+    async consumer(groupId) {
+      const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: true });
+      await consumer.connect();
+      return {
+        async run(topics, onBatch) {
+          for (const topic of topics) await consumer.subscribe({ topic, fromBeginning: true });
+          await consumer.run({
+            autoCommit: false,
+            eachBatchAutoResolve: false,
+            eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
+              const messages = batch.messages.map((m) => ({
+                topic: batch.topic,
+                partition: batch.partition,
+                offset: m.offset,
+                key: m.key === null ? null : m.key.toString(),
+                value: m.value === null ? null : m.value.toString(),
+              }));
+              await onBatch({ topic: batch.topic, partition: batch.partition, messages });
+              const last = messages.at(-1);
+              if (last) resolveOffset(last.offset);
+              await heartbeat();
+            },
+          });
+        },
+        commit: (topic, partition, offset) => consumer.commitOffsets([{ topic, partition, offset }]),
+        pause: (topic, partitions) => consumer.pause([{ topic, partitions: [...partitions] }]),
+        resume: (topic, partitions) => consumer.resume([{ topic, partitions: [...partitions] }]),
+        disconnect: () => consumer.disconnect(),
+      };
+    },
+    async producer() {
+      const producer = kafka.producer({ allowAutoTopicCreation: true, createPartitioner: kafkajs.Partitioners.DefaultPartitioner });
+      await producer.connect();
+      return {
+        async send(topic, messages) {
+          if (messages.length === 0) return;
+          await producer.send({ topic, acks: -1, messages: messages.map((m) => ({ key: m.key, value: m.value, ...(m.headers ? { headers: { ...m.headers } } : {}) })) });
+        },
+        disconnect: () => producer.disconnect(),
+      };
+    },
+    async createTopics(topics) {
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        const existing = new Set(await admin.listTopics());
+        const missing = topics.filter((t) => !existing.has(t.topic));
+        if (missing.length > 0) await admin.createTopics({ waitForLeaders: true, topics: missing.map((t) => ({ topic: t.topic, numPartitions: t.partitions })) });
+      } finally {
+        await admin.disconnect();
+      }
+    },
+  };
+}

@@ -1,0 +1,106 @@
+/**
+ * The Kafka connector against a real broker (test/kafka/broker.mjs): a script with a Kafka
+ * source and Kafka sinks produces exactly the output `cepheus run` gives on the same events,
+ * and poison messages land on `_rejected` with their topic, partition and offset while
+ * consumption goes on.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import kafkajs from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KafkaConnector } from '../../src/connect/kafka-connector.js';
+import { Engine } from '../../src/index.js';
+import { kafkajsClient } from '../../src/io/kafka.js';
+import { checkPrerequisites, startBroker, type Broker } from './broker.mjs';
+
+const prerequisites = await checkPrerequisites();
+const skipReason = prerequisites.ok || process.env.CI === 'true' ? '' : prerequisites.reason;
+if (skipReason) console.warn(`Kafka connector tests skipped: ${skipReason}`);
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const STREAMS = `CREATE STREAM Txn (card STRING NOT NULL, amount DOUBLE, ts TIMESTAMP) WITH (timestamp = 'ts', source = 'kafka', topic = 'txns', format = 'json');`;
+const QUERIES = `CREATE STREAM big WITH (sink = 'kafka', topic = 'big-out') AS SELECT card, amount FROM Txn WHERE amount > 900;
+CREATE STREAM card_testing WITH (sink = 'kafka', topic = 'alerts') AS
+SELECT a.card, a.amount AS probe, b.amount AS charge FROM PATTERN a=Txn[amount < 1] -> b=Txn[amount > 500] PARTITION BY card WITHIN 1 MINUTE;
+CREATE STREAM per_card WITH (sink = 'kafka', topic = 'per-card') AS
+SELECT card, COUNT(*) AS n, SUM(amount) AS total FROM Txn WINDOW TUMBLING (SIZE 10 SECONDS) GROUP BY card;`;
+
+function events(n: number): Record<string, unknown>[] {
+  let seed = 11;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  return Array.from({ length: n }, (_, i) => ({ card: `c${Math.floor(rnd() * 15)}`, amount: rnd() < 0.2 ? 0.5 : Math.round(rnd() * 100_000) / 100, ts: 1_700_000_000_000 + i * 250 }));
+}
+
+async function readTopic(brokers: string, topic: string, count: number): Promise<{ time: number; data: unknown }[]> {
+  const kafka = new kafkajs.Kafka({ brokers: [brokers], clientId: 'reader', logLevel: kafkajs.logLevel.NOTHING });
+  const consumer = kafka.consumer({ groupId: `reader-${topic}-${Date.now()}` });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  const out: { time: number; data: unknown; offset: number }[] = [];
+  await consumer.run({ eachMessage: async ({ message }) => void out.push({ time: Number(message.headers?.['cepheus-time']?.toString()), data: JSON.parse(message.value!.toString()), offset: Number(message.offset) }) });
+  const until = Date.now() + 30_000;
+  while (out.length < count && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+  await consumer.disconnect();
+  return out.sort((a, b) => a.offset - b.offset).map(({ time, data }) => ({ time, data }));
+}
+
+describe.skipIf(skipReason !== '')('Kafka connector (real broker)', () => {
+  let broker: Broker;
+
+  beforeAll(async () => {
+    broker = await startBroker();
+  }, 180_000);
+
+  afterAll(async () => {
+    await broker?.stop();
+  }, 30_000);
+
+  it('feeds a script from a topic and writes its outputs to topics, as cepheus run would; poison messages go to _rejected', async () => {
+    const input = events(600);
+    // A last event far later closes every window the input opened (cepheus run ends its input).
+    const sentinel = { card: 'none', amount: 1, ts: 1_800_000_000_000 };
+    const client = kafkajsClient({ brokers: [broker.bootstrap], clientId: 'cepheus-test' });
+    await client.createTopics([{ topic: 'txns', partitions: 1 }]);
+    const producer = await client.producer();
+    await producer.send('txns', [
+      ...input.slice(0, 300).map((e) => ({ key: String(e['card']), value: JSON.stringify(e) })),
+      { key: null, value: 'not json {' },
+      { key: null, value: JSON.stringify({ card: 42, amount: 'x', ts: 1_700_000_075_000 }) },
+      ...input.slice(300).map((e) => ({ key: String(e['card']), value: JSON.stringify(e) })),
+      { key: null, value: JSON.stringify(sentinel) },
+    ]);
+    await producer.disconnect();
+
+    const engine = new Engine();
+    const deployed = engine.deploy(`${STREAMS}\n${QUERIES}`);
+    expect(deployed.ok).toBe(true);
+    const rejected: string[] = [];
+    engine.subscribe('_rejected', (e) => rejected.push(String(e.data['reason'])));
+    const connector = await KafkaConnector.start(engine, client, { groupId: 'cepheus-test' });
+    const until = Date.now() + 60_000;
+    while (connector.consumed < input.length + 3 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    expect(connector.consumed).toBe(input.length + 3);
+    await connector.stop();
+    expect(rejected).toHaveLength(2);
+    expect(rejected[0]).toMatch(/^an event must be a JSON object, not the string "not json \{" \(topic txns, partition 0, offset 300\)$/);
+    expect(rejected[1]).toMatch(/\(topic txns, partition 0, offset 301\)$/);
+
+    const dir = mkdtempSync(join(tmpdir(), 'cepheus-kafka-'));
+    writeFileSync(join(dir, 'script.cql'), `${STREAMS}\n${QUERIES}`);
+    writeFileSync(join(dir, 'input.ndjson'), [...input, sentinel].map((e) => JSON.stringify({ stream: 'Txn', data: e })).join('\n') + '\n');
+    const run = spawnSync(process.execPath, [join(ROOT, 'bin/cepheus.js'), 'run', join(dir, 'script.cql'), '--input', join(dir, 'input.ndjson')], { encoding: 'utf8' });
+    expect(run.status).toBe(0);
+    const expected = run.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { stream: string; time: number; data: unknown })
+      .filter((e) => e.time < sentinel.ts);
+    for (const [stream, topic] of [['big', 'big-out'], ['card_testing', 'alerts'], ['per_card', 'per-card']] as const) {
+      const want = expected.filter((e) => e.stream === stream).map(({ time, data }) => ({ time, data }));
+      expect(want.length).toBeGreaterThan(5);
+      expect(await readTopic(broker.bootstrap, topic, want.length)).toEqual(want);
+    }
+  }, 180_000);
+});
