@@ -68,8 +68,12 @@ export function generate(mode: Mode, items: readonly { name: string; expr: Bound
   }
   g.bind('fault', { kind: 'helper', helper: 'fault' });
   const header: string[] = [];
-  for (const [name, binding] of g.bindings) {
-    if (binding.kind === 'value') header.push(`  // ${name} = ${binding.describe}`);
+  // What each constant parameter is, for EXPLAIN; not in compiled code, whose text must not
+  // depend on the constants (see `literal`).
+  if (!strict) {
+    for (const [name, binding] of g.bindings) {
+      if (binding.kind === 'value') header.push(`  // ${name} = ${binding.describe}`);
+    }
   }
   const preamble = mode === 'kleeneArg' && g.usesScope ? ['  if (scope === undefined) scope = emptyScope;'] : [];
   if (preamble.length > 0) g.bind('emptyScope', { kind: 'helper', helper: 'emptyScope' });
@@ -135,8 +139,12 @@ type Node<K extends BoundExpr['kind']> = Extract<BoundExpr, { kind: K }>;
 
 /** One emitter per node kind: it writes statements and returns the text of the value (a temporary or a literal). */
 const EMITTERS: { readonly [K in BoundExpr['kind']]: (g: Generator, e: Node<K>) => string } = {
-  literal: (_g, e) => {
+  literal: (g, e) => {
     if (e.value === null) return 'null';
+    // Compiled code takes string and number literals as parameters of its factory, so that
+    // expressions that differ only in their constants (a thousand rules `amount > 500 AND
+    // country = 'US'`) share one function and its optimised code; EXPLAIN shows them inline.
+    if (g.hoistsLiterals && (typeof e.value === 'number' || typeof e.value === 'string')) return g.constant('k', e.value, `literal ${JSON.stringify(e.value)}`);
     if (typeof e.value === 'number') return numberLiteral(e.value);
     return typeof e.value === 'string' ? JSON.stringify(e.value) : String(e.value);
   },
@@ -275,6 +283,11 @@ class Generator {
     /** When false (source for EXPLAIN), missing planner information is filled in rather than an error. */
     private readonly strict: boolean,
   ) {}
+
+  /** Compiled code (not EXPLAIN's) takes literals as parameters (see the `literal` emitter). */
+  get hoistsLiterals(): boolean {
+    return this.strict;
+  }
 
   line(text: string): void {
     this.lines.push(`${'  '.repeat(this.depth)}${text}`);
@@ -484,7 +497,8 @@ class Generator {
     if (cond !== '') this.open(`if (${cond})`);
     let result: string;
     const divides = e.op === '/' || e.op === '%';
-    const divisor = mayBeNull(b) ? undefined : Number(b.replace(/[()]/g, ''));
+    // A literal divisor is known here (its text may be a parameter's name: see `literal`).
+    const divisor = e.right.kind === 'literal' && typeof e.right.value === 'number' ? e.right.value : undefined;
     if (divides && divisor === 0) {
       this.line(`${t} = ${fault}(${JSON.stringify(`${e.op === '/' ? 'division' : 'remainder'} by zero (${where(e)})`)});`);
       if (cond !== '') this.close();

@@ -105,9 +105,26 @@ function build(generated: Generated, services: EvalServices): (...args: never[])
         return services.udf(b.name) ?? missingUdf(b.name);
     }
   });
-  const factory = new Function(...names, `"use strict";\nreturn ${generated.source};`) as (...args: unknown[]) => (...args: never[]) => unknown;
+  const key = `${names.join(',')}\n${generated.source}`;
+  let factory = FACTORIES.get(key);
+  if (factory === undefined) {
+    factory = new Function(...names, `"use strict";\nreturn ${generated.source};`) as Factory;
+    if (FACTORIES.size >= MAX_FACTORIES) FACTORIES.clear();
+    FACTORIES.set(key, factory);
+  }
   return factory(...values);
 }
+
+type Factory = (...args: unknown[]) => (...args: never[]) => unknown;
+
+/**
+ * Factories by generated source: expressions that differ only in their constants (which are
+ * parameters) are built by one factory, so that their functions share a single optimised code
+ * object — a thousand rules of one shape cost the instruction cache one function, not a
+ * thousand. Bounded: a process compiling endlessly many shapes starts the cache afresh.
+ */
+const FACTORIES = new Map<string, Factory>();
+const MAX_FACTORIES = 10_000;
 
 function missingUdf(name: string): () => never {
   return () => {
