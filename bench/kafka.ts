@@ -77,12 +77,12 @@ async function main(): Promise<void> {
     const written = (performance.now() - t0) / 1000;
     console.log(`wrote ${args.events.toLocaleString('en-US')} events to bench-in (${args.partitions} partitions) in ${written.toFixed(1)} s`);
 
-    const engine = new Engine({ lateness: 60_000 });
+    const engine = new Engine();
     const deployed = engine.deploy(source);
     if (!deployed.ok) throw new Error(deployed.diagnostics.map((d) => d.message).join('\n'));
     const cpu = process.cpuUsage();
     const t1 = performance.now();
-    const connector = await KafkaConnector.start(engine, client, { groupId: `bench-${Date.now()}` });
+    const connector = await KafkaConnector.start(engine, client, { groupId: `bench-${Date.now()}`, idleTimeoutMs: 500 });
     while (connector.consumed < args.events) await new Promise((r) => setTimeout(r, 20));
     const elapsed = (performance.now() - t1) / 1000;
     const used = process.cpuUsage(cpu);

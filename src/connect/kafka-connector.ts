@@ -4,16 +4,22 @@
  * 'kafka', topic = …)` are written to theirs. Broker addresses come from the engine's
  * configuration (`cepheus serve --kafka-brokers`), never from a script.
  *
- * Delivery is at-least-once: the offsets of a batch are committed only after every output the
- * batch caused has been acknowledged by the broker. Each output carries a deterministic id in
+ * Delivery: the offsets of a batch are committed only after every output the batch caused has
+ * been acknowledged by the broker. State is not checkpointed yet, so a crash loses what lives
+ * only in memory — partial matches, open windows, events waiting for the watermark — and the
+ * outputs they would have caused; checkpoints to a changelog topic are the next slice. Each output carries a deterministic id in
  * its `cepheus-id` header — query, input topic, partition and offset, and its rank among that
  * message's outputs — so that consumers can drop the duplicates a restart may cause. A message
  * that is not JSON, or not a valid event, is rejected onto `_rejected` with its topic,
  * partition and offset in the reason, and consumption goes on.
  *
- * Not yet: per-partition watermarks (every partition feeds the engine's one clock, so a backlog
- * on one partition can make another's events late), checkpoints of state, exactly-once, the
- * check of message keys against PARTITION BY, and pausing partitions under backpressure.
+ * Each partition is an input of the engine's clock (LANGUAGE.md section 3): the watermark is
+ * the least of the partitions' largest event times, and a partition silent for the idle timeout
+ * stops holding it back, so catching up on one partition's backlog does not make another's
+ * events late.
+ *
+ * Not yet: checkpoints of state, exactly-once, the check of message keys against PARTITION BY,
+ * and pausing partitions under backpressure (a partition far ahead of the others is buffered).
  */
 import type { Engine } from '../index.js';
 import type { InboundBatch, KafkaClient, KafkaConsumer, KafkaProducer, OutboundMessage } from '../io/kafka.js';
@@ -21,6 +27,11 @@ import type { InboundBatch, KafkaClient, KafkaConsumer, KafkaProducer, OutboundM
 export interface KafkaConnectorOptions {
   /** The consumer group; default `cepheus`. */
   readonly groupId?: string;
+  /**
+   * Milliseconds of wall-clock time after which a partition that sent nothing stops holding
+   * the watermark back (section 3's idle timeout). Default 5,000.
+   */
+  readonly idleTimeoutMs?: number;
   readonly log?: (line: string) => void;
 }
 
@@ -38,6 +49,12 @@ export class KafkaConnector {
   /** The input message whose processing is under way (outputs are attributed to it). */
   #current = 'none';
   #rank = 0;
+  /** Per partition (an input of the engine's clock): when it last delivered a message. */
+  readonly #lastSeen = new Map<string, number>();
+  #held = new Set<string>();
+  #idleTimer: NodeJS.Timeout | undefined;
+  #flushing: Promise<void> = Promise.resolve();
+  #log: ((line: string) => void) | undefined;
   /** Messages consumed, outputs written. */
   consumed = 0;
   produced = 0;
@@ -70,6 +87,7 @@ export class KafkaConnector {
     const producer = sinks.length > 0 ? await client.producer() : undefined;
     const consumer = sources.length > 0 ? await client.consumer(options.groupId ?? 'cepheus') : undefined;
     const connector = new KafkaConnector(engine, consumer, producer);
+    connector.#log = options.log;
     for (const sink of sinks) {
       connector.#unsubscribe.push(
         engine.subscribe(sink.stream, (e) => {
@@ -82,14 +100,53 @@ export class KafkaConnector {
     if (consumer) {
       const byTopic = new Map<string, string[]>();
       for (const s of sources) byTopic.set(s.topic, [...(byTopic.get(s.topic) ?? []), s.stream]);
-      await consumer.run([...byTopic.keys()], (batch) => connector.#onBatch(batch, byTopic));
+      await consumer.run(
+        [...byTopic.keys()],
+        (batch) => connector.#onBatch(batch, byTopic),
+        (assignment) => connector.#assigned(assignment),
+      );
+      const idleMs = options.idleTimeoutMs ?? 5_000;
+      connector.#idleTimer = setInterval(() => connector.#markIdle(idleMs), Math.max(10, Math.min(1000, idleMs / 2)));
+      connector.#idleTimer.unref();
       options.log?.(`kafka: consuming ${[...byTopic.keys()].join(', ')}; producing ${sinks.map((s) => s.topic).join(', ') || 'nothing'}`);
     }
     return connector;
   }
 
+  /** The partitions this process holds now: each is an input of the clock until revoked. */
+  #assigned(assignment: readonly { readonly topic: string; readonly partitions: readonly number[] }[]): void {
+    const now = new Set(assignment.flatMap((a) => a.partitions.map((p) => `${a.topic}/${p}`)));
+    for (const input of this.#held) {
+      if (now.has(input)) continue;
+      this.#engine.removeInput(input);
+      this.#lastSeen.delete(input);
+    }
+    for (const input of now) {
+      if (this.#held.has(input)) continue;
+      this.#engine.addInput(input);
+      // Silent from now on, it goes idle after the timeout like any other.
+      this.#lastSeen.set(input, Date.now());
+    }
+    this.#held = now;
+  }
+
+  /** Partitions silent for `idleMs` stop holding the watermark back (until they send again). */
+  #markIdle(idleMs: number): void {
+    const now = Date.now();
+    for (const [input, seen] of this.#lastSeen) {
+      if (now - seen < idleMs) continue;
+      this.#lastSeen.delete(input);
+      this.#engine.inputIdle(input);
+    }
+    // Outputs that the watermark's move released are written out now.
+    this.flush().catch((e: unknown) => this.#log?.(`kafka: writing outputs failed: ${e instanceof Error ? e.message : String(e)}`));
+  }
+
   async #onBatch(batch: InboundBatch, byTopic: ReadonlyMap<string, readonly string[]>): Promise<void> {
     const streams = byTopic.get(batch.topic) ?? [];
+    // Each partition is an input of the engine's clock (LANGUAGE.md section 3).
+    const input = `${batch.topic}/${batch.partition}`;
+    this.#lastSeen.set(input, Date.now());
     for (const m of batch.messages) {
       this.#current = `${m.topic}/${m.partition}/${m.offset}`;
       this.#rank = 0;
@@ -101,7 +158,7 @@ export class KafkaConnector {
         // Not JSON: pushed as the text it is, so that the engine rejects it with the reason.
         event = m.value;
       }
-      for (const stream of streams) this.#engine.push(stream, event, origin);
+      for (const stream of streams) this.#engine.push(stream, event, origin, input);
       this.consumed++;
     }
     await this.flush();
@@ -110,7 +167,13 @@ export class KafkaConnector {
   }
 
   /** Writes the outputs produced so far and waits for the broker's acknowledgement. */
-  async flush(): Promise<void> {
+  flush(): Promise<void> {
+    // One flush at a time, in order: a topic's outputs keep their order.
+    this.#flushing = this.#flushing.then(() => this.#send());
+    return this.#flushing;
+  }
+
+  async #send(): Promise<void> {
     if (!this.#producer) return;
     const pending = [...this.#pending];
     this.#pending.clear();
@@ -121,6 +184,7 @@ export class KafkaConnector {
   }
 
   async stop(): Promise<void> {
+    if (this.#idleTimer) clearInterval(this.#idleTimer);
     await this.#consumer?.disconnect();
     await this.flush();
     for (const u of this.#unsubscribe) u();

@@ -41,7 +41,14 @@ export class Clock {
   readonly #timers = new Heap<Timer>(
     (a, b) => a.at < b.at || (a.at === b.at && (a.time < b.time || (a.time === b.time && (a.rank < b.rank || (a.rank === b.rank && a.order < b.order))))),
   );
+  /**
+   * The event time the watermark follows: the largest seen with one input; with several named
+   * inputs (Kafka partitions), the least of their largest over the inputs that are not idle —
+   * never lower than before (a late-joining input cannot move the watermark back).
+   */
   #maxSeen = -Infinity;
+  /** Named inputs: the largest event time each has sent, and whether it is idle. */
+  readonly #inputs = new Map<string, { max: number; idle: boolean }>();
   #order = 0;
   #ended = false;
 
@@ -69,10 +76,25 @@ export class Clock {
     return time < this.watermark;
   }
 
-  /** Accepts an event that is not late, and processes everything the watermark now allows. */
-  accept(stream: string, row: Row, time: number): void {
-    if (time > this.#maxSeen) this.#maxSeen = time;
-    if (this.#lateness === 0 && this.#events.size === 0) {
+  /**
+   * Accepts an event that is not late, and processes everything the watermark now allows.
+   * `input` names the input it came from (section 3: the watermark is the minimum over the
+   * active inputs); without one, the engine's single default input.
+   */
+  accept(stream: string, row: Row, time: number, input?: string): void {
+    if (input === undefined) {
+      // The default input (the library's push, a file, a WebSocket publisher): never held back.
+      if (time > this.#maxSeen) this.#maxSeen = time;
+    } else {
+      const entry = this.#inputs.get(input);
+      if (entry === undefined) this.#inputs.set(input, { max: time, idle: false });
+      else {
+        if (time > entry.max) entry.max = time;
+        entry.idle = false;
+      }
+      this.#rebase();
+    }
+    if (this.#lateness === 0 && this.#events.size === 0 && time <= this.#maxSeen) {
       this.#fireBefore(time);
       this.#handlers.process(stream, row, time);
       this.#fireBefore(this.watermark);
@@ -90,6 +112,42 @@ export class Clock {
    */
   schedule(owner: object, time: number, rank: number, reaches = false): void {
     this.#timers.push({ at: reaches ? time - 0.5 : time, time, rank, order: this.#order++, owner });
+  }
+
+  /**
+   * Announces an input before its first event (a partition just assigned): until it sends or
+   * goes idle, it holds the watermark where it is.
+   */
+  addInput(input: string): void {
+    if (!this.#inputs.has(input)) this.#inputs.set(input, { max: -Infinity, idle: false });
+  }
+
+  /** An input has sent nothing for a while: it stops holding the watermark back until it does. */
+  idle(input: string): void {
+    const entry = this.#inputs.get(input);
+    if (!entry || entry.idle) return;
+    entry.idle = true;
+    this.#rebase();
+    this.#drain();
+  }
+
+  /** An input is gone (a partition revoked or finished): it no longer holds the watermark back. */
+  removeInput(input: string): void {
+    if (!this.#inputs.delete(input)) return;
+    this.#rebase();
+    this.#drain();
+  }
+
+  /** Recomputes #maxSeen from the named inputs: the least over the active ones, never lower. */
+  #rebase(): void {
+    let least = Infinity;
+    for (const entry of this.#inputs.values()) if (!entry.idle && entry.max < least) least = entry.max;
+    if (least === Infinity) {
+      // Every input idle: the watermark follows the most advanced one.
+      least = -Infinity;
+      for (const entry of this.#inputs.values()) if (entry.max > least) least = entry.max;
+    }
+    if (least > this.#maxSeen) this.#maxSeen = least;
   }
 
   /** The end of input: the watermark goes to +∞, so every waiting event and timer is processed. */

@@ -294,9 +294,11 @@ export class Engine {
   /**
    * Pushes one event into a source stream or table. Never throws: bad events are rejected.
    * `origin` says where the event came from (`topic t, partition p, offset o`): a rejection's
-   * reason carries it.
+   * reason carries it. `input` names the input it arrived on (a Kafka partition): the watermark
+   * is then the least, over the named inputs that are not idle, of the largest event time each
+   * has sent (LANGUAGE.md section 3), so one input's backlog does not make another's events late.
    */
-  push(stream: string, event: unknown, origin?: string): void {
+  push(stream: string, event: unknown, origin?: string, input?: string): void {
     this.#stats.eventsIn++;
     const target = this.#streams.get(stream);
     if (!target || !target.validate) {
@@ -322,7 +324,22 @@ export class Engine {
       this.#reject(stream, origin === undefined ? 'late' : `late (${origin})`, event, time);
       return;
     }
-    this.#clock.accept(stream, row, time);
+    this.#clock.accept(stream, row, time, input);
+  }
+
+  /** Announces a named input before its first event: it holds the watermark until it sends or goes idle. */
+  addInput(input: string): void {
+    this.#clock.addInput(input);
+  }
+
+  /** A named input has sent nothing for a while: it stops holding the watermark back until it does. */
+  inputIdle(input: string): void {
+    this.#clock.idle(input);
+  }
+
+  /** A named input is gone (a partition revoked or finished): it no longer holds the watermark back. */
+  removeInput(input: string): void {
+    this.#clock.removeInput(input);
   }
 
   /**

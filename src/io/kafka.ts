@@ -30,8 +30,15 @@ export interface InboundBatch {
 }
 
 export interface KafkaConsumer {
-  /** Runs until disconnected, handing over each batch; offsets are committed only by `commit`. */
-  run(topics: readonly string[], onBatch: (batch: InboundBatch) => Promise<void>): Promise<void>;
+  /**
+   * Runs until disconnected, handing over each batch; offsets are committed only by `commit`.
+   * `onAssigned` gets the partitions this member holds after each (re)join of the group.
+   */
+  run(
+    topics: readonly string[],
+    onBatch: (batch: InboundBatch) => Promise<void>,
+    onAssigned?: (assignment: readonly { readonly topic: string; readonly partitions: readonly number[] }[]) => void,
+  ): Promise<void>;
   /** Commits `offset` as the next one to read of the partition. */
   commit(topic: string, partition: number, offset: string): Promise<void>;
   pause(topic: string, partitions: readonly number[]): void;
@@ -67,7 +74,13 @@ export function kafkajsClient(settings: KafkaSettings): KafkaClient {
       const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: true });
       await consumer.connect();
       return {
-        async run(topics, onBatch) {
+        async run(topics, onBatch, onAssigned) {
+          if (onAssigned) {
+            consumer.on(consumer.events.GROUP_JOIN, (e) => {
+              const assignment = e.payload.memberAssignment as Record<string, number[]>;
+              onAssigned(Object.entries(assignment).map(([topic, partitions]) => ({ topic, partitions })));
+            });
+          }
           for (const topic of topics) await consumer.subscribe({ topic, fromBeginning: true });
           await consumer.run({
             autoCommit: false,

@@ -103,4 +103,47 @@ describe.skipIf(skipReason !== '')('Kafka connector (real broker)', () => {
       expect(await readTopic(broker.bootstrap, topic, want.length)).toEqual(want);
     }
   }, 180_000);
+
+  it('reads several partitions as inputs of one clock: no event is late without allowed lateness, and the output is the one of the events in time order', async () => {
+    const input = events(900);
+    const sentinel = { card: 'none', amount: 1, ts: 1_800_000_000_000 };
+    const script = (n: string) =>
+      `CREATE STREAM Txn (card STRING NOT NULL, amount DOUBLE, ts TIMESTAMP) WITH (timestamp = 'ts', source = 'kafka', topic = 'txns3', format = 'json');
+CREATE STREAM per_card WITH (sink = 'kafka', topic = '${n}') AS SELECT card, COUNT(*) AS n, SUM(amount) AS total FROM Txn WINDOW TUMBLING (SIZE 10 SECONDS) GROUP BY card;`;
+    const client = kafkajsClient({ brokers: [broker.bootstrap], clientId: 'cepheus-test' });
+    await client.createTopics([
+      { topic: 'txns3', partitions: 3 },
+      { topic: 'windows3', partitions: 1 },
+    ]);
+    const producer = await client.producer();
+    // Keyed by card: each partition holds some cards' events, all partitions interleaved in time.
+    await producer.send('txns3', [...input, sentinel].map((e) => ({ key: String(e['card']), value: JSON.stringify(e) })));
+    await producer.disconnect();
+
+    const engine = new Engine();
+    expect(engine.deploy(script('windows3')).ok).toBe(true);
+    let rejected = 0;
+    engine.subscribe('_rejected', () => rejected++);
+    const connector = await KafkaConnector.start(engine, client, { groupId: 'cepheus-test-3', idleTimeoutMs: 300 });
+    const until = Date.now() + 60_000;
+    while (connector.consumed < input.length + 1 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    // The partitions other than the sentinel's go idle, the watermark reaches the sentinel.
+    await new Promise((r) => setTimeout(r, 1500));
+    await connector.stop();
+    expect(rejected).toBe(0);
+
+    const dir = mkdtempSync(join(tmpdir(), 'cepheus-kafka-'));
+    writeFileSync(join(dir, 'script.cql'), script('windows3'));
+    writeFileSync(join(dir, 'input.ndjson'), [...input, sentinel].map((e) => JSON.stringify({ stream: 'Txn', data: e })).join('\n') + '\n');
+    const run = spawnSync(process.execPath, [join(ROOT, 'bin/cepheus.js'), 'run', join(dir, 'script.cql'), '--input', join(dir, 'input.ndjson')], { encoding: 'utf8' });
+    expect(run.status).toBe(0);
+    const want = run.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { stream: string; time: number; data: unknown })
+      .filter((e) => e.time < sentinel.ts)
+      .map(({ time, data }) => ({ time, data }));
+    expect(want.length).toBeGreaterThan(50);
+    expect(await readTopic(broker.bootstrap, 'windows3', want.length)).toEqual(want);
+  }, 180_000);
 });
