@@ -163,7 +163,13 @@ export class KafkaConnector {
     }
     await this.flush();
     const last = batch.messages.at(-1);
-    if (last && this.#consumer) await this.#consumer.commit(batch.topic, batch.partition, (BigInt(last.offset) + 1n).toString());
+    // The commit need not be waited for: the outputs are acknowledged already, and a commit
+    // that fails only means more replay after a restart.
+    if (last && this.#consumer) {
+      this.#consumer
+        .commit(batch.topic, batch.partition, (BigInt(last.offset) + 1n).toString())
+        .catch((e: unknown) => this.#log?.(`kafka: commit failed: ${e instanceof Error ? e.message : String(e)}`));
+    }
   }
 
   /** Writes the outputs produced so far and waits for the broker's acknowledgement. */

@@ -85,6 +85,9 @@ export function kafkajsClient(settings: KafkaSettings): KafkaClient {
           await consumer.run({
             autoCommit: false,
             eachBatchAutoResolve: false,
+            // Batches of different partitions overlap their waits on the broker; JavaScript
+            // runs one at a time between those waits, so the engine sees whole batches.
+            partitionsConsumedConcurrently: 4,
             eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
               const messages = batch.messages.map((m) => ({
                 topic: batch.topic,
