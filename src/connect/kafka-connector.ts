@@ -18,8 +18,12 @@
  * stops holding it back, so catching up on one partition's backlog does not make another's
  * events late.
  *
- * Not yet: checkpoints of state, exactly-once, the check of message keys against PARTITION BY,
- * and pausing partitions under backpressure (a partition far ahead of the others is buffered).
+ * With `key = 'col'` on a source stream, a message whose key is not its event's `col` is counted
+ * and reported.
+ *
+ * Not yet: checkpoints of state, exactly-once, checking that `col` is what the queries
+ * partition by, and pausing partitions under backpressure (a partition far ahead of the
+ * others is buffered).
  */
 import type { Engine } from '../index.js';
 import type { InboundBatch, KafkaClient, KafkaConsumer, KafkaProducer, OutboundMessage } from '../io/kafka.js';
@@ -38,6 +42,8 @@ export interface KafkaConnectorOptions {
 interface Binding {
   readonly stream: string;
   readonly topic: string;
+  /** `key = 'col'`: the column the messages' key must hold (a source's). */
+  readonly key?: string | undefined;
 }
 
 export class KafkaConnector {
@@ -58,6 +64,8 @@ export class KafkaConnector {
   /** Messages consumed, outputs written. */
   consumed = 0;
   produced = 0;
+  /** Messages whose key differed from their event's key column (`key = 'col'`). */
+  keyMismatches = 0;
 
   private constructor(engine: Engine, consumer: KafkaConsumer | undefined, producer: KafkaProducer | undefined) {
     this.#engine = engine;
@@ -74,7 +82,7 @@ export class KafkaConnector {
       if (c.role === 'source' && c.options['source'] === 'kafka') {
         const format = c.options['format'] ?? 'json';
         if (format !== 'json') throw new Error(`stream '${c.stream}': format '${String(format)}' is not supported (json is)`);
-        sources.push({ stream: c.stream, topic });
+        sources.push({ stream: c.stream, topic, key: c.options['key'] === undefined ? undefined : String(c.options['key']) });
       }
       if (c.role === 'sink' && c.options['sink'] === 'kafka') sinks.push({ stream: c.stream, topic });
     }
@@ -98,8 +106,8 @@ export class KafkaConnector {
       );
     }
     if (consumer) {
-      const byTopic = new Map<string, string[]>();
-      for (const s of sources) byTopic.set(s.topic, [...(byTopic.get(s.topic) ?? []), s.stream]);
+      const byTopic = new Map<string, Binding[]>();
+      for (const s of sources) byTopic.set(s.topic, [...(byTopic.get(s.topic) ?? []), s]);
       await consumer.run(
         [...byTopic.keys()],
         (batch) => connector.#onBatch(batch, byTopic),
@@ -111,6 +119,22 @@ export class KafkaConnector {
       options.log?.(`kafka: consuming ${[...byTopic.keys()].join(', ')}; producing ${sinks.map((s) => s.topic).join(', ') || 'nothing'}`);
     }
     return connector;
+  }
+
+  /**
+   * Keyed state lives per partition, so the message key must be the key the queries group by:
+   * a message whose key differs from its `key` column is counted and reported (the first, then
+   * every 1,000th), and processed all the same.
+   */
+  #checkKey(source: Binding, key: string | null, event: unknown, origin: string): void {
+    // An unkeyed message claims nothing about its partition.
+    if (key === null || event === null || typeof event !== 'object' || Array.isArray(event)) return;
+    const value = (event as Record<string, unknown>)[source.key!];
+    const expected = value === null || value === undefined ? null : typeof value === 'string' ? value : JSON.stringify(value);
+    if (expected === key) return;
+    if (this.keyMismatches++ % 1000 === 0) {
+      this.#log?.(`kafka: ${origin}: message key ${JSON.stringify(key)} is not its '${source.key}' (${JSON.stringify(expected)}): partitions must be keyed by the PARTITION BY / GROUP BY key (${this.keyMismatches} so far)`);
+    }
   }
 
   /** The partitions this process holds now: each is an input of the clock until revoked. */
@@ -142,8 +166,8 @@ export class KafkaConnector {
     this.flush().catch((e: unknown) => this.#log?.(`kafka: writing outputs failed: ${e instanceof Error ? e.message : String(e)}`));
   }
 
-  async #onBatch(batch: InboundBatch, byTopic: ReadonlyMap<string, readonly string[]>): Promise<void> {
-    const streams = byTopic.get(batch.topic) ?? [];
+  async #onBatch(batch: InboundBatch, byTopic: ReadonlyMap<string, readonly Binding[]>): Promise<void> {
+    const sources = byTopic.get(batch.topic) ?? [];
     // Each partition is an input of the engine's clock (LANGUAGE.md section 3).
     const input = `${batch.topic}/${batch.partition}`;
     this.#lastSeen.set(input, Date.now());
@@ -158,7 +182,10 @@ export class KafkaConnector {
         // Not JSON: pushed as the text it is, so that the engine rejects it with the reason.
         event = m.value;
       }
-      for (const stream of streams) this.#engine.push(stream, event, origin, input);
+      for (const source of sources) {
+        if (source.key !== undefined) this.#checkKey(source, m.key, event, origin);
+        this.#engine.push(source.stream, event, origin, input);
+      }
       this.consumed++;
     }
     await this.flush();

@@ -20,7 +20,7 @@ const skipReason = prerequisites.ok || process.env.CI === 'true' ? '' : prerequi
 if (skipReason) console.warn(`Kafka connector tests skipped: ${skipReason}`);
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const STREAMS = `CREATE STREAM Txn (card STRING NOT NULL, amount DOUBLE, ts TIMESTAMP) WITH (timestamp = 'ts', source = 'kafka', topic = 'txns', format = 'json');`;
+const STREAMS = `CREATE STREAM Txn (card STRING NOT NULL, amount DOUBLE, ts TIMESTAMP) WITH (timestamp = 'ts', source = 'kafka', topic = 'txns', format = 'json', key = 'card');`;
 const QUERIES = `CREATE STREAM big WITH (sink = 'kafka', topic = 'big-out') AS SELECT card, amount FROM Txn WHERE amount > 900;
 CREATE STREAM card_testing WITH (sink = 'kafka', topic = 'alerts') AS
 SELECT a.card, a.amount AS probe, b.amount AS charge FROM PATTERN a=Txn[amount < 1] -> b=Txn[amount > 500] PARTITION BY card WITHIN 1 MINUTE;
@@ -68,8 +68,8 @@ describe.skipIf(skipReason !== '')('Kafka connector (real broker)', () => {
       ...input.slice(0, 300).map((e) => ({ key: String(e['card']), value: JSON.stringify(e) })),
       { key: null, value: 'not json {' },
       { key: null, value: JSON.stringify({ card: 42, amount: 'x', ts: 1_700_000_075_000 }) },
-      ...input.slice(300).map((e) => ({ key: String(e['card']), value: JSON.stringify(e) })),
-      { key: null, value: JSON.stringify(sentinel) },
+      ...input.slice(300).map((e, i) => ({ key: i === 5 ? 'not-its-card' : String(e['card']), value: JSON.stringify(e) })),
+      { key: 'none', value: JSON.stringify(sentinel) },
     ]);
     await producer.disconnect();
 
@@ -78,7 +78,8 @@ describe.skipIf(skipReason !== '')('Kafka connector (real broker)', () => {
     expect(deployed.ok).toBe(true);
     const rejected: string[] = [];
     engine.subscribe('_rejected', (e) => rejected.push(String(e.data['reason'])));
-    const connector = await KafkaConnector.start(engine, client, { groupId: 'cepheus-test' });
+    const logged: string[] = [];
+    const connector = await KafkaConnector.start(engine, client, { groupId: 'cepheus-test', log: (line) => logged.push(line) });
     const until = Date.now() + 60_000;
     while (connector.consumed < input.length + 3 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
     expect(connector.consumed).toBe(input.length + 3);
@@ -86,6 +87,9 @@ describe.skipIf(skipReason !== '')('Kafka connector (real broker)', () => {
     expect(rejected).toHaveLength(2);
     expect(rejected[0]).toMatch(/^an event must be a JSON object, not the string "not json \{" \(topic txns, partition 0, offset 300\)$/);
     expect(rejected[1]).toMatch(/\(topic txns, partition 0, offset 301\)$/);
+    // One message was keyed by something else than its card: reported, processed all the same.
+    expect(connector.keyMismatches).toBe(1);
+    expect(logged.some((l) => l.includes("message key \"not-its-card\" is not its 'card'"))).toBe(true);
 
     const dir = mkdtempSync(join(tmpdir(), 'cepheus-kafka-'));
     writeFileSync(join(dir, 'script.cql'), `${STREAMS}\n${QUERIES}`);
