@@ -14,23 +14,12 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { cpus, loadavg } from 'node:os';
 import type { Engine } from 'cepheus';
-import { deployed, Feeder, mulberry32, repoRoot, rules, subscribeAll, T0, type BenchEvent, type Pool, type Scenario } from './scenarios.js';
+import { deployed, Feeder, mulberry32, repoRoot, rules, subscribeAll, T0, tradePool, type BenchEvent, type Pool, type Scenario } from './scenarios.js';
 
 const TRADE = "CREATE STREAM Trade (symbol STRING NOT NULL, price DOUBLE NOT NULL, volume INT NOT NULL, ts TIMESTAMP NOT NULL) WITH (timestamp = 'ts');\n";
 
-function tradePool(symbols: number, poolSize: number, seed: number): Pool {
-  const rnd = mulberry32(seed);
-  const names = Array.from({ length: symbols }, (_, i) => `S${i}`);
-  const prices = Array.from({ length: symbols }, () => 50 + rnd() * 100);
-  const events: BenchEvent[] = new Array(poolSize);
-  for (let i = 0; i < poolSize; i++) {
-    const s = Math.floor(rnd() * symbols);
-    const p = Math.min(1000, Math.max(10, prices[s]! * (1 + (rnd() - 0.5) * 0.01)));
-    prices[s] = p;
-    events[i] = { symbol: names[s]!, price: Math.round(p * 100) / 100, volume: Math.floor(rnd() * 1000), ts: T0 + i };
-  }
-  return { events, span: poolSize };
-}
+/** Trades with prices walking by up to ±0.5% and volumes from 0 to 999 (some filtered by `volume > 0`). */
+const trades = (symbols: number, poolSize: number, seed: number): Pool => tradePool(symbols, poolSize, seed, 0.01, 0);
 
 const SCENARIOS: Record<string, () => Scenario> = {
   filter: () => ({
@@ -39,7 +28,7 @@ const SCENARIOS: Record<string, () => Scenario> = {
     stream: 'Trade',
     options: {},
     script: `${TRADE}CREATE STREAM big AS SELECT symbol, price, volume FROM Trade WHERE volume > 900;\n`,
-    pool: () => tradePool(1_000, 200_000, 11),
+    pool: () => trades(1_000, 200_000, 11),
   }),
   running: () => ({
     id: 'running',
@@ -47,7 +36,7 @@ const SCENARIOS: Record<string, () => Scenario> = {
     stream: 'Trade',
     options: {},
     script: `${TRADE}CREATE STREAM totals AS SELECT symbol, COUNT(*) AS trades, SUM(volume) AS volume, AVG(price) AS avg_price FROM Trade GROUP BY symbol;\n`,
-    pool: () => tradePool(1_000, 200_000, 12),
+    pool: () => trades(1_000, 200_000, 12),
   }),
   vwap: () => ({
     id: 'vwap',
@@ -58,7 +47,7 @@ const SCENARIOS: Record<string, () => Scenario> = {
 SELECT symbol, SUM(price * volume) / SUM(volume) AS vwap, SUM(volume) AS volume, COUNT(*) AS trades,
        MIN(price) AS low, MAX(price) AS high, WINDOW_START AS window_from, WINDOW_END AS window_to
 FROM Trade WINDOW HOPPING (SIZE 5 MINUTES, ADVANCE BY 1 MINUTE) WHERE volume > 0 GROUP BY symbol HAVING COUNT(*) >= 10;\n`,
-    pool: () => tradePool(1_000, 600_000, 13),
+    pool: () => trades(1_000, 600_000, 13),
   }),
   join: () => ({
     id: 'join',
@@ -98,7 +87,7 @@ function slidingMax(window: number): Scenario {
     stream: 'Trade',
     options: {},
     script: `${TRADE}CREATE STREAM peak AS SELECT MAX(price) AS high, MIN(price) AS low, AVG(price) AS mean FROM Trade WINDOW SLIDING (SIZE ${window} EVENTS);\n`,
-    pool: () => tradePool(1_000, 400_000, 15),
+    pool: () => trades(1_000, 400_000, 15),
   };
 }
 

@@ -178,21 +178,26 @@ FROM PATTERN a=Trade
 PARTITION BY symbol
 WITHIN 10 SECONDS;
 `,
-    pool: () => {
-      const rnd = mulberry32(seed);
-      const names = Array.from({ length: symbols }, (_, i) => `S${i}`);
-      const prices = Array.from({ length: symbols }, () => 50 + rnd() * 100);
-      const events: BenchEvent[] = new Array(poolSize);
-      for (let i = 0; i < poolSize; i++) {
-        const s = Math.floor(rnd() * symbols);
-        // A random walk that stays within [10, 1000].
-        const p = Math.min(1000, Math.max(10, prices[s]! * (1 + (rnd() - 0.5) * 0.03)));
-        prices[s] = p;
-        events[i] = { symbol: names[s]!, price: Math.round(p * 100) / 100, volume: 1 + Math.floor(rnd() * 1000), ts: T0 + i };
-      }
-      return { events, span: poolSize };
-    },
+    pool: () => tradePool(symbols, poolSize, seed, 0.03, 1),
   };
+}
+
+/**
+ * Trades of `symbols` symbols whose prices walk at random by up to ±step/2 per trade within
+ * [10, 1000], volumes uniform from `minVolume` to `minVolume + 999`, 1 ms apart.
+ */
+export function tradePool(symbols: number, poolSize: number, seed: number, step: number, minVolume: number): Pool {
+  const rnd = mulberry32(seed);
+  const names = Array.from({ length: symbols }, (_, i) => `S${i}`);
+  const prices = Array.from({ length: symbols }, () => 50 + rnd() * 100);
+  const events: BenchEvent[] = new Array(poolSize);
+  for (let i = 0; i < poolSize; i++) {
+    const s = Math.floor(rnd() * symbols);
+    const p = Math.min(1000, Math.max(10, prices[s]! * (1 + (rnd() - 0.5) * step)));
+    prices[s] = p;
+    events[i] = { symbol: names[s]!, price: Math.round(p * 100) / 100, volume: minVolume + Math.floor(rnd() * 1000), ts: T0 + i };
+  }
+  return { events, span: poolSize };
 }
 
 // ------------------------------------------------------------------------------- (3) any

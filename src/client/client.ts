@@ -110,7 +110,12 @@ export class CepheusClient {
         reject(new CepheusError(`the server closed the connection: ${e.code} ${e.reason}`, [], e.code));
       };
       socket.onmessage = (e) => {
-        const message = JSON.parse(String(e.data)) as ServerMessage;
+        let message: ServerMessage;
+        try {
+          message = JSON.parse(String(e.data)) as ServerMessage;
+        } catch {
+          return;
+        }
         if (message.type !== 'connection_ack') return;
         clearTimeout(timer);
         client.readOnly = message.payload.readOnly;

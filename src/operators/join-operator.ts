@@ -139,17 +139,7 @@ export class StreamJoinOperator implements Operator {
     const key = this.#key(def.leftKeys);
     this.#right.expire(ev.time - def.within);
     const entry: Entry = { row: ev.row, time: ev.time, key, matched: false };
-    const bucket = key === undefined ? undefined : this.#right.buckets.get(key);
-    if (bucket) {
-      for (let i = bucket.head; i < bucket.items.length; i++) {
-        const partner = bucket.items[i]!;
-        scope.left = ev.row;
-        scope.right = partner.row;
-        if (!def.on(undefined, scope)) continue;
-        entry.matched = true;
-        this.#output(ev.time);
-      }
-    }
+    if (key !== undefined && this.#probe(this.#right.buckets.get(key), ev, 'left')) entry.matched = true;
     if (def.type === 'INNER') {
       this.#left.expire(ev.time - def.within);
       if (key === undefined) return;
@@ -174,22 +164,34 @@ export class StreamJoinOperator implements Operator {
     if (def.type === 'INNER') this.#left.expire(ev.time - def.within);
     this.#right.expire(ev.time - def.within);
     if (key === undefined) return;
-    const bucket = this.#left.buckets.get(key);
-    if (bucket) {
-      for (let i = bucket.head; i < bucket.items.length; i++) {
-        const partner = bucket.items[i]!;
-        scope.left = partner.row;
-        scope.right = ev.row;
-        if (!def.on(undefined, scope)) continue;
-        partner.matched = true;
-        this.#output(ev.time);
-      }
-    }
+    this.#probe(this.#left.buckets.get(key), ev, 'right');
     if (this.#right.order.size >= this.#maxEvents) {
       this.#ctx.dropped(1);
       return;
     }
     this.#right.add({ row: ev.row, time: ev.time, key, matched: false });
+  }
+
+  /**
+   * Pairs the event (on side `as`) with the other side's buffered events of its key, in their
+   * arrival order: each pair that ON accepts marks the partner matched and is emitted if WHERE
+   * holds. Returns whether the event found a partner.
+   */
+  #probe(bucket: Fifo<Entry> | undefined, ev: OperatorEvent, as: 'left' | 'right'): boolean {
+    if (!bucket) return false;
+    const scope = this.#scope;
+    const on = this.#def.on;
+    let matched = false;
+    for (let i = bucket.head; i < bucket.items.length; i++) {
+      const partner = bucket.items[i]!;
+      scope.left = as === 'left' ? ev.row : partner.row;
+      scope.right = as === 'left' ? partner.row : ev.row;
+      if (!on(undefined, scope)) continue;
+      partner.matched = true;
+      matched = true;
+      this.#output(ev.time);
+    }
+    return matched;
   }
 
   /** Emits the pair (or left row) in the scope if WHERE holds. */

@@ -33,6 +33,20 @@ function events(n: number): Record<string, unknown>[] {
   return Array.from({ length: n }, (_, i) => ({ card: `c${Math.floor(rnd() * 15)}`, amount: rnd() < 0.2 ? 0.5 : Math.round(rnd() * 100_000) / 100, ts: 1_700_000_000_000 + i * 250 }));
 }
 
+/** What `cepheus run` prints for `script` over `events` (one stream), before time `before`. */
+function cepheusRun(script: string, stream: string, events: readonly unknown[], before: number): { stream: string; time: number; data: unknown }[] {
+  const dir = mkdtempSync(join(tmpdir(), 'cepheus-kafka-'));
+  writeFileSync(join(dir, 'script.cql'), script);
+  writeFileSync(join(dir, 'input.ndjson'), events.map((e) => JSON.stringify({ stream, data: e })).join('\n') + '\n');
+  const run = spawnSync(process.execPath, [join(ROOT, 'bin/cepheus.js'), 'run', join(dir, 'script.cql'), '--input', join(dir, 'input.ndjson')], { encoding: 'utf8' });
+  expect(run.status).toBe(0);
+  return run.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { stream: string; time: number; data: unknown })
+    .filter((e) => e.time < before);
+}
+
 async function readTopic(brokers: string, topic: string, count: number): Promise<{ time: number; data: unknown }[]> {
   const kafka = new kafkajs.Kafka({ brokers: [brokers], clientId: 'reader', logLevel: kafkajs.logLevel.NOTHING });
   const consumer = kafka.consumer({ groupId: `reader-${topic}-${Date.now()}` });
@@ -91,16 +105,7 @@ describe.skipIf(skipReason !== '')('Kafka connector (real broker)', () => {
     expect(connector.keyMismatches).toBe(1);
     expect(logged.some((l) => l.includes("message key \"not-its-card\" is not its 'card'"))).toBe(true);
 
-    const dir = mkdtempSync(join(tmpdir(), 'cepheus-kafka-'));
-    writeFileSync(join(dir, 'script.cql'), `${STREAMS}\n${QUERIES}`);
-    writeFileSync(join(dir, 'input.ndjson'), [...input, sentinel].map((e) => JSON.stringify({ stream: 'Txn', data: e })).join('\n') + '\n');
-    const run = spawnSync(process.execPath, [join(ROOT, 'bin/cepheus.js'), 'run', join(dir, 'script.cql'), '--input', join(dir, 'input.ndjson')], { encoding: 'utf8' });
-    expect(run.status).toBe(0);
-    const expected = run.stdout
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as { stream: string; time: number; data: unknown })
-      .filter((e) => e.time < sentinel.ts);
+    const expected = cepheusRun(`${STREAMS}\n${QUERIES}`, 'Txn', [...input, sentinel], sentinel.ts);
     for (const [stream, topic] of [['big', 'big-out'], ['card_testing', 'alerts'], ['per_card', 'per-card']] as const) {
       const want = expected.filter((e) => e.stream === stream).map(({ time, data }) => ({ time, data }));
       expect(want.length).toBeGreaterThan(5);
@@ -136,17 +141,7 @@ CREATE STREAM per_card WITH (sink = 'kafka', topic = '${n}') AS SELECT card, COU
     await connector.stop();
     expect(rejected).toBe(0);
 
-    const dir = mkdtempSync(join(tmpdir(), 'cepheus-kafka-'));
-    writeFileSync(join(dir, 'script.cql'), script('windows3'));
-    writeFileSync(join(dir, 'input.ndjson'), [...input, sentinel].map((e) => JSON.stringify({ stream: 'Txn', data: e })).join('\n') + '\n');
-    const run = spawnSync(process.execPath, [join(ROOT, 'bin/cepheus.js'), 'run', join(dir, 'script.cql'), '--input', join(dir, 'input.ndjson')], { encoding: 'utf8' });
-    expect(run.status).toBe(0);
-    const want = run.stdout
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as { stream: string; time: number; data: unknown })
-      .filter((e) => e.time < sentinel.ts)
-      .map(({ time, data }) => ({ time, data }));
+    const want = cepheusRun(script('windows3'), 'Txn', [...input, sentinel], sentinel.ts).map(({ time, data }) => ({ time, data }));
     expect(want.length).toBeGreaterThan(50);
     expect(await readTopic(broker.bootstrap, 'windows3', want.length)).toEqual(want);
   }, 180_000);
