@@ -34,6 +34,16 @@ interface Timer {
   readonly owner: object;
 }
 
+/** What a checkpoint keeps of the clock (see Clock.save). */
+export interface ClockState {
+  readonly maxSeen: number;
+  readonly ended: boolean;
+  readonly order: number;
+  readonly inputs: ReadonlyMap<string, { max: number; idle: boolean }>;
+  readonly events: readonly Pending[];
+  readonly timers: readonly Timer[];
+}
+
 export class Clock {
   readonly #lateness: number;
   readonly #handlers: ClockHandlers;
@@ -148,6 +158,22 @@ export class Clock {
       for (const entry of this.#inputs.values()) if (entry.max > least) least = entry.max;
     }
     if (least > this.#maxSeen) this.#maxSeen = least;
+  }
+
+  /** The clock's state for a checkpoint: events waiting, timers pending (their owners are operators), inputs. */
+  save(): ClockState {
+    return { maxSeen: this.#maxSeen, ended: this.#ended, order: this.#order, inputs: this.#inputs, events: this.#events.items(), timers: this.#timers.items() };
+  }
+
+  /** Takes back what `save` gave (on a clock that has seen nothing). */
+  load(state: ClockState): void {
+    this.#maxSeen = state.maxSeen;
+    this.#ended = state.ended;
+    this.#order = state.order;
+    this.#inputs.clear();
+    for (const [name, entry] of state.inputs) this.#inputs.set(name, { max: entry.max, idle: entry.idle });
+    this.#events.load(state.events);
+    this.#timers.load(state.timers);
   }
 
   /** The end of input: the watermark goes to +∞, so every waiting event and timer is processed. */

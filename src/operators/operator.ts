@@ -44,4 +44,12 @@ export interface Operator {
   onTimer(time: number): void;
   /** State held, for metrics: partial matches alive, rows kept. */
   stateSize(): number;
+  /**
+   * Checkpoints (engine `snapshot`): the operator's state between two events, as a graph of
+   * plain data and registered state classes (src/engine/snapshot.ts). A stateless operator has
+   * neither method.
+   */
+  saveState?(): unknown;
+  /** Takes back what `saveState` gave, on an operator of the same query that has seen nothing. */
+  loadState?(state: unknown): void;
 }

@@ -42,4 +42,13 @@ export class TableOperator implements Operator {
   stateSize(): number {
     return this.#rows.size;
   }
+
+  saveState(): ReadonlyMap<string, Row> {
+    return this.#rows;
+  }
+
+  loadState(state: unknown): void {
+    this.#rows.clear();
+    for (const [id, row] of state as ReadonlyMap<string, Row>) this.#rows.set(id, row);
+  }
 }

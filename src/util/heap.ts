@@ -52,4 +52,15 @@ export class Heap<T> {
   clear(): void {
     this.#items.length = 0;
   }
+
+  /** The items in heap order (for checkpoints): `load` of these gives the same heap back. */
+  items(): readonly T[] {
+    return this.#items;
+  }
+
+  /** Replaces the items with ones in heap order, as `items` gave them. */
+  load(items: readonly T[]): void {
+    this.#items.length = 0;
+    for (const item of items) this.#items.push(item);
+  }
 }
