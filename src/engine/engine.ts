@@ -26,7 +26,7 @@ import { compileValidator, type Validated } from '../runtime/validate.js';
 import { Clock, type ClockState } from './clock.js';
 import { Fanout } from './fanout.js';
 import { Subscriptions, type OutputEvent, type Subscriber } from './outputs.js';
-import { decodeState, encodeState, SnapshotError } from './snapshot.js';
+import { decodeState, encodeState, SnapshotError } from '../util/state-codec.js';
 
 export type { OutputEvent, Subscriber };
 

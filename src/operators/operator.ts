@@ -46,7 +46,7 @@ export interface Operator {
   stateSize(): number;
   /**
    * Checkpoints (engine `snapshot`): the operator's state between two events, as a graph of
-   * plain data and registered state classes (src/engine/snapshot.ts). A stateless operator has
+   * plain data and registered state classes (src/util/state-codec.ts). A stateless operator has
    * neither method.
    */
   saveState?(): unknown;
