@@ -157,7 +157,14 @@ export class Engine {
     this.#subscriptions = new Subscriptions(() => this.#stats.subscriberErrors++);
     this.#clock = new Clock(this.#options.lateness, {
       process: (stream, row, time) => this.#process(stream, row, time),
-      fire: (owner, time) => (owner as Operator).onTimer(time),
+      fire: (owner, time) => {
+        this.#depth++;
+        try {
+          (owner as Operator).onTimer(time);
+        } finally {
+          this.#depth--;
+        }
+      },
     });
     this.#services = {
       lookup: (table, key) => this.#tables.get(table)?.lookup(key),
@@ -493,22 +500,22 @@ export class Engine {
 
   #process(stream: string, row: Row, time: number): void {
     const seq = ++this.#seq;
-    if (this.#subscriptions.has(stream)) this.#subscriptions.deliver({ stream, time, data: row });
-    let fanout = this.#fanouts.get(stream);
-    if (!fanout) {
-      const operators = this.#routes.get(stream);
-      if (!operators) return;
-      this.#fanouts.set(stream, (fanout = new Fanout(stream, operators)));
-    }
     // One event object per nesting depth (a derived stream's events are processed inside their
     // producer's): operators read it during onEvent and never keep it.
     const depth = this.#depth++;
-    const event = (this.#events[depth] ??= { stream, row, time, seq });
-    event.stream = stream;
-    event.row = row;
-    event.time = time;
-    event.seq = seq;
     try {
+      if (this.#subscriptions.has(stream)) this.#subscriptions.deliver({ stream, time, data: row });
+      let fanout = this.#fanouts.get(stream);
+      if (!fanout) {
+        const operators = this.#routes.get(stream);
+        if (!operators) return;
+        this.#fanouts.set(stream, (fanout = new Fanout(stream, operators)));
+      }
+      const event = (this.#events[depth] ??= { stream, row, time, seq });
+      event.stream = stream;
+      event.row = row;
+      event.time = time;
+      event.seq = seq;
       fanout.deliver(event);
     } finally {
       this.#depth--;

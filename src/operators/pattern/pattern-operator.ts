@@ -5,6 +5,7 @@
  * a trailing NOT completes.
  */
 import { Heap } from '../../util/heap.js';
+import { stateClass } from '../../util/state-codec.js';
 import { ReusableList } from '../../util/reusable-list.js';
 import { emptyScope, type EvalScope, type Row } from '../../runtime/row.js';
 import type { Operator, OperatorContext, OperatorEvent } from '../operator.js';
@@ -32,6 +33,18 @@ class Partition extends RunChain {
     this.id = id;
     this.values = values;
   }
+}
+
+stateClass('pattern.Run', Run);
+stateClass('pattern.Partition', Partition);
+
+/** What a checkpoint keeps of a pattern operator (runs share events, prefixes and shared Kleene nodes). */
+interface PatternState {
+  readonly partitions: ReadonlyMap<string, Partition>;
+  readonly waiting: readonly Run[];
+  readonly nextSweep: number;
+  readonly requested: number;
+  readonly live: number;
 }
 
 interface StreamInput {
@@ -183,6 +196,20 @@ export class PatternOperator implements Operator {
 
   stateSize(): number {
     return this.#live;
+  }
+
+  saveState(): PatternState {
+    return { partitions: this.#partitions, waiting: this.#waiting.items(), nextSweep: this.#nextSweep, requested: this.#requested, live: this.#live };
+  }
+
+  loadState(state: unknown): void {
+    const s = state as PatternState;
+    this.#partitions.clear();
+    for (const [id, partition] of s.partitions) this.#partitions.set(id, partition);
+    this.#waiting.load(s.waiting);
+    this.#nextSweep = s.nextSweep;
+    this.#requested = s.requested;
+    this.#live = s.live;
   }
 
   #input(stream: string): StreamInput {
