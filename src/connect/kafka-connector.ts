@@ -1,32 +1,43 @@
 /**
- * The Kafka connector (first slice): streams declared `WITH (source = 'kafka', topic = …,
- * format = 'json')` are fed from their topics, and query outputs declared `WITH (sink =
- * 'kafka', topic = …)` are written to theirs. Broker addresses come from the engine's
- * configuration (`cepheus serve --kafka-brokers`), never from a script.
+ * The Kafka connector: streams declared `WITH (source = 'kafka', topic = …, format = 'json')` are
+ * fed from their topics, and query outputs declared `WITH (sink = 'kafka', topic = …)` are
+ * written to theirs. Broker addresses come from the engine's configuration (`cepheus serve
+ * --kafka-brokers`), never from a script. Processes started with one group id share the topics'
+ * partitions (docs/connectors.md).
  *
- * Delivery: the offsets of a batch are committed only after every output the batch caused has
- * been acknowledged by the broker. State is not checkpointed yet, so a crash loses what lives
- * only in memory — partial matches, open windows, events waiting for the watermark — and the
- * outputs they would have caused; checkpoints to a changelog topic are the next slice. Each output carries a deterministic id in
- * its `cepheus-id` header — query, input topic, partition and offset, and its rank among that
- * message's outputs — so that consumers can drop the duplicates a restart may cause. A message
- * that is not JSON, or not a valid event, is rejected onto `_rejected` with its topic,
- * partition and offset in the reason, and consumption goes on.
+ * **A task per partition.** Partition p of every source topic goes to a task: a replica of the
+ * engine (`Engine.replica`) that holds the state of the keys in that partition, and nothing
+ * else, so that the state can be checkpointed and moved on its own when the group rebalances.
+ * Outputs of the tasks are relayed to the engine the connector was started with (its
+ * subscribers — the server's clients — see them).
  *
- * Each partition is an input of the engine's clock (LANGUAGE.md section 3): the watermark is
- * the least of the partitions' largest event times, and a partition silent for the idle timeout
- * stops holding it back, so catching up on one partition's backlog does not make another's
- * events late.
+ * **Event time.** Each partition is an input of every task's clock (LANGUAGE.md section 3): after
+ * each batch, the other tasks learn how far its partition has come. The watermark is the least,
+ * over the partitions not idle, of their largest event times; a partition silent for the idle
+ * timeout stops holding it back. So catching up on one partition's backlog does not make
+ * another's events late, and a quiet partition's windows still close.
  *
- * With `key = 'col'` on a source stream, a message whose key is not its event's `col` is counted
- * and reported.
+ * **Checkpoints and delivery.** Every `checkpointIntervalMs` a task's state (engine snapshot)
+ * is written, with the offsets it reflects, to a compacted changelog topic (one record per
+ * partition), after every output the state has caused has been acknowledged; then the offsets
+ * are committed. A process given a partition restores its last checkpoint before reading on
+ * from the offsets it reflects. So a crash loses nothing; outputs after the last checkpoint may
+ * be written again (at-least-once), with the same `cepheus-id` header — query, source
+ * partition, event time and rank among that query's outputs at that time — for consumers to
+ * drop. With `exactlyOnce`, a task's outputs, its checkpoint and its offsets go in one Kafka
+ * transaction (its producer's transactional id is the group's and the partition's, which fences
+ * a process thought dead): read_committed consumers see each output once.
  *
- * Not yet: checkpoints of state, exactly-once, checking that `col` is what the queries
- * partition by, and pausing partitions under backpressure (a partition far ahead of the
- * others is buffered).
+ * **Bad messages** (not JSON, not a valid event) are rejected onto `_rejected` with their topic,
+ * partition and offset, and consumption goes on. With `key = 'col'` on a source stream, a
+ * message whose key is not its event's `col` is counted and reported: keyed state lives per
+ * partition, so the topic must be keyed by what the queries partition and group by.
+ *
+ * **Backpressure.** A partition whose task holds more than `maxWaiting` events waiting for the
+ * watermark (it is far ahead of another) is paused until they are down to half.
  */
-import type { Engine } from '../index.js';
-import type { InboundBatch, KafkaClient, KafkaConsumer, KafkaProducer, OutboundMessage } from '../io/kafka.js';
+import type { Engine, OutputEvent } from '../index.js';
+import type { InboundBatch, KafkaClient, KafkaConsumer, KafkaProducer, KafkaTransaction, KafkaTransactionalProducer, OutboundMessage } from '../io/kafka.js';
 
 export interface KafkaConnectorOptions {
   /** The consumer group; default `cepheus`. */
@@ -36,6 +47,14 @@ export interface KafkaConnectorOptions {
    * the watermark back (section 3's idle timeout). Default 5,000.
    */
   readonly idleTimeoutMs?: number;
+  /** How often a partition's state is checkpointed and its offsets committed. Default 1,000 ms; 100 with `exactlyOnce`. */
+  readonly checkpointIntervalMs?: number;
+  /** Outputs, checkpoints and offsets in Kafka transactions. Default false (at-least-once). */
+  readonly exactlyOnce?: boolean;
+  /** The compacted topic of checkpoints; default `cepheus-GROUP-changelog`. */
+  readonly changelogTopic?: string;
+  /** Events a partition's task may hold waiting for the watermark before the partition is paused. Default 100,000. */
+  readonly maxWaiting?: number;
   readonly log?: (line: string) => void;
 }
 
@@ -46,31 +65,98 @@ interface Binding {
   readonly key?: string | undefined;
 }
 
+/** A checkpoint as the changelog holds it (one record per partition, or a manifest and chunks). */
+interface Manifest {
+  readonly v: 1;
+  readonly id: string;
+  /** Per source topic, the offset of the next message the state does not reflect. */
+  readonly offsets: Readonly<Record<string, string>>;
+  /** Per query, the last output's event time and how many outputs it had at that time (for ids). */
+  readonly ranks: readonly (readonly [string, number, number])[];
+  /** The engine snapshot in base64, whole, or in `chunks` records of their own. */
+  readonly state?: string;
+  readonly chunks?: number;
+}
+
+/** Changelog records stay well below Kafka's default limit of 1 MiB per message. */
+const CHUNK = 512 * 1024;
+
+/** A partition's engine and what goes with it. */
+class Task {
+  readonly partition: number;
+  readonly engine: Engine;
+  /** Per source topic, the offset of the next message to process (known after a restore or a message). */
+  readonly next = new Map<string, string>();
+  /** Outputs not yet handed to the producer. */
+  pending: { topic: string; message: OutboundMessage }[] = [];
+  /** Per query: the event time of its last output and its outputs at that time. */
+  readonly ranks = new Map<string, { time: number; n: number }>();
+  /** Work on the task's producer side, in order (outputs, checkpoints, commits). */
+  chain: Promise<void> = Promise.resolve();
+  ready: Promise<void> = Promise.resolve();
+  /** Something happened since the last checkpoint. */
+  dirty = false;
+  lastCheckpoint = Date.now();
+  paused = new Set<string>();
+  producer: KafkaTransactionalProducer | undefined;
+  transaction: KafkaTransaction | undefined;
+  /** Until its checkpoint is restored, a task is neither fed nor checkpointed. */
+  restoring = true;
+  closed = false;
+
+  constructor(partition: number, engine: Engine) {
+    this.partition = partition;
+    this.engine = engine;
+  }
+}
+
 export class KafkaConnector {
   readonly #engine: Engine;
+  readonly #client: KafkaClient;
   readonly #consumer: KafkaConsumer | undefined;
   readonly #producer: KafkaProducer | undefined;
-  readonly #pending = new Map<string, OutboundMessage[]>();
-  readonly #unsubscribe: (() => void)[] = [];
-  /** The input message whose processing is under way (outputs are attributed to it). */
-  #current = 'none';
-  #rank = 0;
-  /** Per partition (an input of the engine's clock): when it last delivered a message. */
+  readonly #groupId: string;
+  readonly #exactlyOnce: boolean;
+  readonly #interval: number;
+  readonly #changelog: string;
+  readonly #maxWaiting: number;
+  readonly #sources: readonly Binding[];
+  readonly #sinks: ReadonlyMap<string, string>;
+  readonly #tasks = new Map<number, Task>();
+  /** The latest checkpoint of each partition, as read from the changelog. */
+  readonly #checkpoints = new Map<string, Manifest>();
+  readonly #chunks = new Map<string, { id: string; data: string }>();
+  #changelogReader: KafkaConsumer | undefined;
+  #readerGroup = '';
+  /** The changelog reader's position: the offset of its next message, per changelog partition. */
+  readonly #readerAt = new Map<number, bigint>();
+  /** Per partition input (`topic/p`): when it last delivered a message. */
   readonly #lastSeen = new Map<string, number>();
   #held = new Set<string>();
-  #idleTimer: NodeJS.Timeout | undefined;
-  #flushing: Promise<void> = Promise.resolve();
+  #timer: NodeJS.Timeout | undefined;
   #log: ((line: string) => void) | undefined;
-  /** Messages consumed, outputs written. */
+  #stopping = false;
+  /** Messages consumed, outputs written, checkpoints written, checkpoints restored. */
   consumed = 0;
   produced = 0;
+  checkpoints = 0;
+  restored = 0;
   /** Messages whose key differed from their event's key column (`key = 'col'`). */
   keyMismatches = 0;
 
-  private constructor(engine: Engine, consumer: KafkaConsumer | undefined, producer: KafkaProducer | undefined) {
+  private constructor(engine: Engine, client: KafkaClient, consumer: KafkaConsumer | undefined, producer: KafkaProducer | undefined, options: KafkaConnectorOptions, bindings: { sources: Binding[]; sinks: Binding[] }) {
     this.#engine = engine;
+    this.#client = client;
     this.#consumer = consumer;
     this.#producer = producer;
+    this.#groupId = options.groupId ?? 'cepheus';
+    this.#exactlyOnce = options.exactlyOnce ?? false;
+    this.#interval = options.checkpointIntervalMs ?? (this.#exactlyOnce ? 100 : 1000);
+    this.#changelog = options.changelogTopic ?? `cepheus-${this.#groupId}-changelog`;
+    this.#maxWaiting = options.maxWaiting ?? 100_000;
+    this.#sources = bindings.sources;
+    this.#sinks = new Map(bindings.sinks.map((s) => [s.stream, s.topic]));
+    this.#log = options.log;
   }
 
   /** The sources and sinks the deployed scripts declare for Kafka. */
@@ -89,36 +175,246 @@ export class KafkaConnector {
     return { sources, sinks };
   }
 
-  /** Starts consuming the source topics and writing the sink topics of `engine`'s deployments. */
+  /**
+   * Starts consuming the source topics and writing the sink topics of `engine`'s deployments.
+   * Each partition is processed by a replica of `engine`; their outputs are relayed to it.
+   */
   static async start(engine: Engine, client: KafkaClient, options: KafkaConnectorOptions = {}): Promise<KafkaConnector> {
-    const { sources, sinks } = KafkaConnector.bindings(engine);
-    const producer = sinks.length > 0 ? await client.producer() : undefined;
-    const consumer = sources.length > 0 ? await client.consumer(options.groupId ?? 'cepheus') : undefined;
-    const connector = new KafkaConnector(engine, consumer, producer);
-    connector.#log = options.log;
-    for (const sink of sinks) {
-      connector.#unsubscribe.push(
-        engine.subscribe(sink.stream, (e) => {
-          const list = connector.#pending.get(sink.topic) ?? [];
-          list.push({ key: null, value: JSON.stringify(e.data), headers: { 'cepheus-id': `${sink.stream}/${connector.#current}/${connector.#rank++}`, 'cepheus-time': String(e.time) } });
-          connector.#pending.set(sink.topic, list);
-        }),
-      );
-    }
-    if (consumer) {
-      const byTopic = new Map<string, Binding[]>();
-      for (const s of sources) byTopic.set(s.topic, [...(byTopic.get(s.topic) ?? []), s]);
-      await consumer.run(
-        [...byTopic.keys()],
-        (batch) => connector.#onBatch(batch, byTopic),
-        (assignment) => connector.#assigned(assignment),
-      );
-      const idleMs = options.idleTimeoutMs ?? 5_000;
-      connector.#idleTimer = setInterval(() => connector.#markIdle(idleMs), Math.max(10, Math.min(1000, idleMs / 2)));
-      connector.#idleTimer.unref();
-      options.log?.(`kafka: consuming ${[...byTopic.keys()].join(', ')}; producing ${sinks.map((s) => s.topic).join(', ') || 'nothing'}`);
-    }
+    const bindings = KafkaConnector.bindings(engine);
+    const exactlyOnce = options.exactlyOnce ?? false;
+    const producer = bindings.sinks.length > 0 && !exactlyOnce ? await client.producer() : undefined;
+    const consumer = bindings.sources.length > 0 ? await client.consumer(options.groupId ?? 'cepheus') : undefined;
+    const connector = new KafkaConnector(engine, client, consumer, producer, options, bindings);
+    if (consumer) await connector.#run(consumer, options.idleTimeoutMs ?? 5_000);
     return connector;
+  }
+
+  async #run(consumer: KafkaConsumer, idleMs: number): Promise<void> {
+    // The producer of checkpoints, when transactions do not carry them.
+    await this.#client.createTopics([{ topic: this.#changelog, partitions: 1, config: { 'cleanup.policy': 'compact' } }]);
+    await this.#readChangelog();
+    const byTopic = new Map<string, Binding[]>();
+    for (const s of this.#sources) byTopic.set(s.topic, [...(byTopic.get(s.topic) ?? []), s]);
+    await consumer.run(
+      [...byTopic.keys()],
+      (batch) => this.#onBatch(batch, byTopic),
+      (assignment) => this.#assigned(assignment),
+      () => this.#checkpointAll('a rebalance'),
+    );
+    this.#timer = setInterval(() => this.#tick(idleMs), Math.max(10, Math.min(250, idleMs / 2, this.#interval / 2)));
+    this.#timer.unref();
+    this.#log?.(`kafka: consuming ${[...byTopic.keys()].join(', ')} in group ${this.#groupId}${this.#exactlyOnce ? ' (exactly once)' : ''}; producing ${[...new Set(this.#sinks.values())].join(', ') || 'nothing'}; checkpoints to ${this.#changelog}`);
+  }
+
+  // ------------------------------------------------------------------------------ changelog
+
+  /** Reads the changelog from its beginning, and keeps reading it: the latest checkpoint per partition. */
+  async #readChangelog(): Promise<void> {
+    this.#readerGroup = `${this.#groupId}-changelog-reader-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
+    const reader = await this.#client.consumer(this.#readerGroup);
+    this.#changelogReader = reader;
+    await reader.run([this.#changelog], async (batch) => {
+      for (const m of batch.messages) {
+        this.#readerAt.set(m.partition, BigInt(m.offset) + 1n);
+        if (m.key === null) continue;
+        if (m.value === null) {
+          this.#checkpoints.delete(m.key);
+          this.#chunks.delete(m.key);
+          continue;
+        }
+        try {
+          const record = JSON.parse(m.value) as Manifest | { id: string; data: string };
+          if ('v' in record) this.#checkpoints.set(m.key, record);
+          else this.#chunks.set(m.key, record);
+        } catch {
+          this.#log?.(`kafka: ${this.#changelog} offset ${m.offset}: not a checkpoint, ignored`);
+        }
+      }
+    });
+  }
+
+  /** Waits until the changelog reader has read everything written to the changelog so far. */
+  async #caughtUp(): Promise<void> {
+    const end = await this.#client.endOffsets(this.#changelog);
+    const until = Date.now() + 60_000;
+    for (;;) {
+      const behind = [...end].some(([p, offset]) => BigInt(offset) > (this.#readerAt.get(p) ?? 0n));
+      if (!behind) return;
+      if (Date.now() > until) throw new Error(`the changelog ${this.#changelog} could not be read to its end in 60 s`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  #taskKey(partition: number): string {
+    return `${[...new Set(this.#sources.map((s) => s.topic))].sort().join('+')}/${partition}`;
+  }
+
+  /** The state a new task starts from: the partition's last checkpoint, if any. */
+  async #restore(task: Task): Promise<void> {
+    await this.#caughtUp();
+    const key = this.#taskKey(task.partition);
+    const manifest = this.#checkpoints.get(key);
+    if (!manifest) return;
+    let state = manifest.state;
+    if (state === undefined) {
+      const parts: string[] = [];
+      for (let i = 0; i < (manifest.chunks ?? 0); i++) {
+        const chunk = this.#chunks.get(`${key}#${i}`);
+        if (!chunk || chunk.id !== manifest.id) throw new Error(`checkpoint ${manifest.id} of ${key}: chunk ${i} is missing`);
+        parts.push(chunk.data);
+      }
+      state = parts.join('');
+    }
+    task.engine.restore(Buffer.from(state, 'base64'));
+    for (const [topic, offset] of Object.entries(manifest.offsets)) task.next.set(topic, offset);
+    for (const [query, time, n] of manifest.ranks) task.ranks.set(query, { time, n });
+    // The restored clock knows the partitions its last owner held: it follows this process's.
+    for (const input of task.engine.inputs()) if (!this.#held.has(input)) task.engine.removeInput(input);
+    for (const input of this.#held) task.engine.addInput(input);
+    for (const [topic, offset] of task.next) this.#consumer?.seek(topic, task.partition, offset);
+    this.restored++;
+    this.#log?.(`kafka: ${key} restored from checkpoint ${manifest.id} (next offsets ${JSON.stringify(manifest.offsets)})`);
+  }
+
+  /** The records of a checkpoint of `task` (its state now, and the offsets it reflects). */
+  #checkpointRecords(task: Task, state: Uint8Array): OutboundMessage[] {
+    const key = this.#taskKey(task.partition);
+    const id = `${Date.now().toString(36)}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+    const base64 = Buffer.from(state.buffer, state.byteOffset, state.byteLength).toString('base64');
+    const manifest: Manifest = {
+      v: 1,
+      id,
+      offsets: Object.fromEntries(task.next),
+      ranks: [...task.ranks].map(([q, r]) => [q, r.time, r.n] as const),
+      ...(base64.length <= CHUNK ? { state: base64 } : { chunks: Math.ceil(base64.length / CHUNK) }),
+    };
+    const records: OutboundMessage[] = [];
+    for (let i = 0; i < (manifest.chunks ?? 0); i++) records.push({ key: `${key}#${i}`, value: JSON.stringify({ id, data: base64.slice(i * CHUNK, (i + 1) * CHUNK) }) });
+    // The manifest last: a reader that has it has its chunks.
+    records.push({ key, value: JSON.stringify(manifest) });
+    return records;
+  }
+
+  // ---------------------------------------------------------------------------------- tasks
+
+  #newTask(partition: number): Task {
+    const task = new Task(partition, this.#engine.replica());
+    for (const input of this.#held) task.engine.addInput(input);
+    const relay = (e: OutputEvent): void => this.#engine.relay(e);
+    for (const stream of task.engine.outputStreams()) {
+      const topic = this.#sinks.get(stream);
+      task.engine.subscribe(stream, (e) => {
+        relay(e);
+        if (topic !== undefined) task.pending.push({ topic, message: { key: null, value: JSON.stringify(e.data), headers: { 'cepheus-id': this.#outputId(task, e), 'cepheus-time': String(e.time) } } });
+        task.dirty = true;
+      });
+    }
+    task.engine.subscribe('_rejected', relay);
+    this.#tasks.set(partition, task);
+    task.ready = (async () => {
+      if (this.#exactlyOnce) task.producer = await this.#client.transactionalProducer(`${this.#groupId}-${this.#taskKey(partition)}`);
+      await this.#restore(task);
+      task.restoring = false;
+    })();
+    task.ready.catch((e: unknown) => this.#log?.(`kafka: partition ${partition} could not start: ${e instanceof Error ? e.message : String(e)}`));
+    return task;
+  }
+
+  /** A deterministic id: query, source partition, event time and rank among the query's outputs at that time. */
+  #outputId(task: Task, e: OutputEvent): string {
+    let rank = task.ranks.get(e.stream);
+    if (!rank) task.ranks.set(e.stream, (rank = { time: e.time, n: 0 }));
+    if (rank.time !== e.time) {
+      rank.time = e.time;
+      rank.n = 0;
+    }
+    return `${e.stream}/${this.#taskKey(task.partition)}/${e.time}/${rank.n++}`;
+  }
+
+  /** The partitions this process holds now: a task each; each partition is an input of every task's clock. */
+  #assigned(assignment: readonly { readonly topic: string; readonly partitions: readonly number[] }[]): void {
+    const now = new Set(assignment.flatMap((a) => a.partitions.map((p) => `${a.topic}/${p}`)));
+    const partitions = new Set(assignment.flatMap((a) => a.partitions));
+    for (const [p, task] of this.#tasks) {
+      if (partitions.has(p)) continue;
+      this.#tasks.delete(p);
+      this.#close(task);
+    }
+    for (const input of this.#held) {
+      if (now.has(input)) continue;
+      for (const task of this.#tasks.values()) task.engine.removeInput(input);
+      this.#lastSeen.delete(input);
+    }
+    for (const input of now) {
+      if (this.#held.has(input)) continue;
+      for (const task of this.#tasks.values()) task.engine.addInput(input);
+      // Silent from now on, it goes idle after the timeout like any other.
+      this.#lastSeen.set(input, Date.now());
+    }
+    this.#held = now;
+    for (const p of partitions) if (!this.#tasks.has(p)) this.#newTask(p);
+    this.#log?.(`kafka: holding partitions ${[...partitions].sort((a, b) => a - b).join(', ') || 'none'}`);
+  }
+
+  /** A task whose partition went to another process: its unsaved work is dropped (the new owner replays it). */
+  #close(task: Task): void {
+    task.closed = true;
+    const transaction = task.transaction;
+    task.transaction = undefined;
+    task.chain = task.chain
+      .then(async () => {
+        await transaction?.abort();
+        await task.producer?.disconnect();
+      })
+      .catch(() => undefined);
+  }
+
+  // ------------------------------------------------------------------------------ consuming
+
+  async #onBatch(batch: InboundBatch, byTopic: ReadonlyMap<string, readonly Binding[]>): Promise<void> {
+    const task = this.#tasks.get(batch.partition) ?? this.#newTask(batch.partition);
+    await task.ready;
+    if (task.closed || this.#stopping) return;
+    const sources = byTopic.get(batch.topic) ?? [];
+    const input = `${batch.topic}/${batch.partition}`;
+    this.#lastSeen.set(input, Date.now());
+    const expected = task.next.get(batch.topic);
+    let first = 0;
+    if (expected !== undefined) {
+      const want = BigInt(expected);
+      // Messages the state already reflects (read again after a seek) are skipped.
+      while (first < batch.messages.length && BigInt(batch.messages[first]!.offset) < want) first++;
+      if (first < batch.messages.length && BigInt(batch.messages[first]!.offset) > want) {
+        // A gap: the consumer started past the checkpoint. Read from where the state stops.
+        this.#consumer?.seek(batch.topic, batch.partition, expected);
+        return;
+      }
+    }
+    for (let i = first; i < batch.messages.length; i++) {
+      const m = batch.messages[i]!;
+      const origin = `topic ${m.topic}, partition ${m.partition}, offset ${m.offset}`;
+      let event: unknown;
+      try {
+        event = m.value === null ? null : JSON.parse(m.value);
+      } catch {
+        // Not JSON: pushed as the text it is, so that the engine rejects it with the reason.
+        event = m.value;
+      }
+      for (const source of sources) {
+        if (source.key !== undefined) this.#checkKey(source, m.key, event, origin);
+        task.engine.push(source.stream, event, origin, input);
+      }
+      this.consumed++;
+    }
+    const last = batch.messages.at(-1);
+    if (last === undefined || first === batch.messages.length) return;
+    task.next.set(batch.topic, (BigInt(last.offset) + 1n).toString());
+    task.dirty = true;
+    // The other tasks learn how far this partition has come.
+    const reached = task.engine.inputTime(input);
+    if (reached !== undefined) for (const other of this.#tasks.values()) if (other !== task) other.engine.advanceInput(input, reached);
+    this.#backpressure();
+    await this.#flushAll();
   }
 
   /**
@@ -137,90 +433,137 @@ export class KafkaConnector {
     }
   }
 
-  /** The partitions this process holds now: each is an input of the clock until revoked. */
-  #assigned(assignment: readonly { readonly topic: string; readonly partitions: readonly number[] }[]): void {
-    const now = new Set(assignment.flatMap((a) => a.partitions.map((p) => `${a.topic}/${p}`)));
-    for (const input of this.#held) {
-      if (now.has(input)) continue;
-      this.#engine.removeInput(input);
-      this.#lastSeen.delete(input);
+  /** Pauses a partition whose task holds too many events waiting for the watermark; resumes it at half. */
+  #backpressure(): void {
+    if (!this.#consumer) return;
+    for (const task of this.#tasks.values()) {
+      const waiting = task.engine.stats().waiting;
+      for (const topic of new Set(this.#sources.map((s) => s.topic))) {
+        if (waiting > this.#maxWaiting && !task.paused.has(topic)) {
+          task.paused.add(topic);
+          this.#consumer.pause(topic, [task.partition]);
+          this.#log?.(`kafka: ${topic}/${task.partition} paused: ${waiting} events wait for the other partitions`);
+        } else if (waiting <= this.#maxWaiting / 2 && task.paused.delete(topic)) {
+          this.#consumer.resume(topic, [task.partition]);
+        }
+      }
     }
-    for (const input of now) {
-      if (this.#held.has(input)) continue;
-      this.#engine.addInput(input);
-      // Silent from now on, it goes idle after the timeout like any other.
-      this.#lastSeen.set(input, Date.now());
-    }
-    this.#held = now;
   }
 
-  /** Partitions silent for `idleMs` stop holding the watermark back (until they send again). */
-  #markIdle(idleMs: number): void {
+  /** Periodically: partitions silent for `idleMs` go idle; checkpoints that are due are written. */
+  #tick(idleMs: number): void {
     const now = Date.now();
     for (const [input, seen] of this.#lastSeen) {
       if (now - seen < idleMs) continue;
       this.#lastSeen.delete(input);
-      this.#engine.inputIdle(input);
+      for (const task of this.#tasks.values()) task.engine.inputIdle(input);
     }
-    // Outputs that the watermark's move released are written out now.
-    this.flush().catch((e: unknown) => this.#log?.(`kafka: writing outputs failed: ${e instanceof Error ? e.message : String(e)}`));
+    this.#backpressure();
+    // Outputs that the watermark's move released are written out now, checkpoints when due.
+    this.#flushAll().catch((e: unknown) => this.#log?.(`kafka: writing failed: ${e instanceof Error ? e.message : String(e)}`));
   }
 
-  async #onBatch(batch: InboundBatch, byTopic: ReadonlyMap<string, readonly Binding[]>): Promise<void> {
-    const sources = byTopic.get(batch.topic) ?? [];
-    // Each partition is an input of the engine's clock (LANGUAGE.md section 3).
-    const input = `${batch.topic}/${batch.partition}`;
-    this.#lastSeen.set(input, Date.now());
-    for (const m of batch.messages) {
-      this.#current = `${m.topic}/${m.partition}/${m.offset}`;
-      this.#rank = 0;
-      const origin = `topic ${m.topic}, partition ${m.partition}, offset ${m.offset}`;
-      let event: unknown;
-      try {
-        event = m.value === null ? null : JSON.parse(m.value);
-      } catch {
-        // Not JSON: pushed as the text it is, so that the engine rejects it with the reason.
-        event = m.value;
-      }
-      for (const source of sources) {
-        if (source.key !== undefined) this.#checkKey(source, m.key, event, origin);
-        this.#engine.push(source.stream, event, origin, input);
-      }
-      this.consumed++;
+  // -------------------------------------------------------------------------------- writing
+
+  /** Writes every task's outputs so far (and checkpoints those due); resolves once acknowledged. */
+  #flushAll(force = false): Promise<void> {
+    const now = Date.now();
+    const work: Promise<void>[] = [];
+    for (const task of this.#tasks.values()) {
+      const due = task.dirty && (force || now - task.lastCheckpoint >= this.#interval);
+      if (task.pending.length > 0 || due) work.push(this.#write(task, due));
     }
-    await this.flush();
-    const last = batch.messages.at(-1);
-    // The commit need not be waited for: the outputs are acknowledged already, and a commit
-    // that fails only means more replay after a restart.
-    if (last && this.#consumer) {
-      this.#consumer
-        .commit(batch.topic, batch.partition, (BigInt(last.offset) + 1n).toString())
-        .catch((e: unknown) => this.#log?.(`kafka: commit failed: ${e instanceof Error ? e.message : String(e)}`));
+    return Promise.all(work).then(() => undefined);
+  }
+
+  /**
+   * Hands the task's outputs so far to the producer and, with `checkpoint`, its state and
+   * offsets after them, in order. The snapshot is taken now, with the outputs it has caused:
+   * the offsets are committed only once both are acknowledged.
+   */
+  #write(task: Task, checkpoint: boolean): Promise<void> {
+    if (task.closed || task.restoring) return Promise.resolve();
+    const outputs = task.pending;
+    task.pending = [];
+    let records: OutboundMessage[] | undefined;
+    if (checkpoint) {
+      records = this.#checkpointRecords(task, task.engine.snapshot());
+      task.dirty = false;
+      task.lastCheckpoint = Date.now();
     }
+    const offsets = [...task.next].map(([topic, offset]) => ({ topic, partition: task.partition, offset }));
+    const step = async (): Promise<void> => {
+      if (task.closed) return;
+      const byTopic = new Map<string, OutboundMessage[]>();
+      for (const o of outputs) byTopic.set(o.topic, [...(byTopic.get(o.topic) ?? []), o.message]);
+      if (this.#exactlyOnce) {
+        const t = (task.transaction ??= await task.producer!.transaction());
+        for (const [topic, messages] of byTopic) await t.send(topic, messages);
+        if (records) {
+          await t.send(this.#changelog, records);
+          await t.sendOffsets(this.#groupId, offsets);
+          task.transaction = undefined;
+          await t.commit();
+          this.checkpoints++;
+        }
+      } else {
+        for (const [topic, messages] of byTopic) await this.#producer?.send(topic, messages);
+        if (records) {
+          await (this.#producer ?? (await this.#checkpointProducer())).send(this.#changelog, records);
+          this.checkpoints++;
+          // The commit need not be waited for: a commit that fails only means the next restart
+          // finds an older committed offset, and the checkpoint's offsets win over it.
+          for (const o of offsets) this.#consumer?.commit(o.topic, o.partition, o.offset).catch((e: unknown) => this.#log?.(`kafka: commit failed: ${e instanceof Error ? e.message : String(e)}`));
+        }
+      }
+      this.produced += outputs.length;
+    };
+    task.chain = task.chain.then(step);
+    const done = task.chain;
+    // A failure is reported once here; the chain goes on for later work.
+    task.chain = task.chain.catch((e: unknown) => {
+      this.#log?.(`kafka: partition ${task.partition}: ${e instanceof Error ? e.message : String(e)}`);
+      if (this.#exactlyOnce && task.transaction) {
+        const t = task.transaction;
+        task.transaction = undefined;
+        void t.abort().catch(() => undefined);
+      }
+    });
+    return done;
+  }
+
+  #ownProducer: Promise<KafkaProducer> | undefined;
+
+  /** A producer for checkpoints when no sink needs one. */
+  #checkpointProducer(): Promise<KafkaProducer> {
+    return (this.#ownProducer ??= this.#client.producer());
+  }
+
+  /** Checkpoints every task now (before a rebalance or a stop), after its outputs. */
+  #checkpointAll(why: string): void {
+    this.#flushAll(true).catch((e: unknown) => this.#log?.(`kafka: checkpoint before ${why} failed: ${e instanceof Error ? e.message : String(e)}`));
   }
 
   /** Writes the outputs produced so far and waits for the broker's acknowledgement. */
-  flush(): Promise<void> {
-    // One flush at a time, in order: a topic's outputs keep their order.
-    this.#flushing = this.#flushing.then(() => this.#send());
-    return this.#flushing;
+  async flush(): Promise<void> {
+    await this.#flushAll();
   }
 
-  async #send(): Promise<void> {
-    if (!this.#producer) return;
-    const pending = [...this.#pending];
-    this.#pending.clear();
-    for (const [topic, messages] of pending) {
-      await this.#producer.send(topic, messages);
-      this.produced += messages.length;
-    }
-  }
-
+  /** Stops consuming; checkpoints every partition and commits its offsets; closes the clients. */
   async stop(): Promise<void> {
-    if (this.#idleTimer) clearInterval(this.#idleTimer);
+    if (this.#timer) clearInterval(this.#timer);
+    // Batches that arrive from now on are left for the next owner; the state is checkpointed
+    // and the offsets committed while the consumer is still in the group.
+    this.#stopping = true;
+    await Promise.all([...this.#tasks.values()].map((t) => t.ready.catch(() => undefined)));
+    await this.#flushAll(true).catch((e: unknown) => this.#log?.(`kafka: final checkpoint failed: ${e instanceof Error ? e.message : String(e)}`));
+    await Promise.all([...this.#tasks.values()].map((t) => t.chain));
     await this.#consumer?.disconnect();
-    await this.flush();
-    for (const u of this.#unsubscribe) u();
+    for (const task of this.#tasks.values()) this.#close(task);
+    await Promise.all([...this.#tasks.values()].map((t) => t.chain));
+    await this.#changelogReader?.disconnect();
+    await this.#client.deleteGroups([this.#readerGroup]).catch(() => undefined);
     await this.#producer?.disconnect();
+    if (this.#ownProducer) await (await this.#ownProducer).disconnect();
   }
 }

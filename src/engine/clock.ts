@@ -141,6 +141,27 @@ export class Clock {
     this.#drain();
   }
 
+  /** An input has reached `time` without sending an event here (it sent it to another clock). */
+  advance(input: string, time: number): void {
+    const entry = this.#inputs.get(input);
+    if (entry === undefined) this.#inputs.set(input, { max: time, idle: false });
+    else {
+      if (time > entry.max) entry.max = time;
+      entry.idle = false;
+    }
+    this.#rebase();
+    this.#drain();
+  }
+
+  /** The largest event time a named input has sent (or been advanced to). */
+  inputTime(input: string): number | undefined {
+    return this.#inputs.get(input)?.max;
+  }
+
+  inputNames(): string[] {
+    return [...this.#inputs.keys()];
+  }
+
   /** An input is gone (a partition revoked or finished): it no longer holds the watermark back. */
   removeInput(input: string): void {
     if (!this.#inputs.delete(input)) return;

@@ -76,6 +76,8 @@ export interface EngineStats {
   /** Subscriber callbacks that threw. */
   readonly subscriberErrors: number;
   readonly watermark: number;
+  /** Events accepted and waiting for the watermark (allowed lateness, or inputs behind). */
+  readonly waiting: number;
   readonly perQuery: Readonly<Record<string, { readonly outputs: number; readonly state: number }>>;
 }
 
@@ -134,6 +136,8 @@ export class Engine {
   readonly #fanouts = new Map<string, Fanout>();
   readonly #udfs = new Map<string, { fn: (...args: unknown[]) => unknown; signature: FunctionSignature }>();
   readonly #deployments = new Map<number, Deployment>();
+  /** What was deployed, in order, for `replica`. */
+  readonly #sources = new Map<number, { source: string; file: string }>();
   readonly #subscriptions: Subscriptions;
   readonly #clock: Clock;
   readonly #services: EvalServices;
@@ -178,6 +182,21 @@ export class Engine {
     this.#udfs.set(name.toUpperCase(), { fn, signature });
   }
 
+  /**
+   * A new engine with this one's options, functions and deployments, and none of its state or
+   * subscribers (the Kafka connector runs one per partition, so that each partition's state can
+   * be checkpointed and moved on its own).
+   */
+  replica(): Engine {
+    const engine = new Engine(this.#options);
+    for (const [name, u] of this.#udfs) engine.registerFunction(name, u.fn, u.signature);
+    for (const { source, file } of this.#sources.values()) {
+      const deployed = engine.deploy(source, { file });
+      if (!deployed.ok) throw new Error(`a replica cannot deploy ${file}: ${deployed.diagnostics[0]?.message ?? ''}`);
+    }
+    return engine;
+  }
+
   /** Deploys a script atomically: every statement, or — with any error — nothing. */
   deploy(source: string, options: { file?: string } = {}): DeployResult {
     const file = options.file ?? '<script>';
@@ -196,6 +215,7 @@ export class Engine {
     this.#catalog = result.catalog;
     const deployment: Deployment = { id, streams, queries };
     this.#deployments.set(id, deployment);
+    this.#sources.set(id, { source, file });
     return { ok: true, deployment };
   }
 
@@ -304,6 +324,7 @@ export class Engine {
     }
     this.#catalog = catalog;
     this.#deployments.delete(id);
+    this.#sources.delete(id);
     return { ok: true };
   }
 
@@ -358,6 +379,24 @@ export class Engine {
   /** A named input is gone (a partition revoked or finished): it no longer holds the watermark back. */
   removeInput(input: string): void {
     this.#clock.removeInput(input);
+  }
+
+  /**
+   * A named input has sent events up to `time` elsewhere (to another engine: a partition's
+   * replica): it counts for the watermark as if it had sent them here.
+   */
+  advanceInput(input: string, time: number): void {
+    this.#clock.advance(input, time);
+  }
+
+  /** The largest event time a named input has sent, or undefined for an input the clock does not know. */
+  inputTime(input: string): number | undefined {
+    return this.#clock.inputTime(input);
+  }
+
+  /** The named inputs of the clock. */
+  inputs(): string[] {
+    return this.#clock.inputNames();
   }
 
   /**
@@ -488,12 +527,27 @@ export class Engine {
       perQuery[name] = { outputs: q.outputs, state };
       if (q.query.kind === 'pattern') runsAlive += state;
     }
-    return { ...this.#stats, runsAlive, watermark: this.#clock.watermark, perQuery };
+    return { ...this.#stats, runsAlive, watermark: this.#clock.watermark, waiting: this.#clock.waiting, perQuery };
   }
 
   /** The streams and tables the engine knows, with their schemas. */
   catalog(): Catalog {
     return this.#catalog.clone();
+  }
+
+  /**
+   * Delivers an output computed elsewhere — by a replica of this engine (a Kafka partition's) —
+   * to this engine's subscribers, and counts it for its query, as if this engine had emitted it.
+   * Readers of the stream here do not process it: the replica's did.
+   */
+  relay(event: OutputEvent): void {
+    const query = this.#queries.get(event.stream);
+    if (query) {
+      query.outputs++;
+      this.#stats.outputs++;
+      if (query.query.kind === 'pattern') this.#stats.matches++;
+    } else if (event.stream === '_rejected') this.#stats.rejected++;
+    if (this.#subscriptions.has(event.stream)) this.#subscriptions.deliver(event);
   }
 
   // ------------------------------------------------------------------------------ processing

@@ -38,11 +38,14 @@ export interface KafkaConsumer {
     topics: readonly string[],
     onBatch: (batch: InboundBatch) => Promise<void>,
     onAssigned?: (assignment: readonly { readonly topic: string; readonly partitions: readonly number[] }[]) => void,
+    onRebalancing?: () => void,
   ): Promise<void>;
   /** Commits `offset` as the next one to read of the partition. */
   commit(topic: string, partition: number, offset: string): Promise<void>;
   pause(topic: string, partitions: readonly number[]): void;
   resume(topic: string, partitions: readonly number[]): void;
+  /** Reads the partition from `offset` on (the batch under way, if any, is still handed over). */
+  seek(topic: string, partition: number, offset: string): void;
   disconnect(): Promise<void>;
 }
 
@@ -58,12 +61,41 @@ export interface KafkaProducer {
   disconnect(): Promise<void>;
 }
 
+/** One Kafka transaction: its messages and consumed offsets are committed together, or none. */
+export interface KafkaTransaction {
+  send(topic: string, messages: readonly OutboundMessage[]): Promise<void>;
+  /** Commits, with the transaction, `offset` as the next one the group reads of each partition. */
+  sendOffsets(groupId: string, offsets: readonly { readonly topic: string; readonly partition: number; readonly offset: string }[]): Promise<void>;
+  commit(): Promise<void>;
+  abort(): Promise<void>;
+}
+
+/**
+ * A transactional producer. Its id fences an older producer of the same id (a process that was
+ * thought dead): that one's transactions can no longer commit.
+ */
+export interface KafkaTransactionalProducer {
+  transaction(): Promise<KafkaTransaction>;
+  disconnect(): Promise<void>;
+}
+
 export interface KafkaClient {
-  /** A consumer in `groupId`, reading new groups' partitions from the beginning. */
+  /**
+   * A consumer in `groupId`, reading new groups' partitions from the beginning. It reads only
+   * committed transactions' messages.
+   */
   consumer(groupId: string): Promise<KafkaConsumer>;
   producer(): Promise<KafkaProducer>;
-  /** Creates topics that do not exist yet (the broker may also create them on first use). */
-  createTopics(topics: readonly { readonly topic: string; readonly partitions: number }[]): Promise<void>;
+  transactionalProducer(transactionalId: string): Promise<KafkaTransactionalProducer>;
+  /**
+   * Creates topics that do not exist yet (the broker may also create them on first use);
+   * `config` as Kafka's topic configs (`cleanup.policy`: `compact`).
+   */
+  createTopics(topics: readonly { readonly topic: string; readonly partitions: number; readonly config?: Readonly<Record<string, string>> }[]): Promise<void>;
+  /** Per partition of `topic`, the offset its next message will have (its end). */
+  endOffsets(topic: string): Promise<Map<number, string>>;
+  /** Forgets consumer groups (a reader's own, when it is done). */
+  deleteGroups(groupIds: readonly string[]): Promise<void>;
 }
 
 /** The kafkajs implementation. */
@@ -74,7 +106,8 @@ export function kafkajsClient(settings: KafkaSettings): KafkaClient {
       const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: true });
       await consumer.connect();
       return {
-        async run(topics, onBatch, onAssigned) {
+        async run(topics, onBatch, onAssigned, onRebalancing) {
+          if (onRebalancing) consumer.on(consumer.events.REBALANCING, () => onRebalancing());
           if (onAssigned) {
             consumer.on(consumer.events.GROUP_JOIN, (e) => {
               const assignment = e.payload.memberAssignment as Record<string, number[]>;
@@ -104,6 +137,7 @@ export function kafkajsClient(settings: KafkaSettings): KafkaClient {
           });
         },
         commit: (topic, partition, offset) => consumer.commitOffsets([{ topic, partition, offset }]),
+        seek: (topic, partition, offset) => consumer.seek({ topic, partition, offset }),
         pause: (topic, partitions) => consumer.pause([{ topic, partitions: [...partitions] }]),
         resume: (topic, partitions) => consumer.resume([{ topic, partitions: [...partitions] }]),
         disconnect: () => consumer.disconnect(),
@@ -120,16 +154,49 @@ export function kafkajsClient(settings: KafkaSettings): KafkaClient {
         disconnect: () => producer.disconnect(),
       };
     },
+    async transactionalProducer(transactionalId) {
+      const producer = kafka.producer({ transactionalId, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: true });
+      await producer.connect();
+      return {
+        async transaction() {
+          const t = await producer.transaction();
+          return {
+            async send(topic, messages) {
+              if (messages.length === 0) return;
+              await t.send({ topic, acks: -1, messages: messages.map((m) => ({ key: m.key, value: m.value, ...(m.headers ? { headers: { ...m.headers } } : {}) })) });
+            },
+            sendOffsets: (groupId, offsets) =>
+              t.sendOffsets({ consumerGroupId: groupId, topics: [...new Set(offsets.map((o) => o.topic))].map((topic) => ({ topic, partitions: offsets.filter((o) => o.topic === topic).map((o) => ({ partition: o.partition, offset: o.offset })) })) }),
+            commit: () => t.commit(),
+            abort: () => t.abort(),
+          };
+        },
+        disconnect: () => producer.disconnect(),
+      };
+    },
     async createTopics(topics) {
-      const admin = kafka.admin();
-      await admin.connect();
-      try {
+      await withAdmin(async (admin) => {
         const existing = new Set(await admin.listTopics());
         const missing = topics.filter((t) => !existing.has(t.topic));
-        if (missing.length > 0) await admin.createTopics({ waitForLeaders: true, topics: missing.map((t) => ({ topic: t.topic, numPartitions: t.partitions })) });
-      } finally {
-        await admin.disconnect();
-      }
+        if (missing.length === 0) return;
+        await admin.createTopics({
+          waitForLeaders: true,
+          topics: missing.map((t) => ({ topic: t.topic, numPartitions: t.partitions, ...(t.config ? { configEntries: Object.entries(t.config).map(([name, value]) => ({ name, value })) } : {}) })),
+        });
+      });
     },
+    endOffsets: (topic) => withAdmin(async (admin) => new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, p.high]))),
+    deleteGroups: (groupIds) => withAdmin(async (admin) => void (await admin.deleteGroups([...groupIds]))),
   };
+
+  async function withAdmin<T>(work: (admin: kafkajs.Admin) => Promise<T>): Promise<T> {
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      return await work(admin);
+    } finally {
+      await admin.disconnect();
+    }
+  }
 }
+
