@@ -3,11 +3,13 @@
  *
  *     cepheus serve [--port N] [--host H] [--queries DIR|FILE]... [--token T | --tokens-file F]
  *                   [--read-only-token T] [--lateness DURATION] [--publish-rate N]
- *                   [--kafka-brokers H:P,...] [--kafka-group G] [--demo] [--demo-rate N] [--demo-speed K]
+ *                   [--kafka-brokers H:P,...] [--kafka-group G] [--kafka-client-id ID] [--kafka-config FILE]
+ *                   [--exactly-once] [--checkpoint-interval DURATION] [--demo] [--demo-rate N] [--demo-speed K]
  *
  * `--queries` deploys scripts at start, each file as one deployment, in the order given (a
  * folder stands for its .cql files in name order); any error stops the start with every
- * diagnostic. With `--kafka-brokers` (or CEPHEUS_KAFKA_BROKERS), streams declared with
+ * diagnostic. With `--kafka-brokers` (or CEPHEUS_KAFKA_BROKERS, or a `--kafka-config` file; see
+ * src/cli/kafka-config.ts), streams declared with
  * `source = 'kafka'` are fed from their topics and outputs with `sink = 'kafka'` written to
  * theirs (src/connect/kafka-connector.ts). `--demo` feeds the engine generated card transactions, account events, trades,
  * orders and news with injected fraud and market scenarios, live: its event time starts at the
@@ -19,6 +21,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Engine, renderDiagnostic } from '../index.js';
 import { KafkaConnector } from '../connect/kafka-connector.js';
+import { kafkaConfig, type KafkaConfig } from './kafka-config.js';
 import { DemoGenerator } from '../demo/generator.js';
 import { kafkajsClient } from '../io/kafka.js';
 import { CepheusServer } from '../server/server.js';
@@ -27,7 +30,7 @@ import type { Io } from './io.js';
 import { parseDuration } from './run.js';
 
 export const SERVE_USAGE =
-  'usage: cepheus serve [--port N] [--host H] [--queries DIR|FILE]... [--token T | --tokens-file F] [--read-only-token T] [--lateness DURATION] [--publish-rate N] [--kafka-brokers H:P,...] [--kafka-group G] [--demo] [--demo-rate N] [--demo-speed K]\n';
+  'usage: cepheus serve [--port N] [--host H] [--queries DIR|FILE]... [--token T | --tokens-file F] [--read-only-token T] [--lateness DURATION] [--publish-rate N] [--kafka-brokers H:P,...] [--kafka-group G] [--kafka-client-id ID] [--kafka-config FILE] [--exactly-once] [--checkpoint-interval DURATION] [--demo] [--demo-rate N] [--demo-speed K]\n';
 
 /** Tokens from a file: one per line, `read ` before a read-only one; `#` starts a comment. */
 export function readTokens(text: string): { full: string[]; read: string[] } {
@@ -59,6 +62,10 @@ export async function serve(args: readonly string[], io: Io, signals = true): Pr
         'publish-rate': { type: 'string' },
         'kafka-brokers': { type: 'string' },
         'kafka-group': { type: 'string' },
+        'kafka-client-id': { type: 'string' },
+        'kafka-config': { type: 'string' },
+        'exactly-once': { type: 'boolean' },
+        'checkpoint-interval': { type: 'string' },
         demo: { type: 'boolean' },
         'demo-rate': { type: 'string' },
         'demo-speed': { type: 'string' },
@@ -73,6 +80,13 @@ export async function serve(args: readonly string[], io: Io, signals = true): Pr
   const port = v.port === undefined ? 8080 : Number(v.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     io.err(`cepheus serve: --port takes a port number, not '${v.port}'\n`);
+    return 2;
+  }
+  let config: KafkaConfig;
+  try {
+    config = kafkaConfig({ brokers: v['kafka-brokers'], group: v['kafka-group'], clientId: v['kafka-client-id'], config: v['kafka-config'], exactlyOnce: v['exactly-once'], checkpointInterval: v['checkpoint-interval'] });
+  } catch (e) {
+    io.err(`cepheus serve: ${(e as Error).message}\n`);
     return 2;
   }
   const lateness = v.lateness === undefined ? 0 : parseDuration(v.lateness);
@@ -159,16 +173,12 @@ export async function serve(args: readonly string[], io: Io, signals = true): Pr
     io.err(`cepheus serve: demo data, ${rate} events per second of event time at ${speed}× speed, with injected fraud and market scenarios\n`);
   }
 
-  const brokers = v['kafka-brokers'] ?? process.env['CEPHEUS_KAFKA_BROKERS'];
   let kafka: KafkaConnector | undefined;
-  if (brokers) {
+  if (config) {
     try {
-      kafka = await KafkaConnector.start(engine, kafkajsClient({ brokers: brokers.split(','), clientId: 'cepheus' }), {
-        groupId: v['kafka-group'] ?? 'cepheus',
-        log: (line) => io.err(`cepheus serve: ${line}\n`),
-      });
+      kafka = await KafkaConnector.start(engine, kafkajsClient(config.settings), { ...config.options, log: (line) => io.err(`cepheus serve: ${line}\n`) });
     } catch (e) {
-      io.err(`cepheus serve: cannot start the Kafka connector (${brokers}): ${(e as Error).message}\n`);
+      io.err(`cepheus serve: cannot start the Kafka connector (${config.settings.brokers.join(',')}): ${(e as Error).message}\n`);
       await server.close();
       return 1;
     }

@@ -141,6 +141,8 @@ export class KafkaConnector {
   produced = 0;
   checkpoints = 0;
   restored = 0;
+  /** Events rejected by the partitions' engines (late ones included). */
+  rejected = 0;
   /** Messages whose key differed from their event's key column (`key = 'col'`). */
   keyMismatches = 0;
 
@@ -195,12 +197,11 @@ export class KafkaConnector {
     await this.#readChangelog();
     const byTopic = new Map<string, Binding[]>();
     for (const s of this.#sources) byTopic.set(s.topic, [...(byTopic.get(s.topic) ?? []), s]);
-    await consumer.run(
-      [...byTopic.keys()],
-      (batch) => this.#onBatch(batch, byTopic),
-      (assignment) => this.#assigned(assignment),
-      () => this.#checkpointAll('a rebalance'),
-    );
+    await consumer.run([...byTopic.keys()], {
+      onBatch: (batch) => this.#onBatch(batch, byTopic),
+      onAssigned: (assignment) => this.#assigned(assignment),
+      onRebalancing: () => this.#checkpointAll('a rebalance'),
+    });
     this.#timer = setInterval(() => this.#tick(idleMs), Math.max(10, Math.min(250, idleMs / 2, this.#interval / 2)));
     this.#timer.unref();
     this.#log?.(`kafka: consuming ${[...byTopic.keys()].join(', ')} in group ${this.#groupId}${this.#exactlyOnce ? ' (exactly once)' : ''}; producing ${[...new Set(this.#sinks.values())].join(', ') || 'nothing'}; checkpoints to ${this.#changelog}`);
@@ -213,9 +214,13 @@ export class KafkaConnector {
     this.#readerGroup = `${this.#groupId}-changelog-reader-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
     const reader = await this.#client.consumer(this.#readerGroup);
     this.#changelogReader = reader;
-    await reader.run([this.#changelog], async (batch) => {
+    await reader.run([this.#changelog], {
+      onPosition: (_topic, partition, next) => {
+        if (next > (this.#readerAt.get(partition) ?? 0n)) this.#readerAt.set(partition, next);
+      },
+      onBatch: async (batch) => {
       for (const m of batch.messages) {
-        this.#readerAt.set(m.partition, BigInt(m.offset) + 1n);
+        if (BigInt(m.offset) + 1n > (this.#readerAt.get(m.partition) ?? 0n)) this.#readerAt.set(m.partition, BigInt(m.offset) + 1n);
         if (m.key === null) continue;
         if (m.value === null) {
           this.#checkpoints.delete(m.key);
@@ -230,6 +235,7 @@ export class KafkaConnector {
           this.#log?.(`kafka: ${this.#changelog} offset ${m.offset}: not a checkpoint, ignored`);
         }
       }
+      },
     });
   }
 
@@ -309,7 +315,10 @@ export class KafkaConnector {
         task.dirty = true;
       });
     }
-    task.engine.subscribe('_rejected', relay);
+    task.engine.subscribe('_rejected', (e) => {
+      this.rejected++;
+      relay(e);
+    });
     this.#tasks.set(partition, task);
     task.ready = (async () => {
       if (this.#exactlyOnce) task.producer = await this.#client.transactionalProducer(`${this.#groupId}-${this.#taskKey(partition)}`);
@@ -414,7 +423,8 @@ export class KafkaConnector {
     const reached = task.engine.inputTime(input);
     if (reached !== undefined) for (const other of this.#tasks.values()) if (other !== task) other.engine.advanceInput(input, reached);
     this.#backpressure();
-    await this.#flushAll();
+    // A failure to write restarts the task from its checkpoint (#revive); consumption goes on.
+    await this.#flushAll().catch(() => undefined);
   }
 
   /**
@@ -521,15 +531,27 @@ export class KafkaConnector {
     task.chain = task.chain.then(step);
     const done = task.chain;
     // A failure is reported once here; the chain goes on for later work.
-    task.chain = task.chain.catch((e: unknown) => {
-      this.#log?.(`kafka: partition ${task.partition}: ${e instanceof Error ? e.message : String(e)}`);
-      if (this.#exactlyOnce && task.transaction) {
-        const t = task.transaction;
-        task.transaction = undefined;
-        void t.abort().catch(() => undefined);
-      }
-    });
+    task.chain = task.chain.catch((e: unknown) => this.#revive(task, e));
     return done;
+  }
+
+  /**
+   * Writing failed: the task's state is ahead of what Kafka holds (outputs that may be lost, a
+   * transaction aborted). It is dropped and made again from its last checkpoint, which reads
+   * again from the offsets that checkpoint reflects.
+   */
+  #revive(task: Task, error: unknown): void {
+    if (task.closed) return;
+    this.#log?.(`kafka: partition ${task.partition}: ${error instanceof Error ? error.message : String(error)}; restarting it from its last checkpoint`);
+    this.#close(task);
+    if (this.#tasks.get(task.partition) === task && !this.#stopping) {
+      this.#tasks.delete(task.partition);
+      const fresh = this.#newTask(task.partition);
+      // Until it has restored, its partition's batches wait; after, they are read from its checkpoint on.
+      void fresh.ready.then(() => {
+        if (fresh.next.size === 0) for (const topic of new Set(this.#sources.map((s) => s.topic))) this.#consumer?.seek(topic, task.partition, '0');
+      });
+    }
   }
 
   #ownProducer: Promise<KafkaProducer> | undefined;
@@ -565,5 +587,6 @@ export class KafkaConnector {
     await this.#client.deleteGroups([this.#readerGroup]).catch(() => undefined);
     await this.#producer?.disconnect();
     if (this.#ownProducer) await (await this.#ownProducer).disconnect();
+    this.#log?.(`kafka: stopped after ${this.consumed} messages in (${this.rejected} rejected), ${this.produced} outputs out, ${this.checkpoints} checkpoints written, ${this.restored} restored`);
   }
 }

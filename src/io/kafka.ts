@@ -12,6 +12,14 @@ export interface KafkaSettings {
   /** `host:port` of one or more brokers. */
   readonly brokers: readonly string[];
   readonly clientId?: string;
+  /** TLS: true, or Node's TLS options (ca, cert, key, rejectUnauthorized). */
+  readonly ssl?: boolean | Readonly<Record<string, unknown>>;
+  readonly sasl?: { readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; readonly username: string; readonly password: string };
+  /**
+   * Milliseconds without a heartbeat after which the group gives a member's partitions to the
+   * others (a process that died). Default 10,000; brokers accept 6,000 at least by default.
+   */
+  readonly sessionTimeoutMs?: number;
 }
 
 export interface InboundMessage {
@@ -29,17 +37,22 @@ export interface InboundBatch {
   readonly messages: readonly InboundMessage[];
 }
 
-export interface KafkaConsumer {
+export interface ConsumerHandlers {
+  readonly onBatch: (batch: InboundBatch) => Promise<void>;
+  /** The partitions this member holds after each (re)join of the group. */
+  readonly onAssigned?: (assignment: readonly { readonly topic: string; readonly partitions: readonly number[] }[]) => void;
+  /** A rebalance begins: the partitions held may soon be another member's. */
+  readonly onRebalancing?: () => void;
   /**
-   * Runs until disconnected, handing over each batch; offsets are committed only by `commit`.
-   * `onAssigned` gets the partitions this member holds after each (re)join of the group.
+   * How far a partition has been read: the offset after the last record fetched, control
+   * records of transactions and aborted messages included (which no batch shows).
    */
-  run(
-    topics: readonly string[],
-    onBatch: (batch: InboundBatch) => Promise<void>,
-    onAssigned?: (assignment: readonly { readonly topic: string; readonly partitions: readonly number[] }[]) => void,
-    onRebalancing?: () => void,
-  ): Promise<void>;
+  readonly onPosition?: (topic: string, partition: number, next: bigint) => void;
+}
+
+export interface KafkaConsumer {
+  /** Runs until disconnected, handing over each batch; offsets are committed only by `commit`. */
+  run(topics: readonly string[], handlers: ConsumerHandlers): Promise<void>;
   /** Commits `offset` as the next one to read of the partition. */
   commit(topic: string, partition: number, offset: string): Promise<void>;
   pause(topic: string, partitions: readonly number[]): void;
@@ -98,16 +111,45 @@ export interface KafkaClient {
   deleteGroups(groupIds: readonly string[]): Promise<void>;
 }
 
+/**
+ * Retries what the broker refuses while the previous transaction of the producer is still being
+ * completed (CONCURRENT_TRANSACTIONS, which kafkajs does not retry when adding partitions).
+ */
+async function whileConcurrent<T>(work: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await work();
+    } catch (e) {
+      const error = e as { type?: string; originalError?: { type?: string }; message?: string };
+      const concurrent = error.type === 'CONCURRENT_TRANSACTIONS' || error.originalError?.type === 'CONCURRENT_TRANSACTIONS' || /concurrent operation on the same transaction/.test(String(error.message));
+      if (!concurrent || attempt >= 100) throw e;
+      await new Promise((r) => setTimeout(r, 10 + attempt * 5));
+    }
+  }
+}
+
 /** The kafkajs implementation. */
 export function kafkajsClient(settings: KafkaSettings): KafkaClient {
-  const kafka = new Kafka({ brokers: [...settings.brokers], clientId: settings.clientId ?? 'cepheus', logLevel: logLevel.ERROR });
+  const kafka = new Kafka({
+    brokers: [...settings.brokers],
+    clientId: settings.clientId ?? 'cepheus',
+    logLevel: logLevel.ERROR,
+    ...(settings.ssl !== undefined ? { ssl: settings.ssl as kafkajs.KafkaConfig['ssl'] } : {}),
+    ...(settings.sasl ? { sasl: { ...settings.sasl } as kafkajs.SASLOptions } : {}),
+  });
   return {
     async consumer(groupId) {
-      const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: true });
+      const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: true, sessionTimeout: settings.sessionTimeoutMs ?? 10_000, heartbeatInterval: Math.max(500, Math.floor((settings.sessionTimeoutMs ?? 10_000) / 5)) });
       await consumer.connect();
       return {
-        async run(topics, onBatch, onAssigned, onRebalancing) {
+        async run(topics, { onBatch, onAssigned, onRebalancing, onPosition }) {
           if (onRebalancing) consumer.on(consumer.events.REBALANCING, () => onRebalancing());
+          if (onPosition) {
+            consumer.on(consumer.events.END_BATCH_PROCESS, (e) => {
+              const { topic, partition, highWatermark, offsetLag } = e.payload;
+              onPosition(topic, partition, BigInt(highWatermark) - BigInt(offsetLag));
+            });
+          }
           if (onAssigned) {
             consumer.on(consumer.events.GROUP_JOIN, (e) => {
               const assignment = e.payload.memberAssignment as Record<string, number[]>;
@@ -163,10 +205,12 @@ export function kafkajsClient(settings: KafkaSettings): KafkaClient {
           return {
             async send(topic, messages) {
               if (messages.length === 0) return;
-              await t.send({ topic, acks: -1, messages: messages.map((m) => ({ key: m.key, value: m.value, ...(m.headers ? { headers: { ...m.headers } } : {}) })) });
+              await whileConcurrent(() => t.send({ topic, acks: -1, messages: messages.map((m) => ({ key: m.key, value: m.value, ...(m.headers ? { headers: { ...m.headers } } : {}) })) }));
             },
             sendOffsets: (groupId, offsets) =>
-              t.sendOffsets({ consumerGroupId: groupId, topics: [...new Set(offsets.map((o) => o.topic))].map((topic) => ({ topic, partitions: offsets.filter((o) => o.topic === topic).map((o) => ({ partition: o.partition, offset: o.offset })) })) }),
+              whileConcurrent(() =>
+                t.sendOffsets({ consumerGroupId: groupId, topics: [...new Set(offsets.map((o) => o.topic))].map((topic) => ({ topic, partitions: offsets.filter((o) => o.topic === topic).map((o) => ({ partition: o.partition, offset: o.offset })) })) }),
+              ),
             commit: () => t.commit(),
             abort: () => t.abort(),
           };

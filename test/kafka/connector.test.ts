@@ -4,22 +4,17 @@
  * and poison messages land on `_rejected` with their topic, partition and offset while
  * consumption goes on.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KafkaConnector } from '../../src/connect/kafka-connector.js';
 import { Engine } from '../../src/index.js';
 import { kafkajsClient } from '../../src/io/kafka.js';
 import { checkPrerequisites, startBroker, type Broker } from './broker.mjs';
+import { cepheusRun, readTopic } from './helpers.js';
 
 const prerequisites = await checkPrerequisites();
 const skipReason = prerequisites.ok || process.env.CI === 'true' ? '' : prerequisites.reason;
 if (skipReason) console.warn(`Kafka connector tests skipped: ${skipReason}`);
 
-const ROOT = resolve(import.meta.dirname, '../..');
 const STREAMS = `CREATE STREAM Txn (card STRING NOT NULL, amount DOUBLE, ts TIMESTAMP) WITH (timestamp = 'ts', source = 'kafka', topic = 'txns', format = 'json', key = 'card');`;
 const QUERIES = `CREATE STREAM big WITH (sink = 'kafka', topic = 'big-out') AS SELECT card, amount FROM Txn WHERE amount > 900;
 CREATE STREAM card_testing WITH (sink = 'kafka', topic = 'alerts') AS
@@ -31,33 +26,6 @@ function events(n: number): Record<string, unknown>[] {
   let seed = 11;
   const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
   return Array.from({ length: n }, (_, i) => ({ card: `c${Math.floor(rnd() * 15)}`, amount: rnd() < 0.2 ? 0.5 : Math.round(rnd() * 100_000) / 100, ts: 1_700_000_000_000 + i * 250 }));
-}
-
-/** What `cepheus run` prints for `script` over `events` (one stream), before time `before`. */
-function cepheusRun(script: string, stream: string, events: readonly unknown[], before: number): { stream: string; time: number; data: unknown }[] {
-  const dir = mkdtempSync(join(tmpdir(), 'cepheus-kafka-'));
-  writeFileSync(join(dir, 'script.cql'), script);
-  writeFileSync(join(dir, 'input.ndjson'), events.map((e) => JSON.stringify({ stream, data: e })).join('\n') + '\n');
-  const run = spawnSync(process.execPath, [join(ROOT, 'bin/cepheus.js'), 'run', join(dir, 'script.cql'), '--input', join(dir, 'input.ndjson')], { encoding: 'utf8' });
-  expect(run.status).toBe(0);
-  return run.stdout
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as { stream: string; time: number; data: unknown })
-    .filter((e) => e.time < before);
-}
-
-async function readTopic(brokers: string, topic: string, count: number): Promise<{ time: number; data: unknown }[]> {
-  const kafka = new kafkajs.Kafka({ brokers: [brokers], clientId: 'reader', logLevel: kafkajs.logLevel.NOTHING });
-  const consumer = kafka.consumer({ groupId: `reader-${topic}-${Date.now()}` });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  const out: { time: number; data: unknown; offset: number }[] = [];
-  await consumer.run({ eachMessage: async ({ message }) => void out.push({ time: Number(message.headers?.['cepheus-time']?.toString()), data: JSON.parse(message.value!.toString()), offset: Number(message.offset) }) });
-  const until = Date.now() + 30_000;
-  while (out.length < count && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
-  await consumer.disconnect();
-  return out.sort((a, b) => a.offset - b.offset).map(({ time, data }) => ({ time, data }));
 }
 
 describe.skipIf(skipReason !== '')('Kafka connector (real broker)', () => {
@@ -109,7 +77,7 @@ describe.skipIf(skipReason !== '')('Kafka connector (real broker)', () => {
     for (const [stream, topic] of [['big', 'big-out'], ['card_testing', 'alerts'], ['per_card', 'per-card']] as const) {
       const want = expected.filter((e) => e.stream === stream).map(({ time, data }) => ({ time, data }));
       expect(want.length).toBeGreaterThan(5);
-      expect(await readTopic(broker.bootstrap, topic, want.length)).toEqual(want);
+      expect((await readTopic(broker.bootstrap, topic, want.length)).map(({ time, data }) => ({ time, data }))).toEqual(want);
     }
   }, 180_000);
 
@@ -145,6 +113,6 @@ CREATE STREAM per_card WITH (sink = 'kafka', topic = '${n}') AS SELECT card, COU
     expect(want.length).toBeGreaterThan(50);
     // Each partition's outputs are in order; across partitions they interleave as they come.
     const order = (list: { time: number; data: unknown }[]) => list.map((e) => JSON.stringify(e)).sort();
-    expect(order(await readTopic(broker.bootstrap, 'windows3', want.length))).toEqual(order(want));
+    expect(order((await readTopic(broker.bootstrap, 'windows3', want.length)).map(({ time, data }) => ({ time, data })))).toEqual(order(want));
   }, 180_000);
 });
