@@ -9,6 +9,10 @@
  * `a.ts + d`, at that time.
  *
  * Stream-table joins look the table's current row up when the stream event is processed.
+ *
+ * Checkpoints: a stream-stream join writes each side's kept entries in arrival order (its hash
+ * buckets are rebuilt from them on load) and the timer it asked for; a stream-table join keeps
+ * no state (the table is checkpointed as itself).
  */
 import { emptyScope, keyId, type EvalScope, type Row } from '../runtime/row.js';
 import type { Operator, OperatorContext, OperatorEvent } from './operator.js';
@@ -90,6 +94,17 @@ class Side {
   expire(time: number): void {
     while (this.order.size > 0 && this.order.peek()!.time < time) this.shift();
   }
+
+  /** For checkpoints: the entries kept, in arrival order (each bucket is the ones of its key). */
+  save(): Entry[] {
+    const order = this.order;
+    return order.items.slice(order.head);
+  }
+
+  /** Takes back what `save` gave, on an empty side. */
+  load(entries: readonly Entry[]): void {
+    for (const entry of entries) this.add(entry);
+  }
 }
 
 export class StreamJoinOperator implements Operator {
@@ -111,6 +126,17 @@ export class StreamJoinOperator implements Operator {
 
   stateSize(): number {
     return this.#left.order.size + this.#right.order.size;
+  }
+
+  saveState(): { left: Entry[]; right: Entry[]; requested: number } {
+    return { left: this.#left.save(), right: this.#right.save(), requested: this.#requested };
+  }
+
+  loadState(state: unknown): void {
+    const s = state as ReturnType<StreamJoinOperator['saveState']>;
+    this.#left.load(s.left);
+    this.#right.load(s.right);
+    this.#requested = s.requested;
   }
 
   onEvent(ev: OperatorEvent): void {

@@ -9,6 +9,9 @@
  * *later* values, which is how a hopping window is put together from the panes it covers
  * without copying an event into every window. All but `COUNT(*)` ignore NULLs; over no values
  * they give NULL (`COUNT`: 0). Sliding windows, which also lose values, use `sliding.ts`.
+ *
+ * A state holds only numbers, nulls, values, `undefined` (MIXED) and, for COUNT(DISTINCT), a Set
+ * of key ids: operators checkpoint it as it is (src/engine/snapshot.ts).
  */
 import { keyId, type EvalScope, type Row } from '../../runtime/row.js';
 
@@ -47,8 +50,14 @@ export function comparable(value: unknown): boolean {
   return typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean';
 }
 
+/**
+ * A MIN/MAX whose values do not compare. It is `undefined`, not a symbol, so that a checkpoint
+ * can write a window's state as it is: no value is ever undefined (arguments are `?? null`, and
+ * states start at null).
+ */
+const MIXED = undefined;
+
 /** Adds a value to a MIN/MAX: the new value, or MIXED once values do not compare. */
-const MIXED = Symbol('mixed');
 function extreme(current: unknown, value: unknown, max: boolean): unknown {
   if (value === null || current === MIXED) return current;
   if (!comparable(value) || (current !== null && typeof value !== typeof current)) return MIXED;

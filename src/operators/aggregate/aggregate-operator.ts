@@ -12,6 +12,11 @@
  *
  * Every window row is emitted in a fixed order: by window end, then window start, then the
  * order in which the key's first event of that window arrived.
+ *
+ * Checkpoints (`saveState`/`loadState`): the groups as they are — plain objects whose window
+ * states are the accumulators' plain objects — plus what the window kind keeps besides (the
+ * windows still to close, the open sessions in order, the timer asked for); a sliding group's
+ * aggregators are written as their data and rebuilt on load.
  */
 import type { WindowSpec } from '../../model/types.js';
 import { emptyScope, keyId, type EvalScope, type Row } from '../../runtime/row.js';
@@ -74,12 +79,18 @@ interface Group {
 
 const NO_KEYS: readonly unknown[] = [];
 
+/** What an aggregate operator's checkpoint holds: at least its groups, by key id. */
+interface AggregateState<G = unknown> {
+  readonly groups: ReadonlyMap<string, G>;
+}
+
 abstract class AggregateBase<G extends Group> implements Operator {
   readonly inputs: readonly string[];
   protected readonly def: AggregateDefinition;
   protected readonly ctx: OperatorContext;
   protected readonly limits: AggregateLimits;
   protected readonly groups = new Map<string, G>();
+  /** Scratch (nothing between events), as are `results` and the key scratch. */
   protected readonly scope: EvalScope = emptyScope();
   /** The results of the row being emitted, by aggregate index. */
   protected readonly results: unknown[];
@@ -134,6 +145,15 @@ abstract class AggregateBase<G extends Group> implements Operator {
 
   stateSize(): number {
     return this.groups.size;
+  }
+
+  /** Checkpoints: the groups; a window kind that keeps more adds it. */
+  saveState(): AggregateState {
+    return { groups: this.groups };
+  }
+
+  loadState(state: unknown): void {
+    for (const [id, group] of (state as AggregateState<G>).groups) this.groups.set(id, group);
   }
 
   /** The values of the row's aggregates, from a window's state. */
@@ -208,6 +228,16 @@ class PaneAggregate extends AggregateBase<PaneGroup> {
     this.#size = size;
     this.#advance = advance;
     this.#pane = gcd(size, advance);
+  }
+
+  /** With the windows still to close (each has its timer pending in the clock). */
+  override saveState(): AggregateState & { closing: ReadonlyMap<number, PaneGroup[]> } {
+    return { groups: this.groups, closing: this.#closing };
+  }
+
+  override loadState(state: unknown): void {
+    super.loadState(state);
+    for (const [end, list] of (state as ReturnType<PaneAggregate['saveState']>).closing) this.#closing.set(end, list);
   }
 
   protected newGroup(id: string, keys: readonly unknown[]): PaneGroup {
@@ -309,6 +339,19 @@ class SessionAggregate extends AggregateBase<Session> {
     this.#gap = gap;
   }
 
+  /** With the open sessions' order (their links are in the sessions) and the timer asked for. */
+  override saveState(): AggregateState & { head: Session | undefined; tail: Session | undefined; requested: number } {
+    return { groups: this.groups, head: this.#head, tail: this.#tail, requested: this.#requested };
+  }
+
+  override loadState(state: unknown): void {
+    super.loadState(state);
+    const s = state as ReturnType<SessionAggregate['saveState']>;
+    this.#head = s.head;
+    this.#tail = s.tail;
+    this.#requested = s.requested;
+  }
+
   protected newGroup(id: string, keys: readonly unknown[], ev: OperatorEvent): Session {
     return { id, keys, start: ev.time, last: ev.time, firstSeq: ev.seq, state: this.acc.create(), prev: undefined, next: undefined };
   }
@@ -400,6 +443,26 @@ class SlidingAggregate extends AggregateBase<SlidingGroup> {
     super(def, ctx, limits);
     this.#time = size.time;
     this.#count = size.count;
+  }
+
+  /** The groups with their aggregators' data instead of the aggregators, and the sweep's timer. */
+  override saveState(): AggregateState & { nextSweep: number } {
+    const groups = new Map<string, unknown>();
+    for (const [id, g] of this.groups) groups.set(id, { ...g, aggs: g.aggs.map((a) => a.save()) });
+    return { groups, nextSweep: this.#nextSweep };
+  }
+
+  override loadState(state: unknown): void {
+    const s = state as AggregateState<Omit<SlidingGroup, 'aggs'> & { aggs: unknown[] }> & { nextSweep: number };
+    for (const [id, saved] of s.groups) {
+      const aggs = this.def.aggregates.map((a, i) => {
+        const agg = newSlidingAggregator(a.shape, a.typed);
+        agg.load(saved.aggs[i]);
+        return agg;
+      });
+      this.groups.set(id, { ...saved, aggs });
+    }
+    this.#nextSweep = s.nextSweep;
   }
 
   protected newGroup(id: string, keys: readonly unknown[]): SlidingGroup {

@@ -14,6 +14,9 @@
  *   front is the answer. It is exact (no combining at all), O(1) amortised per event, and
  *   holds at most the window's values — simpler than DABA for the one operation that needs it.
  * - FIRST and LAST: the front and back of the queue.
+ *
+ * Checkpoints: an aggregator's `save` gives its data (plain objects, arrays, Maps; the arrays
+ * themselves, not copies), and `load` puts it into a fresh aggregator of the same aggregate.
  */
 import { keyId } from '../../runtime/row.js';
 import { comparable, type AggregateShape } from './accumulators.js';
@@ -24,6 +27,10 @@ export interface SlidingAggregator {
   /** Drops every value at a position below `start`. */
   evict(start: number): void;
   result(): unknown;
+  /** For checkpoints: the aggregator's state as plain data (no copy is made). */
+  save(): unknown;
+  /** Takes back what `save` gave, on a fresh aggregator of the same aggregate. */
+  load(state: unknown): void;
 }
 
 /** Values with positions, oldest first; the consumed front is cut off from time to time. */
@@ -61,6 +68,23 @@ class Queue<T> {
     this.head = 0;
     return h;
   }
+
+  /** Its fields as a plain object (for checkpoints). */
+  save(): QueueState<T> {
+    return { pos: this.pos, vals: this.vals, head: this.head };
+  }
+
+  load(state: QueueState<T>): void {
+    this.pos = state.pos;
+    this.vals = state.vals;
+    this.head = state.head;
+  }
+}
+
+interface QueueState<T> {
+  readonly pos: number[];
+  readonly vals: T[];
+  readonly head: number;
 }
 
 class SlidingCountStar implements SlidingAggregator {
@@ -75,6 +99,14 @@ class SlidingCountStar implements SlidingAggregator {
   }
   result(): number {
     return this.#next - this.#first;
+  }
+  save(): unknown {
+    return { first: this.#first, next: this.#next };
+  }
+  load(state: unknown): void {
+    const s = state as { first: number; next: number };
+    this.#first = s.first;
+    this.#next = s.next;
   }
 }
 
@@ -109,6 +141,14 @@ class SlidingCount implements SlidingAggregator {
   result(): number {
     return this.#distinct ? this.#distinct.size : this.#q.size;
   }
+  save(): unknown {
+    return { q: this.#q.save(), distinct: this.#distinct };
+  }
+  load(state: unknown): void {
+    const s = state as { q: QueueState<unknown>; distinct: Map<string, number> | undefined };
+    this.#q.load(s.q);
+    if (s.distinct) for (const [id, n] of s.distinct) this.#distinct!.set(id, n);
+  }
 }
 
 /**
@@ -121,6 +161,7 @@ abstract class TwoStacks implements SlidingAggregator {
   protected suffix: number[] = [];
   protected split = 0;
   protected back: number[];
+  /** Scratch (nothing between calls): one value's aggregate. */
   protected readonly scratch: number[];
 
   constructor(protected readonly width: number) {
@@ -180,6 +221,18 @@ abstract class TwoStacks implements SlidingAggregator {
   }
 
   abstract result(): unknown;
+
+  save(): unknown {
+    return { q: this.q.save(), suffix: this.suffix, split: this.split, back: this.back };
+  }
+
+  load(state: unknown): void {
+    const s = state as { q: QueueState<number>; suffix: number[]; split: number; back: number[] };
+    this.q.load(s.q);
+    this.suffix = s.suffix;
+    this.split = s.split;
+    this.back = s.back;
+  }
 }
 
 /** SUM and AVG: [count, sum]. */
@@ -322,6 +375,17 @@ class SlidingExtreme implements SlidingAggregator {
     const d = this.#deque;
     return d.size > 0 ? d.vals[d.head] : null;
   }
+
+  save(): unknown {
+    return { deque: this.#deque.save(), kinds: this.#kinds, all: this.#all.save() };
+  }
+
+  load(state: unknown): void {
+    const s = state as { deque: QueueState<unknown>; kinds: Map<string, number>; all: QueueState<string> };
+    this.#deque.load(s.deque);
+    for (const [kind, n] of s.kinds) this.#kinds.set(kind, n);
+    this.#all.load(s.all);
+  }
 }
 
 class SlidingEdge implements SlidingAggregator {
@@ -338,6 +402,12 @@ class SlidingEdge implements SlidingAggregator {
     const q = this.#q;
     if (q.size === 0) return null;
     return this.last ? q.vals[q.vals.length - 1] : q.vals[q.head];
+  }
+  save(): unknown {
+    return this.#q.save();
+  }
+  load(state: unknown): void {
+    this.#q.load(state as QueueState<unknown>);
   }
 }
 
