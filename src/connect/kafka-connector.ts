@@ -78,6 +78,17 @@ interface Manifest {
   readonly chunks?: number;
 }
 
+const DEBUG = process.env['CEPHEUS_KAFKA_DEBUG'] === '1';
+
+/** Whether a Kafka error says another producer with the same transactional id has taken over. */
+function isFenced(error: unknown): boolean {
+  for (let e = error as { type?: string; message?: string; cause?: unknown; originalError?: unknown } | undefined, depth = 0; e && depth < 5; depth++) {
+    if (e.type === 'INVALID_PRODUCER_EPOCH' || e.type === 'PRODUCER_FENCED' || /fenced|producer epoch/i.test(String(e.message))) return true;
+    e = (e.cause ?? e.originalError) as typeof e;
+  }
+  return false;
+}
+
 /** Changelog records stay well below Kafka's default limit of 1 MiB per message. */
 const CHUNK = 512 * 1024;
 
@@ -128,11 +139,18 @@ export class KafkaConnector {
   readonly #chunks = new Map<string, { id: string; data: string }>();
   #changelogReader: KafkaConsumer | undefined;
   #readerGroup = '';
+  /** The tokens of this process's barrier records the changelog reader has read (see #readUpToNow). */
+  readonly #barriers = new Set<string>();
+  readonly #barrierKey = `barrier/${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
+  /** Per partition input (`topic/p`): messages known to be in the partition and not yet read. */
+  readonly #lag = new Map<string, bigint>();
   /** The changelog reader's position: the offset of its next message, per changelog partition. */
   readonly #readerAt = new Map<number, bigint>();
   /** Per partition input (`topic/p`): when it last delivered a message. */
   readonly #lastSeen = new Map<string, number>();
   #held = new Set<string>();
+  /** Partitions whose producer was fenced: paused until the next assignment. */
+  readonly #fenced = new Set<number>();
   #timer: NodeJS.Timeout | undefined;
   #log: ((line: string) => void) | undefined;
   #stopping = false;
@@ -222,6 +240,10 @@ export class KafkaConnector {
       for (const m of batch.messages) {
         if (BigInt(m.offset) + 1n > (this.#readerAt.get(m.partition) ?? 0n)) this.#readerAt.set(m.partition, BigInt(m.offset) + 1n);
         if (m.key === null) continue;
+        if (m.key.startsWith('barrier/')) {
+          if (m.key === this.#barrierKey && m.value !== null) this.#barriers.add(m.value);
+          continue;
+        }
         if (m.value === null) {
           this.#checkpoints.delete(m.key);
           this.#chunks.delete(m.key);
@@ -239,15 +261,40 @@ export class KafkaConnector {
     });
   }
 
-  /** Waits until the changelog reader has read everything written to the changelog so far. */
-  async #caughtUp(): Promise<void> {
-    const end = await this.#client.endOffsets(this.#changelog);
+  /**
+   * Waits until the changelog reader has read every checkpoint committed so far: a barrier
+   * record is written (with `task`'s transactional producer, after it has fenced the partition's
+   * previous owner, so that owner's last transaction is committed or aborted by then) and read
+   * back. A read_committed reader gets to it only once every transaction before it is settled.
+   */
+  async #readUpToNow(task: Task): Promise<void> {
+    const token = `${task.partition}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+    const barrier = [{ key: this.#barrierKey, value: token }];
+    if (task.producer) {
+      const t = await task.producer.transaction();
+      try {
+        await t.send(this.#changelog, barrier);
+        await t.commit();
+      } catch (e) {
+        await t.abort().catch(() => undefined);
+        throw e;
+      }
+    } else await (this.#producer ?? (await this.#checkpointProducer())).send(this.#changelog, barrier);
     const until = Date.now() + 60_000;
-    for (;;) {
-      const behind = [...end].some(([p, offset]) => BigInt(offset) > (this.#readerAt.get(p) ?? 0n));
-      if (!behind) return;
+    while (!this.#barriers.delete(token)) {
       if (Date.now() > until) throw new Error(`the changelog ${this.#changelog} could not be read to its end in 60 s`);
       await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  /** How much of the task's partitions is left to read, from their ends now (so that none goes idle before it is read). */
+  async #measureLag(task: Task): Promise<void> {
+    for (const topic of new Set(this.#sources.map((s) => s.topic))) {
+      const end = (await this.#client.endOffsets(topic)).get(task.partition);
+      if (end === undefined) continue;
+      const from = task.next.get(topic) ?? (await this.#client.committedOffsets(this.#groupId, topic)).get(task.partition) ?? '0';
+      const next = BigInt(from);
+      this.#lag.set(`${topic}/${task.partition}`, BigInt(end) > next ? BigInt(end) - next : 0n);
     }
   }
 
@@ -257,7 +304,7 @@ export class KafkaConnector {
 
   /** The state a new task starts from: the partition's last checkpoint, if any. */
   async #restore(task: Task): Promise<void> {
-    await this.#caughtUp();
+    await this.#readUpToNow(task);
     const key = this.#taskKey(task.partition);
     const manifest = this.#checkpoints.get(key);
     if (!manifest) return;
@@ -316,14 +363,18 @@ export class KafkaConnector {
       });
     }
     task.engine.subscribe('_rejected', (e) => {
-      this.rejected++;
+      // The first few rejections are told, then one in a thousand (all are on _rejected).
+      if (this.rejected++ < 5 || this.rejected % 1000 === 0) this.#log?.(`kafka: rejected (${this.rejected} so far): ${String(e.data['reason'])}`);
       relay(e);
     });
     this.#tasks.set(partition, task);
     task.ready = (async () => {
       if (this.#exactlyOnce) task.producer = await this.#client.transactionalProducer(`${this.#groupId}-${this.#taskKey(partition)}`);
       await this.#restore(task);
+      await this.#measureLag(task);
       task.restoring = false;
+      // Its partitions' idle timeout runs from now: until now they could not be read.
+      for (const topic of new Set(this.#sources.map((s) => s.topic))) if (this.#lastSeen.has(`${topic}/${partition}`)) this.#lastSeen.set(`${topic}/${partition}`, Date.now());
     })();
     task.ready.catch((e: unknown) => this.#log?.(`kafka: partition ${partition} could not start: ${e instanceof Error ? e.message : String(e)}`));
     return task;
@@ -353,6 +404,7 @@ export class KafkaConnector {
       if (now.has(input)) continue;
       for (const task of this.#tasks.values()) task.engine.removeInput(input);
       this.#lastSeen.delete(input);
+      this.#lag.delete(input);
     }
     for (const input of now) {
       if (this.#held.has(input)) continue;
@@ -361,6 +413,8 @@ export class KafkaConnector {
       this.#lastSeen.set(input, Date.now());
     }
     this.#held = now;
+    for (const p of this.#fenced) for (const topic of new Set(this.#sources.map((s) => s.topic))) this.#consumer?.resume(topic, [p]);
+    this.#fenced.clear();
     for (const p of partitions) if (!this.#tasks.has(p)) this.#newTask(p);
     this.#log?.(`kafka: holding partitions ${[...partitions].sort((a, b) => a - b).join(', ') || 'none'}`);
   }
@@ -381,7 +435,9 @@ export class KafkaConnector {
   // ------------------------------------------------------------------------------ consuming
 
   async #onBatch(batch: InboundBatch, byTopic: ReadonlyMap<string, readonly Binding[]>): Promise<void> {
-    const task = this.#tasks.get(batch.partition) ?? this.#newTask(batch.partition);
+    // A batch fetched before the partition was given to another process is not ours to process.
+    const task = this.#tasks.get(batch.partition);
+    if (!task) return;
     await task.ready;
     if (task.closed || this.#stopping) return;
     const sources = byTopic.get(batch.topic) ?? [];
@@ -418,6 +474,8 @@ export class KafkaConnector {
     const last = batch.messages.at(-1);
     if (last === undefined || first === batch.messages.length) return;
     task.next.set(batch.topic, (BigInt(last.offset) + 1n).toString());
+    const end = BigInt(batch.highWatermark);
+    this.#lag.set(input, end > BigInt(last.offset) + 1n ? end - BigInt(last.offset) - 1n : 0n);
     task.dirty = true;
     // The other tasks learn how far this partition has come.
     const reached = task.engine.inputTime(input);
@@ -460,17 +518,63 @@ export class KafkaConnector {
     }
   }
 
+  #lastStatus = Date.now();
+
   /** Periodically: partitions silent for `idleMs` go idle; checkpoints that are due are written. */
   #tick(idleMs: number): void {
     const now = Date.now();
+    if (now - this.#lastStatus >= 10_000) {
+      this.#lastStatus = now;
+      const at = [...this.#tasks.values()].map((t) => `${t.partition}@${[...t.next.values()].join('+') || '-'}${t.restoring ? ' (restoring)' : ''}`);
+      this.#log?.(`kafka: ${this.consumed} in (${this.rejected} rejected), ${this.produced} out, ${this.checkpoints} checkpoints; partitions ${at.join(', ')}`);
+    }
+    const silent: string[] = [];
     for (const [input, seen] of this.#lastSeen) {
       if (now - seen < idleMs) continue;
-      this.#lastSeen.delete(input);
-      for (const task of this.#tasks.values()) task.engine.inputIdle(input);
+      // A partition with messages left to read is behind, not idle: it holds the watermark
+      // until it has caught up (its task restoring, paused, or its batches slow to come).
+      if ((this.#lag.get(input) ?? 0n) > 0n) continue;
+      const task = this.#tasks.get(Number(input.slice(input.lastIndexOf('/') + 1)));
+      if (!task || task.restoring) continue;
+      silent.push(input);
     }
+    if (silent.length > 0 && !this.#checkingIdle) void this.#markIdle(silent, idleMs);
     this.#backpressure();
     // Outputs that the watermark's move released are written out now, checkpoints when due.
     this.#flushAll().catch((e: unknown) => this.#log?.(`kafka: writing failed: ${e instanceof Error ? e.message : String(e)}`));
+  }
+
+  #checkingIdle = false;
+
+  /**
+   * Partitions silent for the idle timeout go idle — unless their end shows messages not read
+   * yet (the consumer is slow, not the partition quiet): those are behind and hold the watermark.
+   */
+  async #markIdle(silent: readonly string[], idleMs: number): Promise<void> {
+    this.#checkingIdle = true;
+    try {
+      const ends = new Map<string, Map<number, string>>();
+      for (const input of silent) {
+        const slash = input.lastIndexOf('/');
+        const [topic, partition] = [input.slice(0, slash), Number(input.slice(slash + 1))];
+        const task = this.#tasks.get(partition);
+        // A message may have come meanwhile.
+        if (!task || !this.#lastSeen.has(input) || Date.now() - this.#lastSeen.get(input)! < idleMs) continue;
+        if (!ends.has(topic)) ends.set(topic, await this.#client.endOffsets(topic));
+        const end = BigInt(ends.get(topic)!.get(partition) ?? '0');
+        const next = task.next.get(topic);
+        if (next !== undefined && end > BigInt(next)) {
+          this.#lag.set(input, end - BigInt(next));
+          continue;
+        }
+        this.#lastSeen.delete(input);
+        for (const t of this.#tasks.values()) t.engine.inputIdle(input);
+      }
+    } catch (e) {
+      this.#log?.(`kafka: cannot tell whether partitions are idle: ${e instanceof Error ? e.message : String(e)}`);
+    } finally {
+      this.#checkingIdle = false;
+    }
   }
 
   // -------------------------------------------------------------------------------- writing
@@ -504,6 +608,8 @@ export class KafkaConnector {
     const offsets = [...task.next].map(([topic, offset]) => ({ topic, partition: task.partition, offset }));
     const step = async (): Promise<void> => {
       if (task.closed) return;
+      const started = Date.now();
+      if (DEBUG) this.#log?.(`debug: ${task.partition} write ${outputs.length} outputs${records ? `, checkpoint at ${JSON.stringify(Object.fromEntries(task.next))}` : ''}`);
       const byTopic = new Map<string, OutboundMessage[]>();
       for (const o of outputs) byTopic.set(o.topic, [...(byTopic.get(o.topic) ?? []), o.message]);
       if (this.#exactlyOnce) {
@@ -527,6 +633,7 @@ export class KafkaConnector {
         }
       }
       this.produced += outputs.length;
+      if (DEBUG) this.#log?.(`debug: ${task.partition} written in ${Date.now() - started} ms`);
     };
     task.chain = task.chain.then(step);
     const done = task.chain;
@@ -542,7 +649,18 @@ export class KafkaConnector {
    */
   #revive(task: Task, error: unknown): void {
     if (task.closed) return;
-    this.#log?.(`kafka: partition ${task.partition}: ${error instanceof Error ? error.message : String(error)}; restarting it from its last checkpoint`);
+    const message = error instanceof Error ? error.message : String(error);
+    if (isFenced(error)) {
+      // Another process holds the partition now (this one missed a rebalance): making the task
+      // again would fence that process in turn. The partition waits for the group's next word.
+      this.#log?.(`kafka: partition ${task.partition}: ${message}; another process holds it, waiting for the group`);
+      this.#close(task);
+      if (this.#tasks.get(task.partition) === task) this.#tasks.delete(task.partition);
+      for (const topic of new Set(this.#sources.map((s) => s.topic))) this.#consumer?.pause(topic, [task.partition]);
+      this.#fenced.add(task.partition);
+      return;
+    }
+    this.#log?.(`kafka: partition ${task.partition}: ${message}; restarting it from its last checkpoint`);
     this.#close(task);
     if (this.#tasks.get(task.partition) === task && !this.#stopping) {
       this.#tasks.delete(task.partition);

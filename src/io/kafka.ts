@@ -4,6 +4,8 @@
  * pause and resume per partition, commit, produce — so that another client can replace
  * kafkajs without touching the engine or the connector.
  */
+// First: it replaces kafkajs's filter of aborted transactions before kafkajs loads.
+import './kafkajs-read-committed.js';
 import kafkajs from 'kafkajs';
 
 const { Kafka, logLevel } = kafkajs;
@@ -35,6 +37,8 @@ export interface InboundBatch {
   readonly topic: string;
   readonly partition: number;
   readonly messages: readonly InboundMessage[];
+  /** The partition's end when the batch was fetched: the offset its next message will have. */
+  readonly highWatermark: string;
 }
 
 export interface ConsumerHandlers {
@@ -107,6 +111,8 @@ export interface KafkaClient {
   createTopics(topics: readonly { readonly topic: string; readonly partitions: number; readonly config?: Readonly<Record<string, string>> }[]): Promise<void>;
   /** Per partition of `topic`, the offset its next message will have (its end). */
   endOffsets(topic: string): Promise<Map<number, string>>;
+  /** Per partition of `topic`, the offset `groupId` has committed (partitions without one are absent). */
+  committedOffsets(groupId: string, topic: string): Promise<Map<number, string>>;
   /** Forgets consumer groups (a reader's own, when it is done). */
   deleteGroups(groupIds: readonly string[]): Promise<void>;
 }
@@ -171,7 +177,7 @@ export function kafkajsClient(settings: KafkaSettings): KafkaClient {
                 key: m.key === null ? null : m.key.toString(),
                 value: m.value === null ? null : m.value.toString(),
               }));
-              await onBatch({ topic: batch.topic, partition: batch.partition, messages });
+              await onBatch({ topic: batch.topic, partition: batch.partition, messages, highWatermark: batch.highWatermark });
               const last = messages.at(-1);
               if (last) resolveOffset(last.offset);
               await heartbeat();
@@ -197,7 +203,9 @@ export function kafkajsClient(settings: KafkaSettings): KafkaClient {
       };
     },
     async transactionalProducer(transactionalId) {
-      const producer = kafka.producer({ transactionalId, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: true });
+      // A transaction left open by a process that died is aborted by the broker after 15 s (if no
+      // new owner of its id has fenced it before): until then it holds back read_committed readers.
+      const producer = kafka.producer({ transactionalId, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: true, transactionTimeout: 15_000 });
       await producer.connect();
       return {
         async transaction() {
@@ -230,6 +238,11 @@ export function kafkajsClient(settings: KafkaSettings): KafkaClient {
       });
     },
     endOffsets: (topic) => withAdmin(async (admin) => new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, p.high]))),
+    committedOffsets: (groupId, topic) =>
+      withAdmin(async (admin) => {
+        const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
+        return new Map((entry?.partitions ?? []).filter((p) => Number(p.offset) >= 0).map((p) => [p.partition, p.offset]));
+      }),
     deleteGroups: (groupIds) => withAdmin(async (admin) => void (await admin.deleteGroups([...groupIds]))),
   };
 
