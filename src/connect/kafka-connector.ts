@@ -218,7 +218,10 @@ export class KafkaConnector {
     await consumer.run([...byTopic.keys()], {
       onBatch: (batch) => this.#onBatch(batch, byTopic),
       onAssigned: (assignment) => this.#assigned(assignment),
-      onRebalancing: () => this.#checkpointAll('a rebalance'),
+      onRebalancing: () => {
+        this.#rebalancing = true;
+        this.#checkpointAll('a rebalance');
+      },
     });
     this.#timer = setInterval(() => this.#tick(idleMs), Math.max(10, Math.min(250, idleMs / 2, this.#interval / 2)));
     this.#timer.unref();
@@ -406,13 +409,16 @@ export class KafkaConnector {
       this.#lastSeen.delete(input);
       this.#lag.delete(input);
     }
+    // Every partition held is active again (one idle before the rebalance may be fed now):
+    // silent from now on, it goes idle after the timeout like any other.
     for (const input of now) {
-      if (this.#held.has(input)) continue;
       for (const task of this.#tasks.values()) task.engine.addInput(input);
-      // Silent from now on, it goes idle after the timeout like any other.
       this.#lastSeen.set(input, Date.now());
     }
     this.#held = now;
+    this.#rebalancing = false;
+    // The idle timeout of every partition starts again: none was read during the rebalance.
+    for (const input of this.#lastSeen.keys()) this.#lastSeen.set(input, Date.now());
     for (const p of this.#fenced) for (const topic of new Set(this.#sources.map((s) => s.topic))) this.#consumer?.resume(topic, [p]);
     this.#fenced.clear();
     for (const p of partitions) if (!this.#tasks.has(p)) this.#newTask(p);
@@ -538,13 +544,15 @@ export class KafkaConnector {
       if (!task || task.restoring) continue;
       silent.push(input);
     }
-    if (silent.length > 0 && !this.#checkingIdle) void this.#markIdle(silent, idleMs);
+    // While the group rebalances nothing is read: silence then says nothing about a partition.
+    if (silent.length > 0 && !this.#checkingIdle && !this.#rebalancing) void this.#markIdle(silent, idleMs);
     this.#backpressure();
     // Outputs that the watermark's move released are written out now, checkpoints when due.
     this.#flushAll().catch((e: unknown) => this.#log?.(`kafka: writing failed: ${e instanceof Error ? e.message : String(e)}`));
   }
 
   #checkingIdle = false;
+  #rebalancing = false;
 
   /**
    * Partitions silent for the idle timeout go idle — unless their end shows messages not read
@@ -562,9 +570,10 @@ export class KafkaConnector {
         if (!task || !this.#lastSeen.has(input) || Date.now() - this.#lastSeen.get(input)! < idleMs) continue;
         if (!ends.has(topic)) ends.set(topic, await this.#client.endOffsets(topic));
         const end = BigInt(ends.get(topic)!.get(partition) ?? '0');
-        const next = task.next.get(topic);
-        if (next !== undefined && end > BigInt(next)) {
-          this.#lag.set(input, end - BigInt(next));
+        // Where reading stands: after the last message read, or where the group committed.
+        const next = BigInt(task.next.get(topic) ?? (await this.#client.committedOffsets(this.#groupId, topic)).get(partition) ?? '0');
+        if (end > next) {
+          this.#lag.set(input, end - next);
           continue;
         }
         this.#lastSeen.delete(input);

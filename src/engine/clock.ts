@@ -125,11 +125,14 @@ export class Clock {
   }
 
   /**
-   * Announces an input before its first event (a partition just assigned): until it sends or
-   * goes idle, it holds the watermark where it is.
+   * Announces an input before its first event (a partition just assigned), or again (an idle
+   * one is then active): until it sends or goes idle, it holds the watermark where it is.
    */
   addInput(input: string): void {
-    if (!this.#inputs.has(input)) this.#inputs.set(input, { max: -Infinity, idle: false });
+    const entry = this.#inputs.get(input);
+    if (entry === undefined) this.#inputs.set(input, { max: -Infinity, idle: false });
+    // An idle input announced again (a partition given anew) is active: it holds the watermark.
+    else entry.idle = false;
   }
 
   /** An input has sent nothing for a while: it stops holding the watermark back until it does. */

@@ -366,7 +366,10 @@ export class Engine {
     this.#clock.accept(stream, row, time, input);
   }
 
-  /** Announces a named input before its first event: it holds the watermark until it sends or goes idle. */
+  /**
+   * Announces a named input before its first event, or again (an idle input is then active): it
+   * holds the watermark until it sends or goes idle.
+   */
   addInput(input: string): void {
     this.#clock.addInput(input);
   }

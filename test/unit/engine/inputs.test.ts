@@ -54,6 +54,25 @@ describe('named inputs', () => {
     expect(seen.slice(5)).toEqual(['w1@600', 'n5@600']);
   });
 
+  it('an idle input announced again is active: it holds the watermark where it is; another advances it (a replica)', () => {
+    const { e, seen } = engine();
+    e.addInput('p0');
+    e.addInput('p1');
+    e.push('S', { n: 1, ts: 10 }, undefined, 'p0');
+    e.inputIdle('p1');
+    e.inputIdle('p0');
+    e.addInput('p1'); // given again: it holds the watermark at 10
+    e.push('S', { n: 2, ts: 300 }, undefined, 'p0');
+    expect(seen).toEqual(['n1@10']);
+    e.push('S', { n: 3, ts: 50 }, undefined, 'p1'); // not late
+    expect(seen).toEqual(['n1@10', 'n3@50']);
+    // p1 sent up to 250 to another engine: here it counts as if it had.
+    e.advanceInput('p1', 250);
+    expect(seen).toEqual(['n1@10', 'n3@50', 'w2@100']); // the watermark is 250: n2@300 still waits
+    expect(e.inputTime('p1')).toBe(250);
+    expect(e.inputs().sort()).toEqual(['p0', 'p1']);
+  });
+
   it('a removed input no longer holds the watermark back; a new one cannot move it back', () => {
     const { e, seen } = engine();
     e.addInput('p0');
