@@ -196,6 +196,28 @@ export class KafkaConnector {
   }
 
   /**
+   * What a process in a consumer group gets wrong when a query's state is not keyed by its
+   * topic's message key: each process holds some partitions, so state keyed otherwise (or not
+   * at all) sees only part of the events it should. Said once at start.
+   */
+  static keyWarnings(engine: Engine, sources: readonly Binding[]): string[] {
+    const warnings: string[] = [];
+    for (const source of sources) {
+      for (const q of engine.queries()) {
+        const keys = q.keys?.[source.stream];
+        if (keys === undefined) continue;
+        const by = q.kind === 'pattern' ? 'PARTITION BY' : 'GROUP BY';
+        if (source.key === undefined) {
+          warnings.push(`'${q.name}' keeps state by ${keys.length > 0 ? `${by} ${keys.join(', ')}` : 'no key'} over '${source.stream}', whose WITH has no key = '...': the engine cannot check that topic ${source.topic} is keyed by it`);
+        } else if (!keys.includes(source.key)) {
+          warnings.push(`'${q.name}' keeps state ${keys.length > 0 ? `by ${by} ${keys.join(', ')}` : 'for all events together'}, but topic ${source.topic} is keyed by '${source.key}': state lives per partition, so each process sees only part of what it should (key the topic by ${keys.length > 0 ? keys.join(', ') : 'a single value'})`);
+        }
+      }
+    }
+    return warnings;
+  }
+
+  /**
    * Starts consuming the source topics and writing the sink topics of `engine`'s deployments.
    * Each partition is processed by a replica of `engine`; their outputs are relayed to it.
    */
@@ -204,6 +226,7 @@ export class KafkaConnector {
     const exactlyOnce = options.exactlyOnce ?? false;
     const producer = bindings.sinks.length > 0 && !exactlyOnce ? await client.producer() : undefined;
     const consumer = bindings.sources.length > 0 ? await client.consumer(options.groupId ?? 'cepheus') : undefined;
+    for (const warning of KafkaConnector.keyWarnings(engine, bindings.sources)) options.log?.(`kafka: ${warning}`);
     const connector = new KafkaConnector(engine, client, consumer, producer, options, bindings);
     if (consumer) await connector.#run(consumer, options.idleTimeoutMs ?? 5_000);
     return connector;

@@ -93,6 +93,25 @@ export interface QueryInfo {
   readonly outputs: number;
   /** State held now: partial matches, groups, buffered join events. */
   readonly state: number;
+  /**
+   * Per input stream, the columns its state is keyed by (PARTITION BY, GROUP BY columns); an
+   * empty list when it keeps one state for all events; undefined when it keeps no keyed state
+   * (filters) or it is not told (joins, GROUP BY on expressions).
+   */
+  readonly keys?: Readonly<Record<string, readonly string[]>>;
+}
+
+function keysOf(query: BoundQuery): Readonly<Record<string, readonly string[]>> | undefined {
+  switch (query.kind) {
+    case 'pattern':
+      return Object.fromEntries(query.reads.map((stream) => [stream, query.partitionBy[stream] ?? []]));
+    case 'aggregate': {
+      const columns = query.groupBy.map((g) => (g.kind === 'column' ? g.column : undefined));
+      return columns.every((c) => c !== undefined) ? { [query.input]: columns as string[] } : undefined;
+    }
+    default:
+      return undefined;
+  }
 }
 
 interface StreamRuntime {
@@ -436,6 +455,7 @@ export class Engine {
       reads: q.query.reads,
       outputs: q.outputs,
       state: q.operator.stateSize(),
+      ...(keysOf(q.query) ? { keys: keysOf(q.query)! } : {}),
     }));
   }
 
