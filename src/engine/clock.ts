@@ -95,15 +95,7 @@ export class Clock {
     if (input === undefined) {
       // The default input (the library's push, a file, a WebSocket publisher): never held back.
       if (time > this.#maxSeen) this.#maxSeen = time;
-    } else {
-      const entry = this.#inputs.get(input);
-      if (entry === undefined) this.#inputs.set(input, { max: time, idle: false });
-      else {
-        if (time > entry.max) entry.max = time;
-        entry.idle = false;
-      }
-      this.#rebase();
-    }
+    } else this.#reached(input, time);
     if (this.#lateness === 0 && this.#events.size === 0 && time <= this.#maxSeen) {
       this.#fireBefore(time);
       this.#handlers.process(stream, row, time);
@@ -146,6 +138,12 @@ export class Clock {
 
   /** An input has reached `time` without sending an event here (it sent it to another clock). */
   advance(input: string, time: number): void {
+    this.#reached(input, time);
+    this.#drain();
+  }
+
+  /** A named input has sent an event at `time` (here or to another clock): it is active, and the watermark follows. */
+  #reached(input: string, time: number): void {
     const entry = this.#inputs.get(input);
     if (entry === undefined) this.#inputs.set(input, { max: time, idle: false });
     else {
@@ -153,7 +151,6 @@ export class Clock {
       entry.idle = false;
     }
     this.#rebase();
-    this.#drain();
   }
 
   /** The largest event time a named input has sent (or been advanced to). */
