@@ -144,8 +144,6 @@ export class KafkaConnector {
   readonly #barrierKey = `barrier/${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
   /** Per partition input (`topic/p`): messages known to be in the partition and not yet read. */
   readonly #lag = new Map<string, bigint>();
-  /** The changelog reader's position: the offset of its next message, per changelog partition. */
-  readonly #readerAt = new Map<number, bigint>();
   /** Per partition input (`topic/p`): when it last delivered a message. */
   readonly #lastSeen = new Map<string, number>();
   #held = new Set<string>();
@@ -259,12 +257,8 @@ export class KafkaConnector {
     const reader = await this.#client.consumer(this.#readerGroup);
     this.#changelogReader = reader;
     await reader.run([this.#changelog], {
-      onPosition: (_topic, partition, next) => {
-        if (next > (this.#readerAt.get(partition) ?? 0n)) this.#readerAt.set(partition, next);
-      },
       onBatch: async (batch) => {
       for (const m of batch.messages) {
-        if (BigInt(m.offset) + 1n > (this.#readerAt.get(m.partition) ?? 0n)) this.#readerAt.set(m.partition, BigInt(m.offset) + 1n);
         if (m.key === null) continue;
         if (m.key.startsWith('barrier/')) {
           if (m.key === this.#barrierKey && m.value !== null) this.#barriers.add(m.value);

@@ -47,11 +47,6 @@ export interface ConsumerHandlers {
   readonly onAssigned?: (assignment: readonly { readonly topic: string; readonly partitions: readonly number[] }[]) => void;
   /** A rebalance begins: the partitions held may soon be another member's. */
   readonly onRebalancing?: () => void;
-  /**
-   * How far a partition has been read: the offset after the last record fetched, control
-   * records of transactions and aborted messages included (which no batch shows).
-   */
-  readonly onPosition?: (topic: string, partition: number, next: bigint) => void;
 }
 
 export interface KafkaConsumer {
@@ -148,14 +143,8 @@ export function kafkajsClient(settings: KafkaSettings): KafkaClient {
       const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: true, sessionTimeout: settings.sessionTimeoutMs ?? 10_000, heartbeatInterval: Math.max(500, Math.floor((settings.sessionTimeoutMs ?? 10_000) / 5)) });
       await consumer.connect();
       return {
-        async run(topics, { onBatch, onAssigned, onRebalancing, onPosition }) {
+        async run(topics, { onBatch, onAssigned, onRebalancing }) {
           if (onRebalancing) consumer.on(consumer.events.REBALANCING, () => onRebalancing());
-          if (onPosition) {
-            consumer.on(consumer.events.END_BATCH_PROCESS, (e) => {
-              const { topic, partition, highWatermark, offsetLag } = e.payload;
-              onPosition(topic, partition, BigInt(highWatermark) - BigInt(offsetLag));
-            });
-          }
           if (onAssigned) {
             consumer.on(consumer.events.GROUP_JOIN, (e) => {
               const assignment = e.payload.memberAssignment as Record<string, number[]>;
