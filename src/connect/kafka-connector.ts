@@ -231,7 +231,7 @@ export class KafkaConnector {
   }
 
   async #run(consumer: KafkaConsumer, idleMs: number): Promise<void> {
-    // The producer of checkpoints, when transactions do not carry them.
+    // The changelog: one compacted partition of checkpoints, read from its start, then kept up with.
     await this.#client.createTopics([{ topic: this.#changelog, partitions: 1, config: { 'cleanup.policy': 'compact' } }]);
     await this.#readChangelog();
     const byTopic = new Map<string, Binding[]>();
