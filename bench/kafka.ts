@@ -58,12 +58,10 @@ interface Args {
   partitions: number;
   processes: number;
   brokers: string | undefined;
-  /** Pre-create the changelog with records up to 16 MiB (see CHANGELOG_MAX_BYTES). */
-  bigChangelog: boolean;
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { modes: [...MODES], events: 300_000, partitions: 6, processes: 3, brokers: undefined, bigChangelog: true };
+  const args: Args = { modes: [...MODES], events: 300_000, partitions: 6, processes: 3, brokers: undefined };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = (): string => argv[++i] ?? '';
@@ -75,7 +73,6 @@ function parseArgs(argv: readonly string[]): Args {
     else if (a === '--partitions') args.partitions = Number(next());
     else if (a === '--processes') args.processes = Number(next());
     else if (a === '--brokers') args.brokers = next();
-    else if (a === '--no-changelog-workaround') args.bigChangelog = false;
     else throw new Error(`unknown argument ${a}`);
   }
   if (!(args.events > 0) || !(args.partitions > 0) || !(args.processes > 0)) throw new Error('--events, --partitions and --processes take positive numbers');
@@ -141,26 +138,11 @@ function newRun(mode: Mode): Run {
   return { mode, input, output, groupId: `bench-${stamp}`, script };
 }
 
-/**
- * A workaround, on by default (`--no-changelog-workaround` turns it off): the connector writes a
- * checkpoint of more than 512 KiB as 512 KiB chunks, but all of them in one produce call to the
- * changelog's single partition, i.e. in one record batch, which the broker refuses above the
- * topic's `max.message.bytes` (1 MiB by default): "The request included a message larger than
- * the max message size the server will accept". The task is then restarted from its last
- * checkpoint — none — and replays its partition from the start, forever. Scenario (1)'s state
- * passes 512 KiB per partition after some 50,000 events, so without the workaround a 300,000-event
- * run never ends. With it, the bench creates the changelog itself (the connector leaves an
- * existing topic as it is) with records of up to 16 MiB.
- */
-const CHANGELOG_MAX_BYTES = 16 * 1024 * 1024;
-
 /** Creates the run's topics and writes `events` JSON events, keyed by `key`, to its input. */
 async function produceInput(client: KafkaClient, run: Run, args: Args): Promise<void> {
   await client.createTopics([
     { topic: run.input, partitions: args.partitions },
     { topic: run.output, partitions: args.partitions },
-    // The connector's default changelog name and settings, records up to 16 MiB.
-    ...(args.bigChangelog ? [{ topic: `cepheus-${run.groupId}-changelog`, partitions: 1, config: { 'cleanup.policy': 'compact', 'max.message.bytes': String(CHANGELOG_MAX_BYTES) } }] : []),
   ]);
   const pool = seq3().pool().events;
   const producer = await client.producer();
@@ -369,7 +351,6 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   captureKafkajsErrors();
   console.log(`cepheus kafka bench: node ${process.version}, ${cpus()[0]?.model ?? '?'} × ${cpus().length}, ${new Date().toISOString()}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  if (args.bigChangelog) console.log(`changelog topics pre-created with max.message.bytes ${CHANGELOG_MAX_BYTES} (a workaround: see CHANGELOG_MAX_BYTES)`);
   console.log(`modes ${args.modes.join(', ')}; ${fmt(args.events)} events, ${args.partitions} partitions${args.modes.includes('three') ? `, ${args.processes} processes in mode three` : ''}`);
   let stopBroker = async (): Promise<void> => {};
   let brokers = args.brokers;

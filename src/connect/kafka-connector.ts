@@ -108,6 +108,11 @@ class Task {
   /** Something happened since the last checkpoint. */
   dirty = false;
   lastCheckpoint = Date.now();
+  /**
+   * Milliseconds the last snapshot took. Checkpoints come at least ten times that apart, so that
+   * a large state costs at most a tenth of the time (checkpoints are whole snapshots, not deltas).
+   */
+  checkpointCost = 0;
   paused = new Set<string>();
   producer: KafkaTransactionalProducer | undefined;
   transaction: KafkaTransaction | undefined;
@@ -610,7 +615,7 @@ export class KafkaConnector {
     const now = Date.now();
     const work: Promise<void>[] = [];
     for (const task of this.#tasks.values()) {
-      const due = task.dirty && (force || now - task.lastCheckpoint >= this.#interval);
+      const due = task.dirty && (force || now - task.lastCheckpoint >= Math.max(this.#interval, task.checkpointCost * 10));
       if (task.pending.length > 0 || due) work.push(this.#write(task, due));
     }
     return Promise.all(work).then(() => undefined);
@@ -627,7 +632,9 @@ export class KafkaConnector {
     task.pending = [];
     let records: OutboundMessage[] | undefined;
     if (checkpoint) {
+      const started = performance.now();
       records = this.#checkpointRecords(task, task.engine.snapshot());
+      task.checkpointCost = performance.now() - started;
       task.dirty = false;
       task.lastCheckpoint = Date.now();
     }
@@ -642,7 +649,8 @@ export class KafkaConnector {
         const t = (task.transaction ??= await task.producer!.transaction());
         for (const [topic, messages] of byTopic) await t.send(topic, messages);
         if (records) {
-          await t.send(this.#changelog, records);
+          // One record per send: a record batch stays below the broker's limit (1 MiB by default).
+          for (const record of records) await t.send(this.#changelog, [record]);
           await t.sendOffsets(this.#groupId, offsets);
           task.transaction = undefined;
           await t.commit();
@@ -651,7 +659,8 @@ export class KafkaConnector {
       } else {
         for (const [topic, messages] of byTopic) await this.#producer?.send(topic, messages);
         if (records) {
-          await (this.#producer ?? (await this.#checkpointProducer())).send(this.#changelog, records);
+          const producer = this.#producer ?? (await this.#checkpointProducer());
+          for (const record of records) await producer.send(this.#changelog, [record]);
           this.checkpoints++;
           // The commit need not be waited for: a commit that fails only means the next restart
           // finds an older committed offset, and the checkpoint's offsets win over it.
