@@ -109,8 +109,9 @@ class Task {
   dirty = false;
   lastCheckpoint = Date.now();
   /**
-   * Milliseconds the last snapshot took. Checkpoints come at least ten times that apart, so that
-   * a large state costs at most a tenth of the time (checkpoints are whole snapshots, not deltas).
+   * Milliseconds the last snapshot took. While its partition has a backlog, a task's checkpoints
+   * come at least ten times that (times the number of tasks) apart, so that a large state costs
+   * at most a tenth of the time (checkpoints are whole snapshots, not deltas).
    */
   checkpointCost = 0;
   paused = new Set<string>();
@@ -615,10 +616,19 @@ export class KafkaConnector {
     const now = Date.now();
     const work: Promise<void>[] = [];
     for (const task of this.#tasks.values()) {
-      const due = task.dirty && (force || now - task.lastCheckpoint >= Math.max(this.#interval, task.checkpointCost * 10));
+      // While a partition has a backlog, checkpoints of all the tasks together take at most a
+      // tenth of the time; caught up, a task is checkpointed every interval.
+      const spacing = this.#behind(task) ? Math.max(this.#interval, task.checkpointCost * 10 * this.#tasks.size) : this.#interval;
+      const due = task.dirty && (force || now - task.lastCheckpoint >= spacing);
       if (task.pending.length > 0 || due) work.push(this.#write(task, due));
     }
     return Promise.all(work).then(() => undefined);
+  }
+
+  /** Whether one of the task's partitions has messages not read yet. */
+  #behind(task: Task): boolean {
+    for (const s of this.#sources) if ((this.#lag.get(`${s.topic}/${task.partition}`) ?? 0n) > 0n) return true;
+    return false;
   }
 
   /**
