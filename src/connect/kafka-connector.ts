@@ -89,6 +89,26 @@ function isFenced(error: unknown): boolean {
   return false;
 }
 
+/**
+ * Messages in sends of at most about 512 KiB each: one send to a partition is one record batch,
+ * which the broker refuses above its limit (1 MiB by default).
+ */
+function* bySize(messages: readonly OutboundMessage[]): Generator<OutboundMessage[]> {
+  let part: OutboundMessage[] = [];
+  let bytes = 0;
+  for (const m of messages) {
+    const size = m.value.length + (m.key?.length ?? 0) + 100;
+    if (part.length > 0 && bytes + size > CHUNK) {
+      yield part;
+      part = [];
+      bytes = 0;
+    }
+    part.push(m);
+    bytes += size;
+  }
+  if (part.length > 0) yield part;
+}
+
 /** Changelog records stay well below Kafka's default limit of 1 MiB per message. */
 const CHUNK = 512 * 1024;
 
@@ -349,7 +369,7 @@ export class KafkaConnector {
     for (const [query, time, n] of manifest.ranks) task.ranks.set(query, { time, n });
     // The restored clock knows the partitions its last owner held: it follows this process's.
     for (const input of task.engine.inputs()) if (!this.#held.has(input)) task.engine.removeInput(input);
-    for (const input of this.#held) task.engine.addInput(input);
+    this.#mirrorInputs(task);
     for (const [topic, offset] of task.next) this.#consumer?.seek(topic, task.partition, offset);
     this.restored++;
     this.#log?.(`kafka: ${key} restored from checkpoint ${manifest.id} (next offsets ${JSON.stringify(manifest.offsets)})`);
@@ -378,7 +398,7 @@ export class KafkaConnector {
 
   #newTask(partition: number): Task {
     const task = new Task(partition, this.#engine.replica());
-    for (const input of this.#held) task.engine.addInput(input);
+    this.#mirrorInputs(task);
     const relay = (e: OutputEvent): void => this.#engine.relay(e);
     for (const stream of task.engine.outputStreams()) {
       const topic = this.#sinks.get(stream);
@@ -404,6 +424,19 @@ export class KafkaConnector {
     })();
     task.ready.catch((e: unknown) => this.#log?.(`kafka: partition ${partition} could not start: ${e instanceof Error ? e.message : String(e)}`));
     return task;
+  }
+
+  /**
+   * Makes the task's clock know every partition this process holds, as the other tasks do: the
+   * ones gone idle (no longer timed in #lastSeen) are idle here too, and a restored clock's
+   * idle ones stay idle until they send.
+   */
+  #mirrorInputs(task: Task): void {
+    const known = new Set(task.engine.inputs());
+    for (const input of this.#held) {
+      if (!known.has(input)) task.engine.addInput(input);
+      if (!this.#lastSeen.has(input)) task.engine.inputIdle(input);
+    }
   }
 
   /** A deterministic id: query, source partition, event time and rank among the query's outputs at that time. */
@@ -542,6 +575,7 @@ export class KafkaConnector {
           this.#log?.(`kafka: ${topic}/${task.partition} paused: ${waiting} events wait for the other partitions`);
         } else if (waiting <= this.#maxWaiting / 2 && task.paused.delete(topic)) {
           this.#consumer.resume(topic, [task.partition]);
+          this.#log?.(`kafka: ${topic}/${task.partition} resumed: ${waiting} events wait`);
         }
       }
     }
@@ -657,7 +691,7 @@ export class KafkaConnector {
       for (const o of outputs) byTopic.set(o.topic, [...(byTopic.get(o.topic) ?? []), o.message]);
       if (this.#exactlyOnce) {
         const t = (task.transaction ??= await task.producer!.transaction());
-        for (const [topic, messages] of byTopic) await t.send(topic, messages);
+        for (const [topic, messages] of byTopic) for (const part of bySize(messages)) await t.send(topic, part);
         if (records) {
           // One record per send: a record batch stays below the broker's limit (1 MiB by default).
           for (const record of records) await t.send(this.#changelog, [record]);
@@ -667,7 +701,7 @@ export class KafkaConnector {
           this.checkpoints++;
         }
       } else {
-        for (const [topic, messages] of byTopic) await this.#producer?.send(topic, messages);
+        for (const [topic, messages] of byTopic) for (const part of bySize(messages)) await this.#producer?.send(topic, part);
         if (records) {
           const producer = this.#producer ?? (await this.#checkpointProducer());
           for (const record of records) await producer.send(this.#changelog, [record]);

@@ -150,4 +150,34 @@ CREATE STREAM enriched WITH (sink = 'kafka', topic = 'enriched') AS SELECT p.car
     const read = await readTopic(broker.bootstrap, 'enriched', 3);
     expect(read.map((m) => m.data)).toEqual([7, 1234, 3999].map((i) => ({ card: `c${i}`, amount: i, note: note(i) })));
   }, 180_000);
+  it('pauses a partition whose events wait for a slower one, and resumes it when they are processed', async () => {
+    const script = `CREATE STREAM Txn (card STRING NOT NULL, amount DOUBLE, ts TIMESTAMP) WITH (timestamp = 'ts', source = 'kafka', topic = 'txns-bp', format = 'json');
+CREATE STREAM big WITH (sink = 'kafka', topic = 'big-bp') AS SELECT card, amount FROM Txn WHERE amount > 0;`;
+    const client = kafkajsClient({ brokers: [broker.bootstrap], clientId: 'cepheus-test' });
+    await client.createTopics([{ topic: 'txns-bp', partitions: 2 }, { topic: 'big-bp', partitions: 1 }]);
+    const producer = await client.producer();
+    // Partition 0 gets every event; partition 1 nothing, so it holds the watermark until it goes idle (3 s).
+    const kafka = (await import('kafkajs')).default;
+    const raw = new kafka.Kafka({ brokers: [broker.bootstrap], logLevel: kafka.logLevel.NOTHING }).producer();
+    await raw.connect();
+    // 30,000 events of about 80 bytes: more than one fetch of a partition (1 MiB) can bring.
+    for (let from = 0; from < 30_000; from += 3000) {
+      await raw.send({ topic: 'txns-bp', messages: Array.from({ length: 3000 }, (_, i) => ({ partition: 0, value: JSON.stringify({ card: 'c', amount: from + i + 1, ts: 1_700_000_000_000 + from + i, pad: 'x'.repeat(20) }) })) });
+    }
+    await raw.disconnect();
+    await producer.disconnect();
+    const engine = new Engine();
+    expect(engine.deploy(script).ok).toBe(true);
+    const logged: string[] = [];
+    const connector = await KafkaConnector.start(engine, client, { groupId: 'cepheus-test-bp', idleTimeoutMs: 3000, maxWaiting: 200, log: (line) => logged.push(line) });
+    const until = Date.now() + 60_000;
+    while (connector.produced < 30_000 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    await connector.stop();
+    // Paused with at most a fetch beyond the cap waiting, not all 30,000; resumed once partition 1 went idle.
+    const paused = logged.find((l) => l.includes('txns-bp/0 paused'));
+    expect(paused).toMatch(/paused: \d+ events wait/);
+    expect(Number(/paused: (\d+)/.exec(paused!)![1])).toBeLessThan(30_000);
+    expect(logged.some((l) => l.includes('txns-bp/0 resumed'))).toBe(true);
+    expect(connector.produced).toBe(30_000);
+  }, 180_000);
 });
