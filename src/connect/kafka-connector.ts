@@ -173,8 +173,8 @@ export class KafkaConnector {
   /** Per partition input (`topic/p`): when it last delivered a message. */
   readonly #lastSeen = new Map<string, number>();
   #held = new Set<string>();
-  /** Partitions whose producer was fenced: paused until the next assignment. */
-  readonly #fenced = new Set<number>();
+  /** Partitions set aside (their producer fenced, their task unable to start): paused until the next assignment. */
+  readonly #setAsidePartitions = new Set<number>();
   #timer: NodeJS.Timeout | undefined;
   #log: ((line: string) => void) | undefined;
   #stopping = false;
@@ -422,7 +422,17 @@ export class KafkaConnector {
       // Its partitions' idle timeout runs from now: until now they could not be read.
       for (const topic of new Set(this.#sources.map((s) => s.topic))) if (this.#lastSeen.has(`${topic}/${partition}`)) this.#lastSeen.set(`${topic}/${partition}`, Date.now());
     })();
-    task.ready.catch((e: unknown) => this.#log?.(`kafka: partition ${partition} could not start: ${e instanceof Error ? e.message : String(e)}`));
+    // A task that cannot start (its checkpoint unreadable, the broker gone) does not stop the
+    // others: its partition waits, paused and out of the clocks, for the group's next assignment.
+    task.ready = task.ready.catch((e: unknown) => {
+      this.#log?.(`kafka: partition ${partition} could not start: ${e instanceof Error ? e.message : String(e)}; it is not read until the next rebalance`);
+      this.#setAside(task);
+      for (const topic of new Set(this.#sources.map((s) => s.topic))) {
+        const input = `${topic}/${partition}`;
+        this.#lastSeen.delete(input);
+        for (const t of this.#tasks.values()) t.engine.removeInput(input);
+      }
+    });
     return task;
   }
 
@@ -475,8 +485,8 @@ export class KafkaConnector {
     this.#rebalancing = false;
     // The idle timeout of every partition starts again: none was read during the rebalance.
     for (const input of this.#lastSeen.keys()) this.#lastSeen.set(input, Date.now());
-    for (const p of this.#fenced) for (const topic of new Set(this.#sources.map((s) => s.topic))) this.#consumer?.resume(topic, [p]);
-    this.#fenced.clear();
+    for (const p of this.#setAsidePartitions) for (const topic of new Set(this.#sources.map((s) => s.topic))) this.#consumer?.resume(topic, [p]);
+    this.#setAsidePartitions.clear();
     for (const p of partitions) if (!this.#tasks.has(p)) this.#newTask(p);
     this.#log?.(`kafka: holding partitions ${[...partitions].sort((a, b) => a - b).join(', ') || 'none'}`);
   }
@@ -501,7 +511,7 @@ export class KafkaConnector {
     const task = this.#tasks.get(batch.partition);
     if (!task) return;
     await task.ready;
-    if (task.closed || this.#stopping) return;
+    if (task.closed || task.restoring || this.#stopping) return;
     const sources = byTopic.get(batch.topic) ?? [];
     const input = `${batch.topic}/${batch.partition}`;
     this.#lastSeen.set(input, Date.now());
@@ -567,7 +577,7 @@ export class KafkaConnector {
   #backpressure(): void {
     if (!this.#consumer) return;
     for (const task of this.#tasks.values()) {
-      const waiting = task.engine.stats().waiting;
+      const waiting = task.engine.waiting();
       for (const topic of new Set(this.#sources.map((s) => s.topic))) {
         if (waiting > this.#maxWaiting && !task.paused.has(topic)) {
           task.paused.add(topic);
@@ -733,10 +743,7 @@ export class KafkaConnector {
       // Another process holds the partition now (this one missed a rebalance): making the task
       // again would fence that process in turn. The partition waits for the group's next word.
       this.#log?.(`kafka: partition ${task.partition}: ${message}; another process holds it, waiting for the group`);
-      this.#close(task);
-      if (this.#tasks.get(task.partition) === task) this.#tasks.delete(task.partition);
-      for (const topic of new Set(this.#sources.map((s) => s.topic))) this.#consumer?.pause(topic, [task.partition]);
-      this.#fenced.add(task.partition);
+      this.#setAside(task);
       return;
     }
     this.#log?.(`kafka: partition ${task.partition}: ${message}; restarting it from its last checkpoint`);
@@ -749,6 +756,14 @@ export class KafkaConnector {
         if (fresh.next.size === 0) for (const topic of new Set(this.#sources.map((s) => s.topic))) this.#consumer?.seek(topic, task.partition, '0');
       });
     }
+  }
+
+  /** Closes a task and pauses its partition until the group's next assignment makes it again. */
+  #setAside(task: Task): void {
+    this.#close(task);
+    if (this.#tasks.get(task.partition) === task) this.#tasks.delete(task.partition);
+    for (const topic of new Set(this.#sources.map((s) => s.topic))) this.#consumer?.pause(topic, [task.partition]);
+    this.#setAsidePartitions.add(task.partition);
   }
 
   #ownProducer: Promise<KafkaProducer> | undefined;

@@ -101,6 +101,8 @@ export interface QueryInfo {
   readonly keys?: Readonly<Record<string, readonly string[]>>;
 }
 
+const withKeys = (keys: Readonly<Record<string, readonly string[]>> | undefined) => (keys ? { keys } : {});
+
 function keysOf(query: BoundQuery): Readonly<Record<string, readonly string[]>> | undefined {
   switch (query.kind) {
     case 'pattern':
@@ -411,6 +413,11 @@ export class Engine {
     this.#clock.advance(input, time);
   }
 
+  /** Events accepted and waiting for the watermark (as `stats().waiting`, without the rest of stats). */
+  waiting(): number {
+    return this.#clock.waiting;
+  }
+
   /** The largest event time a named input has sent, or undefined for an input the clock does not know. */
   inputTime(input: string): number | undefined {
     return this.#clock.inputTime(input);
@@ -455,7 +462,7 @@ export class Engine {
       reads: q.query.reads,
       outputs: q.outputs,
       state: q.operator.stateSize(),
-      ...(keysOf(q.query) ? { keys: keysOf(q.query)! } : {}),
+      ...withKeys(keysOf(q.query)),
     }));
   }
 

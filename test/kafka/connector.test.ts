@@ -180,4 +180,31 @@ CREATE STREAM big WITH (sink = 'kafka', topic = 'big-bp') AS SELECT card, amount
     expect(logged.some((l) => l.includes('txns-bp/0 resumed'))).toBe(true);
     expect(connector.produced).toBe(30_000);
   }, 180_000);
+  it('a partition whose checkpoint cannot be read is set aside, said so, and the others go on', async () => {
+    const script = `CREATE STREAM Txn (card STRING NOT NULL, amount DOUBLE, ts TIMESTAMP) WITH (timestamp = 'ts', source = 'kafka', topic = 'txns-bad', format = 'json');
+CREATE STREAM big WITH (sink = 'kafka', topic = 'big-bad') AS SELECT card, amount FROM Txn WHERE amount > 0;`;
+    const client = kafkajsClient({ brokers: [broker.bootstrap], clientId: 'cepheus-test' });
+    await client.createTopics([{ topic: 'txns-bad', partitions: 2 }, { topic: 'big-bad', partitions: 1 }, { topic: 'cepheus-cepheus-test-bad-changelog', partitions: 1, config: { 'cleanup.policy': 'compact' } }]);
+    const producer = await client.producer();
+    // Partition 1's checkpoint says it holds state, but the state is not a snapshot.
+    await producer.send('cepheus-cepheus-test-bad-changelog', [{ key: 'txns-bad/1', value: JSON.stringify({ v: 1, id: 'bad', offsets: { 'txns-bad': '0' }, ranks: [], state: Buffer.from('not a snapshot').toString('base64') }) }]);
+    await producer.disconnect();
+    const kafka = (await import('kafkajs')).default;
+    const raw = new kafka.Kafka({ brokers: [broker.bootstrap], logLevel: kafka.logLevel.NOTHING }).producer();
+    await raw.connect();
+    await raw.send({ topic: 'txns-bad', messages: [0, 1].flatMap((partition) => Array.from({ length: 50 }, (_, i) => ({ partition, value: JSON.stringify({ card: `c${partition}`, amount: i + 1, ts: 1_700_000_000_000 + i }) }))) });
+    await raw.disconnect();
+    const engine = new Engine();
+    expect(engine.deploy(script).ok).toBe(true);
+    const logged: string[] = [];
+    const connector = await KafkaConnector.start(engine, client, { groupId: 'cepheus-test-bad', idleTimeoutMs: 300, log: (line) => logged.push(line) });
+    const until = Date.now() + 30_000;
+    while (connector.produced < 50 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 1000));
+    await connector.stop();
+    expect(logged.some((l) => /partition 1 could not start: .*not read until the next rebalance/.test(l))).toBe(true);
+    // Partition 0 was read and its outputs written; partition 1 was not touched.
+    expect(connector.consumed).toBe(50);
+    expect(connector.produced).toBe(50);
+  }, 180_000);
 });
