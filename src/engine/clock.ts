@@ -44,10 +44,29 @@ export interface ClockState {
   readonly timers: readonly Timer[];
 }
 
+const before = (a: Pending, b: Pending): boolean => a.time < b.time || (a.time === b.time && a.order < b.order);
+
+/** An input's waiting events in time order: those from `head` on. */
+class Lane {
+  readonly items: Pending[] = [];
+  head = 0;
+}
+
 export class Clock {
   readonly #lateness: number;
   readonly #handlers: ClockHandlers;
-  readonly #events = new Heap<Pending>((a, b) => a.time < b.time || (a.time === b.time && a.order < b.order));
+  /**
+   * Events waiting for the watermark, in (time, arrival) order overall. Those that came in time
+   * order for their input (the usual case: a Kafka partition, a file) wait in that input's lane,
+   * a queue; the others in `#stragglers`, a heap. The next event is the least of the lanes' heads
+   * and the heap's top: with the few inputs an engine has, cheaper than one heap of everything,
+   * which costs a logarithm of the many waiting events per event.
+   */
+  readonly #lanes = new Map<string, Lane>();
+  /** The lanes that hold events. */
+  readonly #busy: Lane[] = [];
+  readonly #stragglers = new Heap<Pending>(before);
+  #waiting = 0;
   readonly #timers = new Heap<Timer>(
     (a, b) => a.at < b.at || (a.at === b.at && (a.time < b.time || (a.time === b.time && (a.rank < b.rank || (a.rank === b.rank && a.order < b.order))))),
   );
@@ -78,7 +97,7 @@ export class Clock {
 
   /** Events waiting for the watermark. */
   get waiting(): number {
-    return this.#events.size;
+    return this.#waiting;
   }
 
   /** Whether an event at `time` is late: older than the watermark. */
@@ -96,14 +115,70 @@ export class Clock {
       // The default input (the library's push, a file, a WebSocket publisher): never held back.
       if (time > this.#maxSeen) this.#maxSeen = time;
     } else this.#reached(input, time);
-    if (this.#lateness === 0 && this.#events.size === 0 && time <= this.#maxSeen) {
+    if (this.#lateness === 0 && this.#waiting === 0 && time <= this.#maxSeen) {
       this.#fireBefore(time);
       this.#handlers.process(stream, row, time);
       this.#fireBefore(this.watermark);
       return;
     }
-    this.#events.push({ time, order: this.#order++, stream, row });
+    this.#wait({ time, order: this.#order++, stream, row }, input ?? '');
     this.#drain();
+  }
+
+  /** Puts an event among the waiting: at the end of its input's lane if it keeps the lane in time order. */
+  #wait(event: Pending, input: string): void {
+    this.#waiting++;
+    let lane = this.#lanes.get(input);
+    if (lane === undefined) this.#lanes.set(input, (lane = new Lane()));
+    const items = lane.items;
+    if (lane.head === items.length) {
+      items.length = 0;
+      lane.head = 0;
+      items.push(event);
+      this.#busy.push(lane);
+    } else if (items[items.length - 1]!.time <= event.time) items.push(event);
+    else this.#stragglers.push(event);
+  }
+
+  /** The waiting event that comes next (without taking it): the least of the lanes' heads and the heap's top. */
+  #peek(): { event: Pending; lane: Lane | undefined } | undefined {
+    let event = this.#stragglers.peek();
+    let from: Lane | undefined;
+    const busy = this.#busy;
+    for (let i = 0; i < busy.length; i++) {
+      const lane = busy[i]!;
+      const head = lane.items[lane.head]!;
+      if (event === undefined || before(head, event)) {
+        event = head;
+        from = lane;
+      }
+    }
+    if (event === undefined) return undefined;
+    const next = this.#next;
+    next.event = event;
+    next.lane = from;
+    return next;
+  }
+
+  readonly #next: { event: Pending; lane: Lane | undefined } = { event: undefined as unknown as Pending, lane: undefined };
+
+  /** Takes the event `#peek` found. */
+  #take(lane: Lane | undefined): void {
+    this.#waiting--;
+    if (lane === undefined) {
+      this.#stragglers.pop();
+      return;
+    }
+    lane.items[lane.head++] = undefined as unknown as Pending;
+    if (lane.head === lane.items.length) {
+      lane.items.length = 0;
+      lane.head = 0;
+      this.#busy.splice(this.#busy.indexOf(lane), 1);
+    } else if (lane.head >= 4096 && lane.head * 2 >= lane.items.length) {
+      // Taken events are cut off now and then, so that a lane never keeps growing.
+      lane.items.splice(0, lane.head);
+      lane.head = 0;
+    }
   }
 
   /**
@@ -183,7 +258,9 @@ export class Clock {
 
   /** The clock's state for a checkpoint: events waiting, timers pending (their owners are operators), inputs. */
   save(): ClockState {
-    return { maxSeen: this.#maxSeen, ended: this.#ended, order: this.#order, inputs: this.#inputs, events: this.#events.items(), timers: this.#timers.items() };
+    const events = [...this.#stragglers.items()];
+    for (const lane of this.#busy) for (let i = lane.head; i < lane.items.length; i++) events.push(lane.items[i]!);
+    return { maxSeen: this.#maxSeen, ended: this.#ended, order: this.#order, inputs: this.#inputs, events, timers: this.#timers.items() };
   }
 
   /** Takes back what `save` gave (on a clock that has seen nothing). */
@@ -193,7 +270,10 @@ export class Clock {
     this.#order = state.order;
     this.#inputs.clear();
     for (const [name, entry] of state.inputs) this.#inputs.set(name, { max: entry.max, idle: entry.idle });
-    this.#events.load(state.events);
+    // Restored events wait in the heap: it takes them in any order.
+    this.#stragglers.clear();
+    for (const event of state.events) this.#stragglers.push(event);
+    this.#waiting = state.events.length;
     this.#timers.load(state.timers);
   }
 
@@ -205,10 +285,13 @@ export class Clock {
 
   #drain(): void {
     const w = this.watermark;
-    while (this.#events.size > 0 && this.#events.peek()!.time <= w) {
-      const next = this.#events.pop()!;
-      this.#fireBefore(next.time);
-      this.#handlers.process(next.stream, next.row, next.time);
+    while (this.#waiting > 0) {
+      const next = this.#peek()!;
+      const event = next.event;
+      if (event.time > w) break;
+      this.#take(next.lane);
+      this.#fireBefore(event.time);
+      this.#handlers.process(event.stream, event.row, event.time);
     }
     this.#fireBefore(w);
   }
