@@ -7,7 +7,7 @@
  * checkpoints and reads only what came after.
  */
 // First: the readers' kafkajs must skip aborted transactions (see helpers.ts).
-import { cepheusRun, readCommittedFixed, readTopic, ROOT, type ReadMessage } from './helpers.js';
+import { cepheusRun, readCommittedFixed, readTopic, recordEncoderReplaced, ROOT, type ReadMessage } from './helpers.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -111,6 +111,7 @@ describe.skipIf(skipReason !== '')('Kafka scale-out and recovery (real broker, c
 
   beforeAll(async () => {
     expect(readCommittedFixed).toBe(true);
+    expect(recordEncoderReplaced).toBe(true);
     broker = await startBroker();
     kafka = new kafkajs.Kafka({ brokers: [broker.bootstrap], clientId: 'scale-test', logLevel: kafkajs.logLevel.NOTHING });
     admin = kafka.admin();
