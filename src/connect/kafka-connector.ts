@@ -67,15 +67,38 @@ interface Binding {
 
 /** A checkpoint as the changelog holds it (one record per partition, or a manifest and chunks). */
 interface Manifest {
-  readonly v: 1;
+  /**
+   * 2: the snapshot is in `chunks` binary records, each its checkpoint's id and a newline, then
+   * its bytes. 1 (still read): in base64, whole in `state` or in `chunks` JSON records `{id, data}`.
+   */
+  readonly v: 1 | 2;
   readonly id: string;
   /** Per source topic, the offset of the next message the state does not reflect. */
   readonly offsets: Readonly<Record<string, string>>;
   /** Per query, the last output's event time and how many outputs it had at that time (for ids). */
   readonly ranks: readonly (readonly [string, number, number])[];
-  /** The engine snapshot in base64, whole, or in `chunks` records of their own. */
   readonly state?: string;
   readonly chunks?: number;
+}
+
+/** A chunk of a checkpoint: the id of the checkpoint it belongs to, and its part of the snapshot (bytes, or base64 in format 1). */
+interface Chunk {
+  readonly id: string;
+  readonly data: Uint8Array | string;
+}
+
+const NEWLINE = 10;
+
+/** Reads a changelog record that is not a barrier: a manifest (JSON), a binary chunk, or a format-1 chunk (JSON). */
+export function changelogRecord(bytes: Uint8Array): Manifest | Chunk | undefined {
+  if (bytes[0] === 123 /* { */) {
+    const record = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString()) as Manifest | { id: string; data: string };
+    return typeof record === 'object' && record !== null ? record : undefined;
+  }
+  const newline = bytes.indexOf(NEWLINE);
+  if (newline <= 0 || newline > 100) return undefined;
+  // A copy: a fetched value is a view of the whole fetch response, which it would keep alive.
+  return { id: Buffer.from(bytes.buffer, bytes.byteOffset, newline).toString(), data: Uint8Array.prototype.slice.call(bytes, newline + 1) };
 }
 
 const DEBUG = process.env['CEPHEUS_KAFKA_DEBUG'] === '1';
@@ -111,6 +134,14 @@ function* bySize(messages: readonly OutboundMessage[]): Generator<OutboundMessag
 
 /** Changelog records stay well below Kafka's default limit of 1 MiB per message. */
 const CHUNK = 512 * 1024;
+/**
+ * While a partition has a backlog, its checkpoints are spaced at least this many times their
+ * measured cost (the snapshot and its records) apart. Writing the records costs about as much
+ * again, out of sight of that measure (kafkajs encodes, checksums and copies them, and the
+ * garbage follows; seen in a profile of bench/kafka.ts), so 20 keeps checkpoints to about a
+ * tenth of the time.
+ */
+const BACKLOG_SPACING = 20;
 
 /** A partition's engine and what goes with it. */
 class Task {
@@ -129,9 +160,10 @@ class Task {
   dirty = false;
   lastCheckpoint = Date.now();
   /**
-   * Milliseconds the last snapshot took. While its partition has a backlog, a task's checkpoints
-   * come at least ten times that (times the number of tasks) apart, so that a large state costs
-   * at most a tenth of the time (checkpoints are whole snapshots, not deltas).
+   * Milliseconds the last snapshot took, with its records. While its partition has a backlog, a
+   * task's checkpoints come at least `BACKLOG_SPACING` times that (times the number of tasks)
+   * apart, so that a large state costs at most a tenth of the time (checkpoints are whole
+   * snapshots, not deltas).
    */
   checkpointCost = 0;
   paused = new Set<string>();
@@ -162,7 +194,7 @@ export class KafkaConnector {
   readonly #tasks = new Map<number, Task>();
   /** The latest checkpoint of each partition, as read from the changelog. */
   readonly #checkpoints = new Map<string, Manifest>();
-  readonly #chunks = new Map<string, { id: string; data: string }>();
+  readonly #chunks = new Map<string, Chunk>();
   #changelogReader: KafkaConsumer | undefined;
   #readerGroup = '';
   /** The tokens of this process's barrier records the changelog reader has read (see #readUpToNow). */
@@ -290,18 +322,20 @@ export class KafkaConnector {
           if (m.key === this.#barrierKey && m.value !== null) this.#barriers.add(m.value);
           continue;
         }
-        if (m.value === null) {
+        if (m.bytes === null) {
           this.#checkpoints.delete(m.key);
           this.#chunks.delete(m.key);
           continue;
         }
+        let record: Manifest | Chunk | undefined;
         try {
-          const record = JSON.parse(m.value) as Manifest | { id: string; data: string };
-          if ('v' in record) this.#checkpoints.set(m.key, record);
-          else this.#chunks.set(m.key, record);
+          record = changelogRecord(m.bytes);
         } catch {
-          this.#log?.(`kafka: ${this.#changelog} offset ${m.offset}: not a checkpoint, ignored`);
+          record = undefined;
         }
+        if (record === undefined) this.#log?.(`kafka: ${this.#changelog} offset ${m.offset}: not a checkpoint, ignored`);
+        else if ('v' in record) this.#checkpoints.set(m.key, record);
+        else this.#chunks.set(m.key, record);
       }
       },
     });
@@ -354,17 +388,14 @@ export class KafkaConnector {
     const key = this.#taskKey(task.partition);
     const manifest = this.#checkpoints.get(key);
     if (!manifest) return;
-    let state = manifest.state;
-    if (state === undefined) {
-      const parts: string[] = [];
-      for (let i = 0; i < (manifest.chunks ?? 0); i++) {
-        const chunk = this.#chunks.get(`${key}#${i}`);
-        if (!chunk || chunk.id !== manifest.id) throw new Error(`checkpoint ${manifest.id} of ${key}: chunk ${i} is missing`);
-        parts.push(chunk.data);
-      }
-      state = parts.join('');
+    const parts: Chunk['data'][] = [];
+    for (let i = 0; i < (manifest.chunks ?? 0); i++) {
+      const chunk = this.#chunks.get(`${key}#${i}`);
+      if (!chunk || chunk.id !== manifest.id || typeof chunk.data !== (manifest.v === 2 ? 'object' : 'string')) throw new Error(`checkpoint ${manifest.id} of ${key}: chunk ${i} is missing`);
+      parts.push(chunk.data);
     }
-    task.engine.restore(Buffer.from(state, 'base64'));
+    const state = manifest.v === 2 ? Buffer.concat(parts as Uint8Array[]) : Buffer.from(manifest.state ?? (parts as string[]).join(''), 'base64');
+    task.engine.restore(state);
     for (const [topic, offset] of Object.entries(manifest.offsets)) task.next.set(topic, offset);
     for (const [query, time, n] of manifest.ranks) task.ranks.set(query, { time, n });
     // The restored clock knows the partitions its last owner held: it follows this process's.
@@ -379,16 +410,11 @@ export class KafkaConnector {
   #checkpointRecords(task: Task, state: Uint8Array): OutboundMessage[] {
     const key = this.#taskKey(task.partition);
     const id = `${Date.now().toString(36)}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-    const base64 = Buffer.from(state.buffer, state.byteOffset, state.byteLength).toString('base64');
-    const manifest: Manifest = {
-      v: 1,
-      id,
-      offsets: Object.fromEntries(task.next),
-      ranks: [...task.ranks].map(([q, r]) => [q, r.time, r.n] as const),
-      ...(base64.length <= CHUNK ? { state: base64 } : { chunks: Math.ceil(base64.length / CHUNK) }),
-    };
+    const chunks = Math.max(1, Math.ceil(state.byteLength / CHUNK));
+    const manifest: Manifest = { v: 2, id, offsets: Object.fromEntries(task.next), ranks: [...task.ranks].map(([q, r]) => [q, r.time, r.n] as const), chunks };
     const records: OutboundMessage[] = [];
-    for (let i = 0; i < (manifest.chunks ?? 0); i++) records.push({ key: `${key}#${i}`, value: JSON.stringify({ id, data: base64.slice(i * CHUNK, (i + 1) * CHUNK) }) });
+    const head = Buffer.from(`${id}\n`);
+    for (let i = 0; i < chunks; i++) records.push({ key: `${key}#${i}`, value: Buffer.concat([head, state.subarray(i * CHUNK, (i + 1) * CHUNK)]) });
     // The manifest last: a reader that has it has its chunks.
     records.push({ key, value: JSON.stringify(manifest) });
     return records;
@@ -662,7 +688,7 @@ export class KafkaConnector {
     for (const task of this.#tasks.values()) {
       // While a partition has a backlog, checkpoints of all the tasks together take at most a
       // tenth of the time; caught up, a task is checkpointed every interval.
-      const spacing = this.#behind(task) ? Math.max(this.#interval, task.checkpointCost * 10 * this.#tasks.size) : this.#interval;
+      const spacing = this.#behind(task) ? Math.max(this.#interval, task.checkpointCost * BACKLOG_SPACING * this.#tasks.size) : this.#interval;
       const due = task.dirty && (force || now - task.lastCheckpoint >= spacing);
       if (task.pending.length > 0 || due) work.push(this.#write(task, due));
     }

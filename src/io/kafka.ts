@@ -11,6 +11,27 @@ import kafkajs from 'kafkajs';
 
 const { Kafka, logLevel } = kafkajs;
 
+/** A message as kafkajs takes it: bytes as a Buffer (kafkajs writes anything else as its String()). */
+function toKafkajs(m: OutboundMessage): kafkajs.Message {
+  const value = typeof m.value === 'string' || Buffer.isBuffer(m.value) ? m.value : Buffer.from(m.value.buffer, m.value.byteOffset, m.value.byteLength);
+  return { key: m.key, value, ...(m.headers ? { headers: { ...m.headers } } : {}) };
+}
+
+/** A fetched message; its value is decoded as text only when asked for. */
+class KafkajsMessage implements InboundMessage {
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    readonly offset: string,
+    readonly key: string | null,
+    readonly bytes: Buffer | null,
+  ) {}
+
+  get value(): string | null {
+    return this.bytes === null ? null : this.bytes.toString();
+  }
+}
+
 export interface KafkaSettings {
   /** `host:port` of one or more brokers. */
   readonly brokers: readonly string[];
@@ -31,7 +52,10 @@ export interface InboundMessage {
   /** Kafka offsets are 64-bit: kept as decimal strings. */
   readonly offset: string;
   readonly key: string | null;
+  /** The value as UTF-8 text. */
   readonly value: string | null;
+  /** The value as it is, bytes (checkpoints are binary). */
+  readonly bytes: Uint8Array | null;
 }
 
 export interface InboundBatch {
@@ -64,7 +88,7 @@ export interface KafkaConsumer {
 
 export interface OutboundMessage {
   readonly key: string | null;
-  readonly value: string;
+  readonly value: string | Uint8Array;
   readonly headers?: Readonly<Record<string, string>>;
 }
 
@@ -160,13 +184,7 @@ export function kafkajsClient(settings: KafkaSettings): KafkaClient {
             // runs one at a time between those waits, so the engine sees whole batches.
             partitionsConsumedConcurrently: 4,
             eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
-              const messages = batch.messages.map((m) => ({
-                topic: batch.topic,
-                partition: batch.partition,
-                offset: m.offset,
-                key: m.key === null ? null : m.key.toString(),
-                value: m.value === null ? null : m.value.toString(),
-              }));
+              const messages = batch.messages.map((m) => new KafkajsMessage(batch.topic, batch.partition, m.offset, m.key === null ? null : m.key.toString(), m.value));
               await onBatch({ topic: batch.topic, partition: batch.partition, messages, highWatermark: batch.highWatermark });
               const last = messages.at(-1);
               if (last) resolveOffset(last.offset);
@@ -187,7 +205,7 @@ export function kafkajsClient(settings: KafkaSettings): KafkaClient {
       return {
         async send(topic, messages) {
           if (messages.length === 0) return;
-          await producer.send({ topic, acks: -1, messages: messages.map((m) => ({ key: m.key, value: m.value, ...(m.headers ? { headers: { ...m.headers } } : {}) })) });
+          await producer.send({ topic, acks: -1, messages: messages.map(toKafkajs) });
         },
         disconnect: () => producer.disconnect(),
       };
@@ -203,7 +221,7 @@ export function kafkajsClient(settings: KafkaSettings): KafkaClient {
           return {
             async send(topic, messages) {
               if (messages.length === 0) return;
-              await whileConcurrent(() => t.send({ topic, acks: -1, messages: messages.map((m) => ({ key: m.key, value: m.value, ...(m.headers ? { headers: { ...m.headers } } : {}) })) }));
+              await whileConcurrent(() => t.send({ topic, acks: -1, messages: messages.map(toKafkajs) }));
             },
             sendOffsets: (groupId, offsets) =>
               whileConcurrent(() =>
