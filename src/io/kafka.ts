@@ -4,9 +4,11 @@
  * pause and resume per partition, commit, produce — so that another client can replace
  * kafkajs without touching the engine or the connector.
  */
-// First: they replace kafkajs's filter of aborted transactions and its record encoder before kafkajs loads.
+// First: they replace kafkajs's filter of aborted transactions, its record encoder and its record
+// decoder before kafkajs loads.
 import './kafkajs-read-committed.js';
 import './kafkajs-record-encoder.js';
+import './kafkajs-record-decoder.js';
 import kafkajs from 'kafkajs';
 
 const { Kafka, logLevel } = kafkajs;

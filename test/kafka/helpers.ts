@@ -3,10 +3,11 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-// Before kafkajs: its read_committed filter is fixed (src/io/kafkajs-read-committed.ts) and its
-// record encoder replaced (src/io/kafkajs-record-encoder.ts).
+// Before kafkajs: its read_committed filter is fixed (src/io/kafkajs-read-committed.ts), its
+// record encoder and decoder replaced (src/io/kafkajs-record-encoder.ts, -decoder.ts).
 import { patched } from '../../src/io/kafkajs-read-committed.js';
 import { patched as encoderPatched } from '../../src/io/kafkajs-record-encoder.js';
+import { patched as decoderPatched } from '../../src/io/kafkajs-record-decoder.js';
 import kafkajs from 'kafkajs';
 import { expect } from 'vitest';
 
@@ -14,7 +15,7 @@ export const ROOT = resolve(import.meta.dirname, '../..');
 
 /** Readers of these tests skip aborted transactions as Kafka's Java consumer does. */
 export const readCommittedFixed = patched;
-export const recordEncoderReplaced = encoderPatched;
+export const recordEncoderReplaced = encoderPatched && decoderPatched;
 
 /** What `cepheus run` prints for `script` over `events` (one stream), before time `before`. */
 export function cepheusRun(script: string, stream: string, events: readonly unknown[], before: number): { stream: string; time: number; data: unknown }[] {
