@@ -9,9 +9,10 @@
  *   three  three `cepheus serve` processes (`node bin/cepheus.js serve --kafka-config FILE`) in
  *          one consumer group over the same 6-partition topic, at-least-once.
  *
- *     npm run bench:kafka                               # every mode; starts a test broker (test/kafka/broker.mjs)
+ *     npm run bench:kafka                               # every mode, 1,000,000 events; starts a test broker (test/kafka/broker.mjs)
  *     node dist/bench/kafka.js --mode one --events 300000
  *     node dist/bench/kafka.js --mode three --events 300000 --processes 3
+ *     node dist/bench/kafka.js --mode one --checkpoint-interval 3600000   # the ceiling without checkpoints
  *     node dist/bench/kafka.js --mode one,eos --brokers 127.0.0.1:9092
  *
  * Each mode gets its own topics and group. The input (scenario (1): `a -> b -> c` per key,
@@ -28,6 +29,8 @@
  *     be asked how far it has read without stopping it) — and it is late by up to one
  *     checkpoint interval (1 s at-least-once, 100 ms exactly-once) plus a poll. Both clocks are
  *     printed for the in-process modes, to show how large that lag is.
+ * The in-process modes also print the rate from the first message read (joining the group and
+ * the first fetch take a fixed second or so, which weighs on short runs).
  * For `three` the clock includes the processes' start (Node and the engine load, ~0.5 s) and the
  * group's rebalances: the first process to join takes all six partitions and starts reading,
  * then hands four of them over as the others join (checkpoint, then restore from the
@@ -58,10 +61,12 @@ interface Args {
   partitions: number;
   processes: number;
   brokers: string | undefined;
+  /** The connector's checkpoint interval (one and eos modes); its default when not given. */
+  checkpointIntervalMs: number | undefined;
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { modes: [...MODES], events: 300_000, partitions: 6, processes: 3, brokers: undefined };
+  const args: Args = { modes: [...MODES], events: 1_000_000, partitions: 6, processes: 3, brokers: undefined, checkpointIntervalMs: undefined };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = (): string => argv[++i] ?? '';
@@ -73,6 +78,7 @@ function parseArgs(argv: readonly string[]): Args {
     else if (a === '--partitions') args.partitions = Number(next());
     else if (a === '--processes') args.processes = Number(next());
     else if (a === '--brokers') args.brokers = next();
+    else if (a === '--checkpoint-interval') args.checkpointIntervalMs = Number(next());
     else throw new Error(`unknown argument ${a}`);
   }
   if (!(args.events > 0) || !(args.partitions > 0) || !(args.processes > 0)) throw new Error('--events, --partitions and --processes take positive numbers');
@@ -242,7 +248,17 @@ async function inProcess(client: KafkaClient, admin: kafkajs.Admin, run: Run, ar
   const machine0 = machineCpu();
   const cpu = process.cpuUsage();
   const t0 = performance.now();
-  const connector = await KafkaConnector.start(engine, client, { groupId: run.groupId, idleTimeoutMs: 500, exactlyOnce, log: (l) => { if (!l.includes('holding partitions') && !l.includes('consuming')) console.log(`  [${run.mode}] ${l}`); } });
+  const connector = await KafkaConnector.start(engine, client, {
+    groupId: run.groupId,
+    idleTimeoutMs: 500,
+    exactlyOnce,
+    ...(args.checkpointIntervalMs !== undefined ? { checkpointIntervalMs: args.checkpointIntervalMs } : {}),
+    log: (l) => {
+      if (!l.includes('holding partitions') && !l.includes('consuming')) console.log(`  [${run.mode}] ${l}`);
+    },
+  });
+  while (connector.consumed === 0) await sleep(2);
+  const firstAt = performance.now();
   while (connector.consumed < args.events) await sleep(20);
   if (connector.consumed > args.events * 1.5) console.log(`  [${run.mode}] ${fmt(connector.consumed)} messages read for ${fmt(args.events)} events: partitions were replayed`);
   const consumedAt = performance.now();
@@ -256,7 +272,8 @@ async function inProcess(client: KafkaClient, admin: kafkajs.Admin, run: Run, ar
   const busy = (used.user + used.system) / 1e6 / elapsed;
   const line =
     `${run.mode === 'eos' ? 'one process, exactly-once' : 'one process, at-least-once'}: ${fmt(args.events / elapsed)} events/s consumed ` +
-    `(${elapsed.toFixed(1)} s; ${committed}); ${fmt(connector.produced)} matches written by the end of consumption, ${connector.checkpoints} checkpoints; ` +
+    `(${elapsed.toFixed(1)} s; ${committed}; ${fmt(args.events / ((consumedAt - firstAt) / 1000))} events/s from the first message read, ${((firstAt - t0) / 1000).toFixed(1)} s after the start); ` +
+    `${fmt(connector.produced)} matches written by the end of consumption, ${connector.checkpoints} checkpoints; ` +
     `this process ${(busy * 100).toFixed(0)}% of a core, ${machineLine(machine0, machine1)}`;
   console.log(line);
   return { mode: run.mode, line };
