@@ -5,7 +5,9 @@
  * - open loop at fixed rates (default 1,000, 10,000 and 50,000 events/s): a client process
  *   (ws-publisher.ts) sends each event in its own publish at its scheduled time and receives
  *   the outputs on a subscription; the latency of an event is from its scheduled time to its
- *   output arriving (so a stall of the publisher counts too); p50/p99/p99.9 per rate;
+ *   output arriving (so a stall of the publisher counts too); p50/p99/p99.9 per rate, after a
+ *   warm-up at the same rate (`--warmup`, 1 s) whose p99 is reported apart;
+ * - before those, the machine's noise floor: how late an idle process's 1 ms timer fires;
  * - sustained throughput with batched publishes (1,000 events per publish, up to 8 publishes
  *   in flight): events/s accepted by the server and received back by the subscriber.
  *
@@ -34,16 +36,19 @@ interface Args {
   serverNodeArgs: string[];
   rates: number[];
   seconds: number;
+  /** Seconds published at each rate before the measured ones (reported apart). */
+  warmup: number;
   throughputSeconds: number;
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { serverNodeArgs: [], rates: [1_000, 10_000, 50_000], seconds: 5, throughputSeconds: 5 };
+  const args: Args = { serverNodeArgs: [], rates: [1_000, 10_000, 50_000], seconds: 5, warmup: 1, throughputSeconds: 5 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = (): string => argv[++i] ?? '';
     if (a === '--rates') args.rates = next().split(',').map(Number);
     else if (a === '--seconds') args.seconds = Number(next());
+    else if (a === '--warmup') args.warmup = Number(next());
     else if (a === '--throughput-seconds') args.throughputSeconds = Number(next());
     else if (a === '--server-node-args') args.serverNodeArgs = next().split(' ').filter(Boolean);
     else throw new Error(`unknown argument ${a}`);
@@ -74,13 +79,30 @@ function percentile(sorted: Float64Array, p: number): number {
 }
 
 /** Runs the client process at `rate` for `seconds`; latencies from each event's due time. */
-async function openLoop(url: string, rate: number, seconds: number, firstId: number): Promise<{ sent: number; latencies: Float64Array; lost: number }> {
-  const client = spawn(process.execPath, [join(repoRoot(), 'dist/bench/ws-publisher.js'), url, String(rate), String(seconds), String(firstId)], { stdio: ['ignore', 'pipe', 'inherit'] });
+async function openLoop(url: string, rate: number, seconds: number, warmup: number, firstId: number): Promise<{ sent: number; latencies: Float64Array; lost: number; warmup: Float64Array }> {
+  const client = spawn(process.execPath, [join(repoRoot(), 'dist/bench/ws-publisher.js'), url, String(rate), String(seconds), String(firstId), String(warmup)], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   client.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   await new Promise<void>((resolve, reject) => client.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`client exited with ${code}`)))));
-  const r = JSON.parse(out) as { sent: number; latencies: number[] };
-  return { sent: r.sent, latencies: Float64Array.from(r.latencies).sort(), lost: r.sent - r.latencies.length };
+  const r = JSON.parse(out) as { sent: number; latencies: number[]; warmup: { sent: number; latencies: number[] } };
+  return { sent: r.sent + r.warmup.sent, latencies: Float64Array.from(r.latencies).sort(), lost: r.sent - r.latencies.length, warmup: Float64Array.from(r.warmup.latencies).sort() };
+}
+
+/**
+ * The machine's own wake-up noise, the floor under any latency measured here: an idle Node
+ * process with a 1 ms timer, for `seconds`; how late the timer fires (p99, max, and how often it
+ * is more than 1 ms late). On a VM this is the hypervisor and the guest's kernel, not Cepheus.
+ */
+async function noiseFloor(seconds: number): Promise<{ p99: number; max: number; lateOver1msPerSecond: number }> {
+  const code = `const late=[];let last=performance.now();const end=last+${seconds * 1000};
+const t=setInterval(()=>{const n=performance.now();late.push(Math.max(0,n-last-1));last=n;if(n>end){clearInterval(t);late.sort((a,b)=>a-b);
+process.stdout.write(JSON.stringify({p99:late[Math.floor(late.length*0.99)],max:late[late.length-1],over:late.filter(x=>x>1).length}));}},1);`;
+  const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  await new Promise((resolve) => child.once('exit', resolve));
+  const r = JSON.parse(out) as { p99: number; max: number; over: number };
+  return { p99: r.p99, max: r.max, lateOver1msPerSecond: r.over / seconds };
 }
 
 async function throughput(publisher: CepheusClient, counter: { n: number }, seconds: number, firstId: number): Promise<{ published: number; expected: number; received: number; seconds: number }> {
@@ -128,12 +150,18 @@ async function main(): Promise<void> {
     await subscriber.subscribe('echo', () => counter.n++, { queue: 1_000_000 });
     const results: Record<string, unknown>[] = [];
     let id = 0;
+    const noise = await noiseFloor(5);
+    results.push({ noiseFloor: noise });
+    console.log(`noise floor (an idle process's 1 ms timer, 5 s): late p99 ${(noise.p99 * 1000).toFixed(0)} µs, max ${(noise.max * 1000).toFixed(0)} µs, more than 1 ms late ${noise.lateOver1msPerSecond.toFixed(1)} times/s`);
+    const us = (ms: number): string => `${(ms * 1000).toFixed(0)} µs`;
     for (const rate of args.rates) {
-      const r = await openLoop(url, rate, args.seconds, id);
+      const r = await openLoop(url, rate, args.seconds, args.warmup, id);
       id += r.sent;
-      const row = { rate, sent: r.sent, lost: r.lost, p50: percentile(r.latencies, 50), p99: percentile(r.latencies, 99), p999: percentile(r.latencies, 99.9), max: r.latencies[r.latencies.length - 1] ?? NaN };
+      const row = { rate, sent: r.sent, lost: r.lost, p50: percentile(r.latencies, 50), p99: percentile(r.latencies, 99), p999: percentile(r.latencies, 99.9), max: r.latencies[r.latencies.length - 1] ?? NaN, warmupP99: percentile(r.warmup, 99) };
       results.push(row);
-      console.log(`open loop ${rate.toLocaleString('en-US').padStart(7)} events/s: publish -> subscriber p50 ${(row.p50 * 1000).toFixed(0)} µs, p99 ${(row.p99 * 1000).toFixed(0)} µs, p99.9 ${(row.p999 * 1000).toFixed(0)} µs, max ${(row.max * 1000).toFixed(0)} µs (${r.sent} events, ${r.lost} not received)`);
+      console.log(
+        `open loop ${rate.toLocaleString('en-US').padStart(7)} events/s: publish -> subscriber p50 ${us(row.p50)}, p99 ${us(row.p99)}, p99.9 ${us(row.p999)}, max ${us(row.max)} (${args.seconds} s after ${args.warmup} s of warm-up whose p99 was ${us(row.warmupP99)}; ${r.lost} not received)`,
+      );
     }
     const t = await throughput(publisher, counter, args.throughputSeconds, id);
     const rate = t.published / t.seconds;

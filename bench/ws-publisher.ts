@@ -3,21 +3,26 @@
  * at a fixed rate, each in its own publish, stamped with the time it was due (`sent`), and
  * subscribes to the query's output on a second connection; the latency of an event is from its
  * due time to its output arriving here. Prints `{sent, latencies}` as JSON on standard output.
- * Publisher and subscriber share this process so that, with the server, two processes share
- * the machine's two cores (a third busy process would measure the scheduler, not Cepheus).
  *
- *     node dist/bench/ws-publisher.js URL RATE SECONDS FIRST_ID
+ * The publisher runs on the main thread and sleeps until the next event is due
+ * (`Atomics.wait`, no spinning); the subscriber runs in a worker thread with its own event loop,
+ * so an output is read the moment it arrives, whatever the publisher is doing. Neither spins:
+ * a spinning client takes a whole core, and the server's own helper threads (GC, I/O) would then
+ * queue behind it for the scheduler. Publisher and subscriber share this process so that, with
+ * the server, two processes share the machine's two cores.
+ *
+ * The first `WARMUP` seconds are published at the same rate but reported apart (as `warmup`):
+ * they measure the JIT compiling both processes' hot paths, not the steady state.
+ *
+ *     node dist/bench/ws-publisher.js URL RATE SECONDS FIRST_ID [WARMUP_SECONDS]
  */
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { WebSocket } from 'ws';
 
-const [url, rateText, secondsText, firstText] = process.argv.slice(2);
-const rate = Number(rateText);
-const total = Math.round(rate * Number(secondsText));
-const first = Number(firstText);
 const now = (): number => performance.timeOrigin + performance.now();
 
-async function open(): Promise<WebSocket> {
-  const ws = new WebSocket(url!, 'cepheus.v1');
+async function open(url: string): Promise<WebSocket> {
+  const ws = new WebSocket(url, 'cepheus.v1');
   await new Promise<void>((resolve, reject) => {
     ws.once('error', reject);
     ws.once('open', () => {
@@ -28,46 +33,79 @@ async function open(): Promise<WebSocket> {
   return ws;
 }
 
-const latencies = new Float64Array(total);
-let received = 0;
-const sub = await open();
-sub.on('message', (data) => {
-  const m = JSON.parse(data.toString()) as { type: string; payload?: { data?: { id: number; sent: number } } };
-  if (m.type !== 'next' || !m.payload?.data) return;
-  const k = m.payload.data.id - first;
-  if (k >= 0 && k < total) {
-    latencies[k] = now() - m.payload.data.sent;
-    received++;
-  }
-});
-await new Promise<void>((resolve) => {
-  sub.send(JSON.stringify({ type: 'subscribe', id: 'echo', payload: { stream: 'echo', queue: 1_000_000 } }));
-  sub.once('message', () => resolve());
-});
-const ws = await open();
-// Results come back one per publish; they are read (by ws) and ignored.
-ws.on('message', () => {});
-const interval = 1000 / rate;
-const start = now() + 20;
-// Polled with setImmediate: the process never blocks, so outputs are read as they arrive
-// (it takes one core; the server has the other).
-let i = 0;
-await new Promise<void>((done) => {
-  const tick = (): void => {
-    const t = now();
-    while (i < total && start + i * interval <= t) {
-      const sent = start + i * interval;
-      ws.send(JSON.stringify({ type: 'publish', id: `p${i}`, payload: { stream: 'Ev', event: { id: first + i, sent, hit: true, ts: Math.floor(sent) } } }));
-      i++;
-    }
-    if (i >= total) return done();
+interface Plan {
+  url: string;
+  first: number;
+  total: number;
+}
+
+/** The subscriber (worker thread): records each output's latency, reports them when told to. */
+async function subscriber({ url, first, total }: Plan): Promise<void> {
+  const latencies = new Float64Array(total);
+  const sub = await open(url);
+  sub.on('message', (data) => {
+    const m = JSON.parse(data.toString()) as { type: string; payload?: { data?: { id: number; sent: number } } };
+    if (m.type !== 'next' || !m.payload?.data) return;
+    const k = m.payload.data.id - first;
+    if (k >= 0 && k < total) latencies[k] = now() - m.payload.data.sent;
+  });
+  await new Promise<void>((resolve) => {
+    sub.send(JSON.stringify({ type: 'subscribe', id: 'echo', payload: { stream: 'echo', queue: 1_000_000 } }));
+    sub.once('message', () => resolve());
+  });
+  parentPort!.postMessage({ ready: true });
+  parentPort!.once('message', () => {
+    sub.close();
+    parentPort!.postMessage({ latencies }, [latencies.buffer]);
+  });
+}
+
+async function publisher(): Promise<void> {
+  const [url, rateText, secondsText, firstText, warmupText] = process.argv.slice(2);
+  const rate = Number(rateText);
+  const warmup = Math.round(rate * Number(warmupText ?? '0'));
+  const total = warmup + Math.round(rate * Number(secondsText));
+  const first = Number(firstText);
+  const worker = new Worker(new URL(import.meta.url), { workerData: { url: url!, first, total } satisfies Plan });
+  await new Promise<void>((resolve, reject) => {
+    worker.once('error', reject);
+    worker.once('message', () => resolve());
+  });
+  const ws = await open(url!);
+  // Results come back one per publish; they are read (by ws) and ignored.
+  ws.on('message', () => {});
+  const interval = 1000 / rate;
+  const start = now() + 20;
+  const sleeper = new Int32Array(new SharedArrayBuffer(4));
+  let i = 0;
+  await new Promise<void>((done) => {
+    const tick = (): void => {
+      const t = now();
+      while (i < total && start + i * interval <= t) {
+        const sent = start + i * interval;
+        ws.send(JSON.stringify({ type: 'publish', id: `p${i}`, payload: { stream: 'Ev', event: { id: first + i, sent, hit: true, ts: Math.floor(sent) } } }));
+        i++;
+      }
+      if (i >= total) return done();
+      // Sleep until the next event is due, at most 1 ms so that this thread's own socket
+      // (the publish results) is read in between.
+      const wait = start + i * interval - now();
+      if (wait > 0.01) Atomics.wait(sleeper, 0, 0, Math.min(wait, 1));
+      setImmediate(tick);
+    };
     setImmediate(tick);
-  };
-  setImmediate(tick);
-});
-// Wait for the last outputs (at most 5 s), then report.
-const until = now() + 5000;
-while (received < total && now() < until) await new Promise((r) => setTimeout(r, 5));
-ws.close();
-sub.close();
-process.stdout.write(JSON.stringify({ sent: total, latencies: Array.from(latencies.filter((x) => x > 0)) }) + '\n');
+  });
+  // Let the last outputs arrive (the slowest is well under a second), then collect.
+  await new Promise((r) => setTimeout(r, 1000));
+  const latencies = await new Promise<Float64Array>((resolve) => {
+    worker.once('message', (m: { latencies: Float64Array }) => resolve(m.latencies));
+    worker.postMessage('report');
+  });
+  await worker.terminate();
+  ws.close();
+  const received = (from: number, to: number): number[] => Array.from(latencies.subarray(from, to).filter((x) => x > 0));
+  process.stdout.write(JSON.stringify({ sent: total - warmup, latencies: received(warmup, total), warmup: { sent: warmup, latencies: received(0, warmup) } }) + '\n');
+}
+
+if (isMainThread) await publisher();
+else await subscriber(workerData as Plan);
