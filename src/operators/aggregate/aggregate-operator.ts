@@ -22,7 +22,7 @@ import type { WindowSpec } from '../../model/types.js';
 import { emptyScope, keyId, type EvalScope, type Row } from '../../runtime/row.js';
 import type { Operator, OperatorContext, OperatorEvent } from '../operator.js';
 import { compileAccumulators, type Accumulators, type AccumulatorState, type AggregateShape } from './accumulators.js';
-import { newSlidingAggregator, type SlidingAggregator } from './sliding.js';
+import { newSlidingAggregator, Times, type SlidingAggregator } from './sliding.js';
 
 type Compiled<T> = (input: Row | undefined, scope: EvalScope) => T;
 
@@ -422,9 +422,8 @@ class SessionAggregate extends AggregateBase<Session> {
 
 interface SlidingGroup extends Group {
   readonly aggs: SlidingAggregator[];
-  /** Event times in the window, with their positions (`pos` counts the group's events). */
-  readonly times: number[];
-  timesHead: number;
+  /** Event times in the window, oldest first (`pos` counts the group's events). */
+  readonly times: Times;
   pos: number;
 }
 
@@ -448,26 +447,28 @@ class SlidingAggregate extends AggregateBase<SlidingGroup> {
   /** The groups with their aggregators' data instead of the aggregators, and the sweep's timer. */
   override saveState(): AggregateState & { nextSweep: number } {
     const groups = new Map<string, unknown>();
-    for (const [id, g] of this.groups) groups.set(id, { ...g, aggs: g.aggs.map((a) => a.save()) });
+    for (const [id, g] of this.groups) groups.set(id, { ...g, aggs: g.aggs.map((a) => a.save()), times: g.times.save(), timesHead: 0 });
     return { groups, nextSweep: this.#nextSweep };
   }
 
   override loadState(state: unknown): void {
-    const s = state as AggregateState<Omit<SlidingGroup, 'aggs'> & { aggs: unknown[] }> & { nextSweep: number };
+    const s = state as AggregateState<Omit<SlidingGroup, 'aggs' | 'times'> & { aggs: unknown[]; times: number[]; timesHead: number }> & { nextSweep: number };
     for (const [id, saved] of s.groups) {
       const aggs = this.def.aggregates.map((a, i) => {
         const agg = newSlidingAggregator(a.shape, a.typed);
         agg.load(saved.aggs[i]);
         return agg;
       });
-      this.groups.set(id, { ...saved, aggs });
+      const times = new Times();
+      times.load(saved.times, saved.timesHead);
+      this.groups.set(id, { id: saved.id, keys: saved.keys, pos: saved.pos, aggs, times });
     }
     this.#nextSweep = s.nextSweep;
   }
 
   protected newGroup(id: string, keys: readonly unknown[]): SlidingGroup {
     const aggs = this.def.aggregates.map((a) => newSlidingAggregator(a.shape, a.typed));
-    return { id, keys, aggs, times: [], timesHead: 0, pos: 0 };
+    return { id, keys, aggs, times: new Times(), pos: 0 };
   }
 
   protected accept(g: SlidingGroup, ev: OperatorEvent): void {
@@ -476,15 +477,15 @@ class SlidingAggregate extends AggregateBase<SlidingGroup> {
     // Evict what leaves the window with this event.
     if (this.#time !== undefined) {
       const limit = t - this.#time;
-      while (g.timesHead < times.length && times[g.timesHead]! <= limit) g.timesHead++;
-    } else if (times.length - g.timesHead >= this.#count!) {
-      g.timesHead = times.length - this.#count! + 1;
+      while (times.size > 0 && times.front() <= limit) times.head++;
+    } else if (times.size >= this.#count!) {
+      times.head = times.tail - this.#count! + 1;
     }
-    if (times.length - g.timesHead >= this.limits.maxWindowEvents) {
+    if (times.size >= this.limits.maxWindowEvents) {
       this.ctx.dropped(1);
       return;
     }
-    const start = g.pos - (times.length - g.timesHead);
+    const start = g.pos - times.size;
     const aggs = g.aggs;
     for (let i = 0; i < aggs.length; i++) aggs[i]!.evict(start);
     const defs = this.def.aggregates;
@@ -495,14 +496,10 @@ class SlidingAggregate extends AggregateBase<SlidingGroup> {
     }
     g.pos++;
     times.push(t);
-    if (g.timesHead >= 1024 && g.timesHead * 2 >= times.length) {
-      times.splice(0, g.timesHead);
-      g.timesHead = 0;
-    }
     const results = this.results;
     for (let i = 0; i < aggs.length; i++) results[i] = aggs[i]!.result();
     if (this.#time !== undefined) this.emitRow(g.keys, t - this.#time, t, t);
-    else this.emitRow(g.keys, times[g.timesHead]!, t, t);
+    else this.emitRow(g.keys, times.front(), t, t);
     if (this.#time !== undefined && this.#nextSweep === Infinity) {
       this.#nextSweep = t + this.#time;
       this.ctx.scheduleAfter(this.#nextSweep);
@@ -513,7 +510,7 @@ class SlidingAggregate extends AggregateBase<SlidingGroup> {
   override onTimer(time: number): void {
     if (time < this.#nextSweep) return;
     const limit = time - this.#time!;
-    for (const [id, g] of this.groups) if (g.times[g.times.length - 1]! <= limit) this.groups.delete(id);
+    for (const [id, g] of this.groups) if (g.times.back() <= limit) this.groups.delete(id);
     this.#nextSweep = this.groups.size > 0 ? time + this.#time! : Infinity;
     if (this.#nextSweep !== Infinity) this.ctx.scheduleAfter(this.#nextSweep);
   }

@@ -15,8 +15,9 @@
  *   holds at most the window's values — simpler than DABA for the one operation that needs it.
  * - FIRST and LAST: the front and back of the queue.
  *
- * Checkpoints: an aggregator's `save` gives its data (plain objects, arrays, Maps; the arrays
- * themselves, not copies), and `load` puts it into a fresh aggregator of the same aggregate.
+ * Checkpoints: an aggregator's `save` gives its data as plain objects, arrays and Maps (the
+ * queues' live entries copied out of their rings), and `load` puts it into a fresh aggregator of
+ * the same aggregate (it also reads what the array-based queues of earlier versions saved).
  */
 import { keyId } from '../../runtime/row.js';
 import { comparable, type AggregateShape } from './accumulators.js';
@@ -27,63 +28,166 @@ export interface SlidingAggregator {
   /** Drops every value at a position below `start`. */
   evict(start: number): void;
   result(): unknown;
-  /** For checkpoints: the aggregator's state as plain data (no copy is made). */
+  /** For checkpoints: the aggregator's state as plain data. */
   save(): unknown;
   /** Takes back what `save` gave, on a fresh aggregator of the same aggregate. */
   load(state: unknown): void;
 }
 
-/** Values with positions, oldest first; the consumed front is cut off from time to time. */
+/** Storage for a ring's values: a typed array for numbers (unboxed), an array otherwise. */
+type Slots<T> = { [index: number]: T; readonly length: number };
+
+/**
+ * Values with positions, oldest first, in a ring of a power-of-two capacity that doubles when
+ * full. Entries are addressed by absolute index (`head` to `tail`, growing for ever), the slot
+ * being the index modulo the capacity: nothing is copied as values come and go, only when the
+ * ring grows — so a long window costs no more per event than a short one.
+ */
 class Queue<T> {
-  pos: number[] = [];
-  vals: T[] = [];
+  #pos = new Float64Array(16);
+  #vals: Slots<T>;
+  #mask = 15;
+  /** The absolute index of the oldest entry, and of the one after the newest. */
   head = 0;
+  tail = 0;
+  readonly #make: (capacity: number) => Slots<T>;
+
+  /** `make` gives the value storage of a capacity: a Float64Array for numbers. */
+  constructor(make: (capacity: number) => Slots<T>) {
+    this.#make = make;
+    this.#vals = make(16);
+  }
 
   get size(): number {
-    return this.pos.length - this.head;
+    return this.tail - this.head;
+  }
+
+  /** The capacity minus one (slots are `index & mask`); it changes when the ring grows. */
+  get mask(): number {
+    return this.#mask;
   }
 
   push(value: T, pos: number): void {
-    this.pos.push(pos);
-    this.vals.push(value);
+    if (this.tail - this.head > this.#mask) this.#grow();
+    const i = this.tail & this.#mask;
+    this.#pos[i] = pos;
+    this.#vals[i] = value;
+    this.tail++;
+  }
+
+  posAt(index: number): number {
+    return this.#pos[index & this.#mask]!;
+  }
+
+  valAt(index: number): T {
+    return this.#vals[index & this.#mask]!;
+  }
+
+  /** Drops the newest entry. */
+  popBack(): void {
+    this.tail--;
+    this.#vals[this.tail & this.#mask] = undefined as T;
   }
 
   /** Pops front values below `start`, calling `drop` for each; returns how many. */
   evict(start: number, drop?: (value: T) => void): number {
+    const pos = this.#pos;
+    const vals = this.#vals;
+    const mask = this.#mask;
     let n = 0;
-    while (this.head < this.pos.length && this.pos[this.head]! < start) {
-      if (drop) drop(this.vals[this.head]!);
+    while (this.head < this.tail && pos[this.head & mask]! < start) {
+      const i = this.head & mask;
+      if (drop) drop(vals[i]!);
+      vals[i] = undefined as T;
       this.head++;
       n++;
     }
     return n;
   }
 
-  /** Cuts the consumed front once it is large; returns how many entries were removed. */
-  compact(): number {
-    const h = this.head;
-    if (h < 1024 || h * 2 < this.pos.length) return 0;
-    this.pos = this.pos.slice(h);
-    this.vals = this.vals.slice(h);
-    this.head = 0;
-    return h;
+  #grow(): void {
+    const mask = this.#mask * 2 + 1;
+    const pos = new Float64Array(mask + 1);
+    const vals = this.#make(mask + 1);
+    for (let k = this.head; k < this.tail; k++) {
+      pos[k & mask] = this.#pos[k & this.#mask]!;
+      vals[k & mask] = this.#vals[k & this.#mask]!;
+    }
+    this.#pos = pos;
+    this.#vals = vals;
+    this.#mask = mask;
   }
 
-  /** Its fields as a plain object (for checkpoints). */
+  /** Its entries as plain arrays, oldest first (for checkpoints). */
   save(): QueueState<T> {
-    return { pos: this.pos, vals: this.vals, head: this.head };
+    const pos: number[] = [];
+    const vals: T[] = [];
+    for (let k = this.head; k < this.tail; k++) {
+      pos.push(this.posAt(k));
+      vals.push(this.valAt(k));
+    }
+    return { pos, vals, head: 0 };
   }
 
+  /** Takes back what `save` gave (entries from `head` on), into an empty queue: they get indices from 0. */
   load(state: QueueState<T>): void {
-    this.pos = state.pos;
-    this.vals = state.vals;
-    this.head = state.head;
+    for (let k = state.head; k < state.pos.length; k++) this.push(state.vals[k]!, state.pos[k]!);
   }
 }
 
+/**
+ * A sliding group's event times, oldest first, in a ring like `Queue`'s: appended at the back,
+ * dropped from the front, never copied but to grow.
+ */
+export class Times {
+  #items = new Float64Array(16);
+  #mask = 15;
+  head = 0;
+  tail = 0;
+
+  get size(): number {
+    return this.tail - this.head;
+  }
+
+  front(): number {
+    return this.#items[this.head & this.#mask]!;
+  }
+
+  back(): number {
+    return this.#items[(this.tail - 1) & this.#mask]!;
+  }
+
+  push(time: number): void {
+    if (this.tail - this.head > this.#mask) {
+      const mask = this.#mask * 2 + 1;
+      const items = new Float64Array(mask + 1);
+      for (let k = this.head; k < this.tail; k++) items[k & mask] = this.#items[k & this.#mask]!;
+      this.#items = items;
+      this.#mask = mask;
+    }
+    this.#items[this.tail & this.#mask] = time;
+    this.tail++;
+  }
+
+  /** The times, oldest first (for checkpoints). */
+  save(): number[] {
+    const out: number[] = [];
+    for (let k = this.head; k < this.tail; k++) out.push(this.#items[k & this.#mask]!);
+    return out;
+  }
+
+  /** Takes back the times from `from` on (an empty ring). */
+  load(times: readonly number[], from = 0): void {
+    for (let k = from; k < times.length; k++) this.push(times[k]!);
+  }
+}
+
+const values = <T>(capacity: number): Slots<T> => new Array<T | undefined>(capacity).fill(undefined) as Slots<T>;
+const numbers = (capacity: number): Slots<number> => new Float64Array(capacity);
+
 interface QueueState<T> {
-  readonly pos: number[];
-  readonly vals: T[];
+  readonly pos: readonly number[];
+  readonly vals: readonly T[];
   readonly head: number;
 }
 
@@ -111,7 +215,7 @@ class SlidingCountStar implements SlidingAggregator {
 }
 
 class SlidingCount implements SlidingAggregator {
-  readonly #q = new Queue<unknown>();
+  readonly #q = new Queue<unknown>(values);
   readonly #distinct: Map<string, number> | undefined;
   constructor(distinct: boolean) {
     this.#distinct = distinct ? new Map() : undefined;
@@ -136,7 +240,6 @@ class SlidingCount implements SlidingAggregator {
           else d.set(id as string, n);
         }),
     );
-    this.#q.compact();
   }
   result(): number {
     return this.#distinct ? this.#distinct.size : this.#q.size;
@@ -151,48 +254,64 @@ class SlidingCount implements SlidingAggregator {
   }
 }
 
+/** Partial aggregates: `width` numbers each. */
+type Vec = Float64Array;
+
 /**
  * Two-stacks over a queue of numbers, generic in the partial aggregate (`W` numbers wide):
- * entries [head, split) carry suffix aggregates, entries [split, end) are summarised by `back`.
+ * entries [head, split) carry suffix aggregates, entries [split, tail) are summarised by `back`.
+ * The suffixes live in a ring aligned with the queue's (entry k at slot `k & mask`).
  */
 abstract class TwoStacks implements SlidingAggregator {
-  protected readonly q = new Queue<number>();
-  /** Suffix aggregates of the front, `width` numbers per entry, aligned with the queue. */
-  protected suffix: number[] = [];
+  protected readonly q = new Queue<number>(numbers);
+  /** Suffix aggregates of the front, `width` numbers per entry, in slots aligned with the queue's. */
+  protected suffix: Vec;
+  #suffixMask: number;
   protected split = 0;
-  protected back: number[];
+  protected back: Vec;
   /** Scratch (nothing between calls): one value's aggregate. */
-  protected readonly scratch: number[];
+  protected readonly scratch: Vec;
 
   constructor(protected readonly width: number) {
     this.back = this.identity();
     this.scratch = this.identity();
+    this.#suffixMask = this.q.mask;
+    this.suffix = new Float64Array((this.q.mask + 1) * width);
   }
 
-  protected abstract identity(): number[];
+  protected abstract identity(): Vec;
   /** out = the aggregate of one value. */
-  protected abstract unit(value: number, out: number[], at: number): void;
+  protected abstract unit(value: number, out: Vec, at: number): void;
   /** out[at…] = combine(left[l…], right[r…]): left's values all come before right's. */
-  protected abstract combine(left: number[], l: number, right: number[], r: number, out: number[], at: number): void;
+  protected abstract combine(left: Vec, l: number, right: Vec, r: number, out: Vec, at: number): void;
 
   push(value: unknown, pos: number): void {
     if (typeof value !== 'number') return;
     this.q.push(value, pos);
+    if (this.q.mask !== this.#suffixMask) this.#growSuffix();
     const one = this.scratch;
     this.unit(value, one, 0);
     this.combine(this.back, 0, one, 0, this.back, 0);
   }
 
+  /** The queue has grown: the front's suffixes move to the slots of the new capacity. */
+  #growSuffix(): void {
+    const w = this.width;
+    const mask = this.q.mask;
+    const old = this.suffix;
+    const suffix = new Float64Array((mask + 1) * w);
+    for (let k = this.q.head; k < this.split; k++) {
+      for (let j = 0; j < w; j++) suffix[(k & mask) * w + j] = old[(k & this.#suffixMask) * w + j]!;
+    }
+    this.suffix = suffix;
+    this.#suffixMask = mask;
+  }
+
   evict(start: number): void {
     const q = this.q;
-    while (q.head < q.pos.length && q.pos[q.head]! < start) {
+    while (q.head < q.tail && q.posAt(q.head) < start) {
       if (q.head === this.split) this.#flip();
       q.head++;
-    }
-    const cut = q.compact();
-    if (cut > 0) {
-      this.suffix = this.suffix.slice(cut * this.width);
-      this.split -= cut;
     }
   }
 
@@ -200,58 +319,68 @@ abstract class TwoStacks implements SlidingAggregator {
   #flip(): void {
     const q = this.q;
     const w = this.width;
-    const end = q.pos.length;
+    const mask = this.#suffixMask;
+    const end = q.tail;
     const s = this.suffix;
-    while (s.length < end * w) s.push(0);
     const one = this.scratch;
-    this.unit(q.vals[end - 1]!, s, (end - 1) * w);
+    this.unit(q.valAt(end - 1), s, ((end - 1) & mask) * w);
     for (let i = end - 2; i >= q.head; i--) {
-      this.unit(q.vals[i]!, one, 0);
-      this.combine(one, 0, s, (i + 1) * w, s, i * w);
+      this.unit(q.valAt(i), one, 0);
+      this.combine(one, 0, s, ((i + 1) & mask) * w, s, (i & mask) * w);
     }
     this.split = end;
     this.back = this.identity();
   }
 
   /** The window's aggregate into `out`. */
-  protected total(out: number[]): void {
+  protected total(out: Vec): void {
     const q = this.q;
-    if (q.head < this.split) this.combine(this.suffix, q.head * this.width, this.back, 0, out, 0);
+    if (q.head < this.split) this.combine(this.suffix, (q.head & this.#suffixMask) * this.width, this.back, 0, out, 0);
     else for (let k = 0; k < this.width; k++) out[k] = this.back[k]!;
   }
 
   abstract result(): unknown;
 
+  /** The queue from its oldest entry, the front's suffixes aligned with it, where the front ends, the back. */
   save(): unknown {
-    return { q: this.q.save(), suffix: this.suffix, split: this.split, back: this.back };
+    const q = this.q;
+    const w = this.width;
+    const suffix: number[] = [];
+    for (let k = q.head; k < this.split; k++) for (let j = 0; j < w; j++) suffix.push(this.suffix[(k & this.#suffixMask) * w + j]!);
+    return { q: q.save(), suffix, split: Math.max(0, this.split - q.head), back: Array.from(this.back) };
   }
 
+  /** Takes what `save` gave; also a queue saved with consumed entries before `head` (its suffixes aligned with the whole). */
   load(state: unknown): void {
     const s = state as { q: QueueState<number>; suffix: number[]; split: number; back: number[] };
+    const w = this.width;
+    // Entry i of the saved queue (its suffix at i * w) becomes entry i - head here.
+    const from = s.q.head;
     this.q.load(s.q);
-    this.suffix = s.suffix;
-    this.split = s.split;
-    this.back = s.back;
+    this.#growSuffix();
+    this.split = Math.max(0, s.split - from);
+    for (let k = 0; k < this.split; k++) for (let j = 0; j < w; j++) this.suffix[(k & this.#suffixMask) * w + j] = s.suffix[(k + from) * w + j]!;
+    this.back = Float64Array.from(s.back);
   }
 }
 
 /** SUM and AVG: [count, sum]. */
 class SlidingSum extends TwoStacks {
-  readonly #out = [0, 0];
+  readonly #out = new Float64Array(2);
   constructor(
     readonly integral: boolean,
     readonly average: boolean,
   ) {
     super(2);
   }
-  protected identity(): number[] {
-    return [0, 0];
+  protected identity(): Vec {
+    return new Float64Array(2);
   }
-  protected unit(value: number, out: number[], at: number): void {
+  protected unit(value: number, out: Vec, at: number): void {
     out[at] = 1;
     out[at + 1] = value;
   }
-  protected combine(left: number[], l: number, right: number[], r: number, out: number[], at: number): void {
+  protected combine(left: Vec, l: number, right: Vec, r: number, out: Vec, at: number): void {
     const n = left[l]! + right[r]!;
     const sum = left[l + 1]! + right[r + 1]!;
     out[at] = n;
@@ -268,19 +397,19 @@ class SlidingSum extends TwoStacks {
 
 /** STDDEV: [count, mean, M2], combined by Chan's formula. */
 class SlidingStdDev extends TwoStacks {
-  readonly #out = [0, 0, 0];
+  readonly #out = new Float64Array(3);
   constructor() {
     super(3);
   }
-  protected identity(): number[] {
-    return [0, 0, 0];
+  protected identity(): Vec {
+    return new Float64Array(3);
   }
-  protected unit(value: number, out: number[], at: number): void {
+  protected unit(value: number, out: Vec, at: number): void {
     out[at] = 1;
     out[at + 1] = value;
     out[at + 2] = 0;
   }
-  protected combine(left: number[], l: number, right: number[], r: number, out: number[], at: number): void {
+  protected combine(left: Vec, l: number, right: Vec, r: number, out: Vec, at: number): void {
     const na = left[l]!;
     const nb = right[r]!;
     if (nb === 0) {
@@ -323,10 +452,10 @@ function before(a: unknown, b: unknown): boolean {
 
 class SlidingExtreme implements SlidingAggregator {
   /** The monotonic deque: each candidate beats every later one in it. */
-  readonly #deque = new Queue<unknown>();
+  readonly #deque = new Queue<unknown>(values);
   /** Values in the window that do not compare with the others, by kind. */
   readonly #kinds = new Map<string, number>();
-  readonly #all = new Queue<string>();
+  readonly #all = new Queue<string>(values);
   readonly #max: boolean;
   readonly #typed: boolean;
 
@@ -347,18 +476,16 @@ class SlidingExtreme implements SlidingAggregator {
     const d = this.#deque;
     // Drop the candidates the new value beats: they can never be the answer again.
     while (d.size > 0) {
-      const last = d.vals[d.vals.length - 1];
+      const last = d.valAt(d.tail - 1);
       const beaten = this.#max ? !before(value, last) && last !== value : before(value, last);
       if (!beaten) break;
-      d.vals.pop();
-      d.pos.pop();
+      d.popBack();
     }
     d.push(value, pos);
   }
 
   evict(start: number): void {
     this.#deque.evict(start);
-    this.#deque.compact();
     if (!this.#typed) {
       const kinds = this.#kinds;
       this.#all.evict(start, (kind) => {
@@ -366,14 +493,13 @@ class SlidingExtreme implements SlidingAggregator {
         if (n === 0) kinds.delete(kind);
         else kinds.set(kind, n);
       });
-      this.#all.compact();
     }
   }
 
   result(): unknown {
     if (!this.#typed && (this.#kinds.size > 1 || this.#kinds.has('object'))) return null;
     const d = this.#deque;
-    return d.size > 0 ? d.vals[d.head] : null;
+    return d.size > 0 ? d.valAt(d.head) : null;
   }
 
   save(): unknown {
@@ -389,19 +515,18 @@ class SlidingExtreme implements SlidingAggregator {
 }
 
 class SlidingEdge implements SlidingAggregator {
-  readonly #q = new Queue<unknown>();
+  readonly #q = new Queue<unknown>(values);
   constructor(readonly last: boolean) {}
   push(value: unknown, pos: number): void {
     if (value !== null) this.#q.push(value, pos);
   }
   evict(start: number): void {
     this.#q.evict(start);
-    this.#q.compact();
   }
   result(): unknown {
     const q = this.#q;
     if (q.size === 0) return null;
-    return this.last ? q.vals[q.vals.length - 1] : q.vals[q.head];
+    return this.last ? q.valAt(q.tail - 1) : q.valAt(q.head);
   }
   save(): unknown {
     return this.#q.save();

@@ -41,14 +41,24 @@ describe('sliding aggregators = recomputation over the window', () => {
       const value: fc.Arbitrary<unknown> =
         c.type === 'STRING' ? fc.constantFrom('a', 'b', 'c', 'd') : c.arg!.type === 'INT' ? fc.integer({ min: -50, max: 50 }) : fc.double({ min: -1e6, max: 1e6, noNaN: true });
       // Each step pushes a value (or NULL) and then keeps the last `width` positions.
-      const steps = fc.array(fc.record({ v: fc.option(value, { nil: null, freq: 5 }), width: fc.integer({ min: 1, max: 40 }) }), { minLength: 1, maxLength: 3000, size: 'max' });
+      // Now and then the aggregator is replaced by one restored from its checkpoint (save, then
+      // load into a fresh one), and windows are sometimes long enough for the rings to grow.
+      const steps = fc.array(
+        fc.record({ v: fc.option(value, { nil: null, freq: 5 }), width: fc.oneof(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 100, max: 400 })), restore: fc.boolean({ trueWeight: 1, falseWeight: 200 } as fc.BooleanConstraints) }),
+        { minLength: 1, maxLength: 3000, size: 'max' },
+      );
       fc.assert(
         fc.property(steps, (list) => {
           const shape: AggregateShape = { fn: c.fn, star: false, distinct: c.distinct, integral: c.type === 'INT' };
-          const agg = newSlidingAggregator(shape, true);
+          let agg = newSlidingAggregator(shape, true);
           const all: { data: Record<string, unknown>; ts: number; seq: number; stream: string }[] = [];
           let start = 0;
           list.forEach((s, pos) => {
+            if (s.restore) {
+              const restored = newSlidingAggregator(shape, true);
+              restored.load(structuredClone(agg.save()));
+              agg = restored;
+            }
             agg.push(s.v, pos);
             all.push({ data: { x: s.v }, ts: pos, seq: pos, stream: 'S' });
             start = Math.max(start, pos + 1 - s.width);
@@ -57,10 +67,27 @@ describe('sliding aggregators = recomputation over the window', () => {
             if (!close(agg.result(), expected)) expect({ pos, start, got: agg.result() }).toEqual({ pos, start, got: expected });
           });
         }),
-        { seed: 7, numRuns: 10 },
+        { numRuns: 10 },
       );
     });
   }
+
+  it('reads what the array-based queues of earlier versions saved (a consumed front, suffixes aligned with the whole)', () => {
+    // AVG over positions 0..4 with 0 and 1 evicted: values 10, 20, 30, 40, 50. The front [2, 4)
+    // carries suffix aggregates (count, sum) at its entries' own places: (2, 70) at 2, (1, 40) at
+    // 3; the back holds 50.
+    const agg = newSlidingAggregator({ fn: 'AVG', star: false, distinct: false, integral: false }, true);
+    agg.load({ q: { pos: [0, 1, 2, 3, 4], vals: [10, 20, 30, 40, 50], head: 2 }, suffix: [0, 0, 0, 0, 2, 70, 1, 40], split: 4, back: [1, 50] });
+    expect(agg.result()).toBe(40);
+    agg.evict(3);
+    expect(agg.result()).toBe(45);
+    agg.push(60, 5);
+    agg.evict(4);
+    expect(agg.result()).toBe(55);
+    const max = newSlidingAggregator({ fn: 'MAX', star: false, distinct: false, integral: false }, true);
+    max.load({ deque: { pos: [0, 3, 4], vals: [99, 7, 5], head: 1 }, kinds: new Map(), all: { pos: [], vals: [], head: 0 } });
+    expect(max.result()).toBe(7);
+  });
 
   it('COUNT(*) counts the positions kept', () => {
     const agg = newSlidingAggregator({ fn: 'COUNT', star: true, distinct: false, integral: true }, true);
