@@ -131,6 +131,19 @@ interface QueryRuntime {
   readonly operator: Operator;
   readonly deployment: number;
   outputs: number;
+  /** Where its output stream's events go (see Destination). */
+  destination: Destination | undefined;
+}
+
+/**
+ * Where a stream's events go: its subscribers and the operators that read it, as they stood at
+ * `version` (routes and subscriptions change rarely; events come all the time). Kept per stream
+ * and per query, it spares each event and output the lookups by stream name.
+ */
+interface Destination {
+  readonly version: number;
+  readonly subscribers: ReadonlySet<Subscriber> | undefined;
+  readonly fanout: Fanout | undefined;
 }
 
 
@@ -155,6 +168,9 @@ export class Engine {
   readonly #routes = new Map<string, Operator[]>();
   /** Per stream, how its events reach the operators of #routes (built on first use after a change). */
   readonly #fanouts = new Map<string, Fanout>();
+  /** Changes with every route added or removed (see Destination). */
+  #routesVersion = 0;
+  readonly #destinations = new Map<string, Destination>();
   readonly #udfs = new Map<string, { fn: (...args: unknown[]) => unknown; signature: FunctionSignature }>();
   readonly #deployments = new Map<number, Deployment>();
   /** What was deployed, in order, for `replica`. */
@@ -264,7 +280,7 @@ export class Engine {
       }
       case 'query': {
         const q = statement.query;
-        const runtime: { outputs: number } = { outputs: 0 };
+        const runtime: { outputs: number; destination: Destination | undefined } = { outputs: 0, destination: undefined };
         const rank = this.#nextRank++;
         const ctx: OperatorContext = {
           emit: (data, time) => this.#emit(q, runtime, data, time),
@@ -294,6 +310,7 @@ export class Engine {
       list.push(operator);
       this.#routes.set(input, list);
       this.#fanouts.delete(input);
+      this.#routesVersion++;
     }
   }
 
@@ -303,6 +320,7 @@ export class Engine {
       if (list.length > 0) this.#routes.set(input, list);
       else this.#routes.delete(input);
       this.#fanouts.delete(input);
+      this.#routesVersion++;
     }
   }
 
@@ -577,24 +595,35 @@ export class Engine {
       this.#stats.outputs++;
       if (query.query.kind === 'pattern') this.#stats.matches++;
     } else if (event.stream === '_rejected') this.#stats.rejected++;
-    if (this.#subscriptions.has(event.stream)) this.#subscriptions.deliver(event);
+    const { subscribers } = this.#destination(event.stream);
+    if (subscribers !== undefined) this.#subscriptions.deliver(event, subscribers);
+  }
+
+  /** Where `stream`'s events go now; `cached` is returned while routes and subscriptions are as they were. */
+  #destination(stream: string, cached: Destination | undefined = this.#destinations.get(stream)): Destination {
+    const version = this.#routesVersion + this.#subscriptions.version;
+    if (cached !== undefined && cached.version === version) return cached;
+    let fanout = this.#fanouts.get(stream);
+    if (!fanout) {
+      const operators = this.#routes.get(stream);
+      if (operators) this.#fanouts.set(stream, (fanout = new Fanout(stream, operators)));
+    }
+    const destination: Destination = { version, subscribers: this.#subscriptions.subscribers(stream), fanout };
+    this.#destinations.set(stream, destination);
+    return destination;
   }
 
   // ------------------------------------------------------------------------------ processing
 
-  #process(stream: string, row: Row, time: number): void {
+  #process(stream: string, row: Row, time: number, destination: Destination = this.#destination(stream)): void {
     const seq = ++this.#seq;
     // One event object per nesting depth (a derived stream's events are processed inside their
     // producer's): operators read it during onEvent and never keep it.
     const depth = this.#depth++;
     try {
-      if (this.#subscriptions.has(stream)) this.#subscriptions.deliver({ stream, time, data: row });
-      let fanout = this.#fanouts.get(stream);
-      if (!fanout) {
-        const operators = this.#routes.get(stream);
-        if (!operators) return;
-        this.#fanouts.set(stream, (fanout = new Fanout(stream, operators)));
-      }
+      const { subscribers, fanout } = destination;
+      if (subscribers !== undefined) this.#subscriptions.deliver({ stream, time, data: row }, subscribers);
+      if (!fanout) return;
       const event = (this.#events[depth] ??= { stream, row, time, seq });
       event.stream = stream;
       event.row = row;
@@ -606,12 +635,13 @@ export class Engine {
     }
   }
 
-  #emit(query: BoundQuery, runtime: { outputs: number }, data: Record<string, unknown>, time: number): void {
+  #emit(query: BoundQuery, runtime: { outputs: number; destination: Destination | undefined }, data: Record<string, unknown>, time: number): void {
     runtime.outputs++;
     this.#stats.outputs++;
     if (query.kind === 'pattern') this.#stats.matches++;
     // A derived stream's events go to its readers at once, before the next input event.
-    this.#process(query.output, data, time);
+    const destination = (runtime.destination = this.#destination(query.output, runtime.destination));
+    this.#process(query.output, data, time, destination);
   }
 
   #reject(stream: string, reason: string, event: unknown, time: number | undefined): void {

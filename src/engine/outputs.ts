@@ -11,6 +11,8 @@ export type Subscriber = (event: OutputEvent) => void;
 
 export class Subscriptions {
   readonly #byStream = new Map<string, Set<Subscriber>>();
+  /** Changes with every subscription added or removed (for those who keep `subscribers` of a stream). */
+  version = 0;
   readonly #onError: (error: unknown) => void;
   readonly #closers = new Set<() => void>();
 
@@ -26,15 +28,21 @@ export class Subscriptions {
     let set = this.#byStream.get(stream);
     if (!set) this.#byStream.set(stream, (set = new Set()));
     set.add(subscriber);
+    this.version++;
     return () => {
       set.delete(subscriber);
       if (set.size === 0) this.#byStream.delete(stream);
+      this.version++;
     };
   }
 
+  /** The stream's subscribers now (a live set while it has any), or undefined. */
+  subscribers(stream: string): ReadonlySet<Subscriber> | undefined {
+    return this.#byStream.get(stream);
+  }
+
   /** Delivers an event; a subscriber that throws is reported, never breaks the engine. */
-  deliver(event: OutputEvent): void {
-    const set = this.#byStream.get(event.stream);
+  deliver(event: OutputEvent, set: ReadonlySet<Subscriber> | undefined = this.#byStream.get(event.stream)): void {
     if (!set) return;
     for (const subscriber of set) {
       try {

@@ -234,6 +234,38 @@ describe('the library API', () => {
     expect(engine.stats().subscriberErrors).toBe(1);
   });
 
+  it('sees subscriptions and queries that come and go between events, and inside a delivery', () => {
+    const engine = new Engine();
+    deploy(engine, S + 'CREATE STREAM all_s AS SELECT name FROM S;');
+    engine.push('S', ev('a', 1));
+    // Subscribed after outputs have gone out: the next one comes.
+    const late: string[] = [];
+    const stopLate = engine.subscribe('all_s', (e) => late.push(String(e.data['name'])));
+    engine.push('S', ev('b', 2));
+    stopLate();
+    engine.push('S', ev('c', 3));
+    expect(late).toEqual(['b']);
+    // A subscriber that removes another one during a delivery: the other gets nothing after.
+    const seen: string[] = [];
+    let stopOther = (): void => undefined;
+    engine.subscribe('all_s', (e) => {
+      seen.push(`first ${String(e.data['name'])}`);
+      stopOther();
+    });
+    stopOther = engine.subscribe('all_s', (e) => seen.push(`second ${String(e.data['name'])}`));
+    engine.push('S', ev('d', 4));
+    engine.push('S', ev('e', 5));
+    expect(seen).toEqual(['first d', 'first e']);
+    // A query deployed later over the derived stream reads its next events; undeployed, no more.
+    const deployed = engine.deploy('CREATE STREAM again AS SELECT name FROM all_s;');
+    if (!deployed.ok) throw new Error('deploy');
+    const again = collect(engine, 'again');
+    engine.push('S', ev('f', 6));
+    expect(engine.undeploy(deployed.deployment)).toEqual({ ok: true });
+    engine.push('S', ev('g', 7));
+    expect(again.map((e) => e.data['name'])).toEqual(['f']);
+  });
+
   it('calls user-defined functions; one that throws gives NULL and counts a fault', () => {
     const engine = new Engine();
     engine.registerFunction('risky', (x) => {
