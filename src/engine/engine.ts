@@ -55,6 +55,11 @@ export interface Deployment {
   readonly queries: readonly string[];
 }
 
+/** Where an event came from, said by its `toString()` (see Engine.push). */
+export interface Origin {
+  toString(): string;
+}
+
 export type DeployResult = { readonly ok: true; readonly deployment: Deployment } | { readonly ok: false; readonly diagnostics: readonly Diagnostic[] };
 
 export interface EngineStats {
@@ -372,11 +377,12 @@ export class Engine {
   /**
    * Pushes one event into a source stream or table. Never throws: bad events are rejected.
    * `origin` says where the event came from (`topic t, partition p, offset o`): a rejection's
-   * reason carries it. `input` names the input it arrived on (a Kafka partition): the watermark
+   * reason carries it. It may be an object whose `toString()` says it, made text only when an
+   * event is rejected (a Kafka message is one). `input` names the input it arrived on (a Kafka partition): the watermark
    * is then the least, over the named inputs that are not idle, of the largest event time each
    * has sent (LANGUAGE.md section 3), so one input's backlog does not make another's events late.
    */
-  push(stream: string, event: unknown, origin?: string, input?: string): void {
+  push(stream: string, event: unknown, origin?: string | Origin, input?: string): void {
     this.#stats.eventsIn++;
     const target = this.#streams.get(stream);
     if (!target || !target.validate) {
@@ -621,8 +627,14 @@ export class Engine {
     // producer's): operators read it during onEvent and never keep it.
     const depth = this.#depth++;
     try {
-      const { subscribers, fanout } = destination;
-      if (subscribers !== undefined) this.#subscriptions.deliver({ stream, time, data: row }, subscribers);
+      const subscribers = destination.subscribers;
+      let fanout = destination.fanout;
+      if (subscribers !== undefined) {
+        this.#subscriptions.deliver({ stream, time, data: row }, subscribers);
+        // A subscriber may have deployed or undeployed a reader of the stream: this event goes
+        // to the readers there are now.
+        if (destination.version !== this.#routesVersion + this.#subscriptions.version) fanout = this.#destination(stream).fanout;
+      }
       if (!fanout) return;
       const event = (this.#events[depth] ??= { stream, row, time, seq });
       event.stream = stream;

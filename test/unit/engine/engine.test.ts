@@ -266,6 +266,28 @@ describe('the library API', () => {
     expect(again.map((e) => e.data['name'])).toEqual(['f']);
   });
 
+  it('gives an event to the readers deployed or undeployed by a subscriber of its stream, while it is delivered', () => {
+    const engine = new Engine();
+    deploy(engine, S);
+    let later: number | undefined;
+    const stop = engine.subscribe('S', () => {
+      const r = engine.deploy('CREATE STREAM again AS SELECT name FROM S;');
+      if (r.ok) later = r.deployment.id;
+      stop();
+    });
+    const again = collect(engine, 'again');
+    engine.push('S', ev('a', 1));
+    engine.push('S', ev('b', 2));
+    expect(again.map((e) => e.data['name'])).toEqual(['a', 'b']);
+    const stopAgain = engine.subscribe('S', () => {
+      expect(engine.undeploy(later!)).toEqual({ ok: true });
+      stopAgain();
+    });
+    engine.push('S', ev('c', 3));
+    expect(again.map((e) => e.data['name'])).toEqual(['a', 'b']);
+    expect(engine.stats().outputs).toBe(2);
+  });
+
   it('calls user-defined functions; one that throws gives NULL and counts a fault', () => {
     const engine = new Engine();
     engine.registerFunction('risky', (x) => {
