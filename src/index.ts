@@ -8,7 +8,7 @@ export { renderDiagnostic, CATALOGUE, type Diagnostic, type DiagnosticCategory }
 export type { Span } from './model/span.js';
 export type { CqlType, ColumnType, Column, Schema } from './model/types.js';
 export type * as Ast from './lang/ast.js';
-export { Engine, type EngineOptions, type EngineStats, type Deployment, type DeployResult, type OutputEvent, type QueryInfo, type Subscriber } from './engine/engine.js';
+export { Engine, type EngineOptions, type EngineStats, type Deployment, type DeployResult, type Origin, type OutputEvent, type QueryInfo, type Subscriber } from './engine/engine.js';
 export { explainScript, explainQuery } from './compile/explain.js';
 export type { BoundScript, BoundQuery, BoundStatement, BoundExpr } from './analysis/bound.js';
 export type { FunctionSignature } from './analysis/functions.js';

@@ -37,7 +37,7 @@
  * watermark (it is far ahead of another) is paused until they are down to half.
  */
 import type { Engine, OutputEvent } from '../index.js';
-import type { InboundBatch, KafkaClient, KafkaConsumer, KafkaProducer, KafkaTransaction, KafkaTransactionalProducer, OutboundMessage } from '../io/kafka.js';
+import type { InboundBatch, InboundMessage, KafkaClient, KafkaConsumer, KafkaProducer, KafkaTransaction, KafkaTransactionalProducer, OutboundMessage } from '../io/kafka.js';
 
 export interface KafkaConnectorOptions {
   /** The consumer group; default `cepheus`. */
@@ -555,7 +555,6 @@ export class KafkaConnector {
     }
     for (let i = first; i < batch.messages.length; i++) {
       const m = batch.messages[i]!;
-      const origin = `topic ${m.topic}, partition ${m.partition}, offset ${m.offset}`;
       let event: unknown;
       try {
         event = m.value === null ? null : JSON.parse(m.value);
@@ -564,8 +563,8 @@ export class KafkaConnector {
         event = m.value;
       }
       for (const source of sources) {
-        if (source.key !== undefined) this.#checkKey(source, m.key, event, origin);
-        task.engine.push(source.stream, event, origin, input);
+        if (source.key !== undefined) this.#checkKey(source, m.key, event, m);
+        task.engine.push(source.stream, event, m, input);
       }
       this.consumed++;
     }
@@ -588,7 +587,7 @@ export class KafkaConnector {
    * a message whose key differs from its `key` column is counted and reported (the first, then
    * every 1,000th), and processed all the same.
    */
-  #checkKey(source: Binding, key: string | null, event: unknown, origin: string): void {
+  #checkKey(source: Binding, key: string | null, event: unknown, origin: InboundMessage): void {
     // An unkeyed message claims nothing about its partition.
     if (key === null || event === null || typeof event !== 'object' || Array.isArray(event)) return;
     const value = (event as Record<string, unknown>)[source.key!];

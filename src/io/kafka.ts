@@ -25,12 +25,20 @@ class KafkajsMessage implements InboundMessage {
     readonly topic: string,
     readonly partition: number,
     readonly offset: string,
-    readonly key: string | null,
+    readonly keyBytes: Buffer | null,
     readonly bytes: Buffer | null,
   ) {}
 
+  get key(): string | null {
+    return this.keyBytes === null ? null : this.keyBytes.toString();
+  }
+
   get value(): string | null {
     return this.bytes === null ? null : this.bytes.toString();
+  }
+
+  toString(): string {
+    return `topic ${this.topic}, partition ${this.partition}, offset ${this.offset}`;
   }
 }
 
@@ -53,11 +61,13 @@ export interface InboundMessage {
   readonly partition: number;
   /** Kafka offsets are 64-bit: kept as decimal strings. */
   readonly offset: string;
+  /** The key and the value as UTF-8 text (decoded when read). */
   readonly key: string | null;
-  /** The value as UTF-8 text. */
   readonly value: string | null;
   /** The value as it is, bytes (checkpoints are binary). */
   readonly bytes: Uint8Array | null;
+  /** Where it is: `topic t, partition p, offset o` (for rejections; made only when asked for). */
+  toString(): string;
 }
 
 export interface InboundBatch {
@@ -186,7 +196,7 @@ export function kafkajsClient(settings: KafkaSettings): KafkaClient {
             // runs one at a time between those waits, so the engine sees whole batches.
             partitionsConsumedConcurrently: 4,
             eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
-              const messages = batch.messages.map((m) => new KafkajsMessage(batch.topic, batch.partition, m.offset, m.key === null ? null : m.key.toString(), m.value));
+              const messages = batch.messages.map((m) => new KafkajsMessage(batch.topic, batch.partition, m.offset, m.key, m.value));
               await onBatch({ topic: batch.topic, partition: batch.partition, messages, highWatermark: batch.highWatermark });
               const last = messages.at(-1);
               if (last) resolveOffset(last.offset);
