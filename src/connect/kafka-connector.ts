@@ -68,8 +68,10 @@ interface Binding {
 /** A checkpoint as the changelog holds it (one record per partition, or a manifest and chunks). */
 interface Manifest {
   /**
-   * 2: the snapshot is in `chunks` binary records, each its checkpoint's id and a newline, then
-   * its bytes. 1 (still read): in base64, whole in `state` or in `chunks` JSON records `{id, data}`.
+   * 2: the manifest's JSON, a newline and the snapshot's bytes, in one record (`chunks` 0); or,
+   * for a snapshot larger than a chunk, the JSON alone and `chunks` binary records under keys of
+   * their own checkpoint (`KEY#ID#I`), each the checkpoint's id and a newline, then its bytes.
+   * 1 (still read): in base64, whole in `state` or in `chunks` JSON records `{id, data}` under `KEY#I`.
    */
   readonly v: 1 | 2;
   readonly id: string;
@@ -79,6 +81,8 @@ interface Manifest {
   readonly ranks: readonly (readonly [string, number, number])[];
   readonly state?: string;
   readonly chunks?: number;
+  /** Version 2, `chunks` 0: the snapshot that came in the manifest's record (not part of its JSON). */
+  inline?: Uint8Array;
 }
 
 /** A chunk of a checkpoint: the id of the checkpoint it belongs to, and its part of the snapshot (bytes, or base64 in format 1). */
@@ -92,13 +96,22 @@ const NEWLINE = 10;
 /** Reads a changelog record that is not a barrier: a manifest (JSON), a binary chunk, or a format-1 chunk (JSON). */
 export function changelogRecord(bytes: Uint8Array): Manifest | Chunk | undefined {
   if (bytes[0] === 123 /* { */) {
-    const record = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString()) as Manifest | { id: string; data: string };
-    return typeof record === 'object' && record !== null ? record : undefined;
+    // JSON never holds a raw newline: one ends the manifest, and the snapshot follows.
+    const end = bytes.indexOf(NEWLINE);
+    const record = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, end < 0 ? bytes.byteLength : end).toString()) as Manifest | { id: string; data: string };
+    if (typeof record !== 'object' || record === null) return undefined;
+    if (end >= 0 && 'v' in record) record.inline = Uint8Array.prototype.slice.call(bytes, end + 1);
+    return record;
   }
   const newline = bytes.indexOf(NEWLINE);
   if (newline <= 0 || newline > 100) return undefined;
   // A copy: a fetched value is a view of the whole fetch response, which it would keep alive.
   return { id: Buffer.from(bytes.buffer, bytes.byteOffset, newline).toString(), data: Uint8Array.prototype.slice.call(bytes, newline + 1) };
+}
+
+/** The key of chunk `i` of checkpoint `id` of a partition's key. */
+function chunkKey(key: string, id: string, i: number): string {
+  return `${key}#${id}#${i}`;
 }
 
 const DEBUG = process.env['CEPHEUS_KAFKA_DEBUG'] === '1';
@@ -120,7 +133,7 @@ function* bySize(messages: readonly OutboundMessage[]): Generator<OutboundMessag
   let part: OutboundMessage[] = [];
   let bytes = 0;
   for (const m of messages) {
-    const size = m.value.length + (m.key?.length ?? 0) + 100;
+    const size = (m.value?.length ?? 0) + (m.key?.length ?? 0) + 100;
     if (part.length > 0 && bytes + size > CHUNK) {
       yield part;
       part = [];
@@ -166,6 +179,8 @@ class Task {
    * snapshots, not deltas).
    */
   checkpointCost = 0;
+  /** Changelog keys of chunks this partition's next checkpoint deletes: its last one's, and any left over. */
+  oldChunks = new Set<string>();
   paused = new Set<string>();
   producer: KafkaTransactionalProducer | undefined;
   transaction: KafkaTransaction | undefined;
@@ -386,15 +401,20 @@ export class KafkaConnector {
   async #restore(task: Task): Promise<void> {
     await this.#readUpToNow(task);
     const key = this.#taskKey(task.partition);
+    // The partition's chunks in the changelog (its last checkpoint's, and any an owner that died
+    // between a checkpoint's chunks and its manifest left) are deleted after its next checkpoint.
+    for (const k of this.#chunks.keys()) if (k.startsWith(`${key}#`)) task.oldChunks.add(k);
     const manifest = this.#checkpoints.get(key);
     if (!manifest) return;
     const parts: Chunk['data'][] = [];
     for (let i = 0; i < (manifest.chunks ?? 0); i++) {
-      const chunk = this.#chunks.get(`${key}#${i}`);
+      const chunk = this.#chunks.get(manifest.v === 2 ? chunkKey(key, manifest.id, i) : `${key}#${i}`);
       if (!chunk || chunk.id !== manifest.id || typeof chunk.data !== (manifest.v === 2 ? 'object' : 'string')) throw new Error(`checkpoint ${manifest.id} of ${key}: chunk ${i} is missing`);
       parts.push(chunk.data);
     }
-    const state = manifest.v === 2 ? Buffer.concat(parts as Uint8Array[]) : Buffer.from(manifest.state ?? (parts as string[]).join(''), 'base64');
+    const state =
+      manifest.v === 2 ? (manifest.chunks === 0 ? (manifest.inline ?? new Uint8Array()) : Buffer.concat(parts as Uint8Array[])) : Buffer.from(manifest.state ?? (parts as string[]).join(''), 'base64');
+
     task.engine.restore(state);
     for (const [topic, offset] of Object.entries(manifest.offsets)) task.next.set(topic, offset);
     for (const [query, time, n] of manifest.ranks) task.ranks.set(query, { time, n });
@@ -410,13 +430,23 @@ export class KafkaConnector {
   #checkpointRecords(task: Task, state: Uint8Array): OutboundMessage[] {
     const key = this.#taskKey(task.partition);
     const id = `${Date.now().toString(36)}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-    const chunks = Math.max(1, Math.ceil(state.byteLength / CHUNK));
+    // A state that fits in one record goes with its manifest, written at once: no crash can
+    // separate them. A larger one goes first, in chunks under keys of this checkpoint's own, so
+    // that a crash before the manifest leaves the last complete checkpoint as it was.
+    const chunks = state.byteLength <= CHUNK ? 0 : Math.ceil(state.byteLength / CHUNK);
     const manifest: Manifest = { v: 2, id, offsets: Object.fromEntries(task.next), ranks: [...task.ranks].map(([q, r]) => [q, r.time, r.n] as const), chunks };
     const records: OutboundMessage[] = [];
     const head = Buffer.from(`${id}\n`);
-    for (let i = 0; i < chunks; i++) records.push({ key: `${key}#${i}`, value: Buffer.concat([head, state.subarray(i * CHUNK, (i + 1) * CHUNK)]) });
-    // The manifest last: a reader that has it has its chunks.
-    records.push({ key, value: JSON.stringify(manifest) });
+    const written = new Set<string>();
+    for (let i = 0; i < chunks; i++) {
+      written.add(chunkKey(key, id, i));
+      records.push({ key: chunkKey(key, id, i), value: Buffer.concat([head, state.subarray(i * CHUNK, (i + 1) * CHUNK)]) });
+    }
+    // The manifest after its chunks: a reader that has it has them.
+    records.push({ key, value: chunks === 0 ? Buffer.concat([Buffer.from(`${JSON.stringify(manifest)}\n`), state]) : JSON.stringify(manifest) });
+    // Then the chunks of earlier checkpoints are deleted (tombstones).
+    for (const k of task.oldChunks) if (!written.has(k)) records.push({ key: k, value: null });
+    task.oldChunks = written;
     return records;
   }
 

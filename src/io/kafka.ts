@@ -15,7 +15,7 @@ const { Kafka, logLevel } = kafkajs;
 
 /** A message as kafkajs takes it: bytes as a Buffer (kafkajs writes anything else as its String()). */
 function toKafkajs(m: OutboundMessage): kafkajs.Message {
-  const value = typeof m.value === 'string' || Buffer.isBuffer(m.value) ? m.value : Buffer.from(m.value.buffer, m.value.byteOffset, m.value.byteLength);
+  const value = m.value === null || typeof m.value === 'string' || Buffer.isBuffer(m.value) ? m.value : Buffer.from(m.value.buffer, m.value.byteOffset, m.value.byteLength);
   return { key: m.key, value, ...(m.headers ? { headers: { ...m.headers } } : {}) };
 }
 
@@ -100,7 +100,8 @@ export interface KafkaConsumer {
 
 export interface OutboundMessage {
   readonly key: string | null;
-  readonly value: string | Uint8Array;
+  /** null: a tombstone (deletes the key in a compacted topic). */
+  readonly value: string | Uint8Array | null;
   readonly headers?: Readonly<Record<string, string>>;
 }
 

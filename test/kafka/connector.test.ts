@@ -207,4 +207,52 @@ CREATE STREAM big WITH (sink = 'kafka', topic = 'big-bad') AS SELECT card, amoun
     expect(connector.consumed).toBe(50);
     expect(connector.produced).toBe(50);
   }, 180_000);
+
+  it('a checkpoint whose writer died between its chunks and its manifest leaves the one before it to restore', async () => {
+    const script = `CREATE STREAM Txn (card STRING NOT NULL, amount DOUBLE, ts TIMESTAMP) WITH (timestamp = 'ts', source = 'kafka', topic = 'txns-crash', format = 'json');
+CREATE STREAM counts WITH (sink = 'kafka', topic = 'counts-crash') AS SELECT card, COUNT(*) AS n FROM Txn GROUP BY card;`;
+    const client = kafkajsClient({ brokers: [broker.bootstrap], clientId: 'cepheus-test' });
+    await client.createTopics([{ topic: 'txns-crash', partitions: 1 }, { topic: 'counts-crash', partitions: 1 }]);
+    const kafka = (await import('kafkajs')).default;
+    const raw = new kafka.Kafka({ brokers: [broker.bootstrap], logLevel: kafka.logLevel.NOTHING }).producer();
+    await raw.connect();
+    const send = (from: number, n: number) => raw.send({ topic: 'txns-crash', messages: Array.from({ length: n }, (_, i) => ({ value: JSON.stringify({ card: 'c0', amount: 1, ts: 1_700_000_000_000 + from + i }) })) });
+    await send(0, 50);
+    const run = async (want: number): Promise<string[]> => {
+      const engine = new Engine();
+      expect(engine.deploy(script).ok).toBe(true);
+      const logged: string[] = [];
+      const connector = await KafkaConnector.start(engine, client, { groupId: 'cepheus-test-crash', idleTimeoutMs: 300, log: (line) => logged.push(line) });
+      const until = Date.now() + 30_000;
+      while (connector.produced < want && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+      await connector.stop();
+      expect(connector.produced).toBe(want);
+      return logged;
+    };
+    await run(50);
+    // A later checkpoint's chunk, written just before its writer died: no manifest names it. Once
+    // under this layout's key, once under the key chunk 0 of every checkpoint shared before
+    // (which overwrote the last complete checkpoint's chunk and made it unreadable).
+    const producer = await client.producer();
+    const stray = Buffer.concat([Buffer.from('later\n'), Buffer.from('not a snapshot either')]);
+    await producer.send('cepheus-cepheus-test-crash-changelog', [{ key: 'txns-crash/0#later#0', value: stray }, { key: 'txns-crash/0#0', value: stray }]);
+    await producer.disconnect();
+    await send(50, 5);
+    const logged = await run(5);
+    await raw.disconnect();
+    expect(logged.some((l) => l.includes('txns-crash/0 restored from checkpoint'))).toBe(true);
+    // The count went on from the restored state: 51 to 55.
+    const counts = await readTopic(broker.bootstrap, 'counts-crash', 55);
+    expect(counts.slice(50).map((c) => (c.data as { n: number }).n)).toEqual([51, 52, 53, 54, 55]);
+    // The stray chunk was deleted (a tombstone) after the new owner's checkpoint.
+    const reader = new kafka.Kafka({ brokers: [broker.bootstrap], logLevel: kafka.logLevel.NOTHING }).consumer({ groupId: `crash-reader-${Date.now()}` });
+    await reader.connect();
+    await reader.subscribe({ topic: 'cepheus-cepheus-test-crash-changelog', fromBeginning: true });
+    const deleted = new Set<string>();
+    await reader.run({ eachMessage: async ({ message }) => void (message.value === null && deleted.add(String(message.key))) });
+    const until = Date.now() + 30_000;
+    while (deleted.size < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+    await reader.disconnect();
+    expect([...deleted].sort()).toEqual(['txns-crash/0#0', 'txns-crash/0#later#0']);
+  }, 180_000);
 });

@@ -11,6 +11,14 @@ describe('changelog records', () => {
     expect(data.buffer).not.toBe(fetched.buffer);
   });
 
+  it('reads a manifest that carries its snapshot: the JSON up to the first newline, then the bytes', () => {
+    const manifest = { v: 2, id: 'b', offsets: { t: '9' }, ranks: [], chunks: 0 };
+    const snapshot = Buffer.from([123, 10, 0, 255]);
+    const record = changelogRecord(Buffer.concat([Buffer.from(`${JSON.stringify(manifest)}\n`), snapshot])) as { inline?: Uint8Array };
+    expect({ ...record, inline: undefined }).toEqual({ ...manifest, inline: undefined });
+    expect(Buffer.from(record.inline!).equals(snapshot)).toBe(true);
+  });
+
   it('reads manifests and format 1 chunks as JSON, and nothing else', () => {
     const manifest = { v: 2, id: 'a', offsets: { t: '5' }, ranks: [], chunks: 1 };
     expect(changelogRecord(Buffer.from(JSON.stringify(manifest)))).toEqual(manifest);
