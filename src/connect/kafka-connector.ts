@@ -753,7 +753,11 @@ export class KafkaConnector {
       const started = Date.now();
       if (DEBUG) this.#log?.(`debug: ${task.partition} write ${outputs.length} outputs${records ? `, checkpoint at ${JSON.stringify(Object.fromEntries(task.next))}` : ''}`);
       const byTopic = new Map<string, OutboundMessage[]>();
-      for (const o of outputs) byTopic.set(o.topic, [...(byTopic.get(o.topic) ?? []), o.message]);
+      for (const o of outputs) {
+        const list = byTopic.get(o.topic);
+        if (list) list.push(o.message);
+        else byTopic.set(o.topic, [o.message]);
+      }
       if (this.#exactlyOnce) {
         const t = (task.transaction ??= await task.producer!.transaction());
         for (const [topic, messages] of byTopic) for (const part of bySize(messages)) await t.send(topic, part);

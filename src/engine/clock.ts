@@ -130,18 +130,20 @@ export class Clock {
     this.#waiting++;
     let lane = this.#lanes.get(input);
     if (lane === undefined) this.#lanes.set(input, (lane = new Lane()));
+    // An empty lane is reset as it empties (#take).
     const items = lane.items;
-    if (lane.head === items.length) {
-      items.length = 0;
-      lane.head = 0;
+    if (items.length === 0) {
       items.push(event);
       this.#busy.push(lane);
     } else if (items[items.length - 1]!.time <= event.time) items.push(event);
     else this.#stragglers.push(event);
   }
 
+  /** The lane of the event `#peek` found last, or undefined for the heap's top. */
+  #peekedLane: Lane | undefined;
+
   /** The waiting event that comes next (without taking it): the least of the lanes' heads and the heap's top. */
-  #peek(): { event: Pending; lane: Lane | undefined } | undefined {
+  #peek(): Pending | undefined {
     let event = this.#stragglers.peek();
     let from: Lane | undefined;
     const busy = this.#busy;
@@ -153,17 +155,13 @@ export class Clock {
         from = lane;
       }
     }
-    if (event === undefined) return undefined;
-    const next = this.#next;
-    next.event = event;
-    next.lane = from;
-    return next;
+    this.#peekedLane = from;
+    return event;
   }
 
-  readonly #next: { event: Pending; lane: Lane | undefined } = { event: undefined as unknown as Pending, lane: undefined };
-
   /** Takes the event `#peek` found. */
-  #take(lane: Lane | undefined): void {
+  #take(): void {
+    const lane = this.#peekedLane;
     this.#waiting--;
     if (lane === undefined) {
       this.#stragglers.pop();
@@ -286,10 +284,9 @@ export class Clock {
   #drain(): void {
     const w = this.watermark;
     while (this.#waiting > 0) {
-      const next = this.#peek()!;
-      const event = next.event;
+      const event = this.#peek()!;
       if (event.time > w) break;
-      this.#take(next.lane);
+      this.#take();
       this.#fireBefore(event.time);
       this.#handlers.process(event.stream, event.row, event.time);
     }

@@ -605,9 +605,14 @@ export class Engine {
     if (subscribers !== undefined) this.#subscriptions.deliver(event, subscribers);
   }
 
+  /** Changes whenever a route or a subscription does (both counters only grow). */
+  #version(): number {
+    return this.#routesVersion + this.#subscriptions.version;
+  }
+
   /** Where `stream`'s events go now; `cached` is returned while routes and subscriptions are as they were. */
   #destination(stream: string, cached: Destination | undefined = this.#destinations.get(stream)): Destination {
-    const version = this.#routesVersion + this.#subscriptions.version;
+    const version = this.#version();
     if (cached !== undefined && cached.version === version) return cached;
     let fanout = this.#fanouts.get(stream);
     if (!fanout) {
@@ -633,7 +638,7 @@ export class Engine {
         this.#subscriptions.deliver({ stream, time, data: row }, subscribers);
         // A subscriber may have deployed or undeployed a reader of the stream: this event goes
         // to the readers there are now.
-        if (destination.version !== this.#routesVersion + this.#subscriptions.version) fanout = this.#destination(stream).fanout;
+        if (destination.version !== this.#version()) fanout = this.#destination(stream).fanout;
       }
       if (!fanout) return;
       const event = (this.#events[depth] ??= { stream, row, time, seq });

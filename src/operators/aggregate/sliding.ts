@@ -34,6 +34,18 @@ export interface SlidingAggregator {
   load(state: unknown): void;
 }
 
+/**
+ * A ring of numbers (`width` per entry, entry k at slot `k & mask`) moved to a ring of capacity
+ * `mask + 1`: the entries from `head` to `end`, at their slots there.
+ */
+function regrow(from: Float64Array, fromMask: number, mask: number, head: number, end: number, width = 1): Float64Array {
+  const to = new Float64Array((mask + 1) * width);
+  for (let k = head; k < end; k++) {
+    for (let j = 0; j < width; j++) to[(k & mask) * width + j] = from[(k & fromMask) * width + j]!;
+  }
+  return to;
+}
+
 /** Storage for a ring's values: a typed array for numbers (unboxed), an array otherwise. */
 type Slots<T> = { [index: number]: T; readonly length: number };
 
@@ -44,7 +56,7 @@ type Slots<T> = { [index: number]: T; readonly length: number };
  * ring grows — so a long window costs no more per event than a short one.
  */
 class Queue<T> {
-  #pos = new Float64Array(16);
+  #pos: Float64Array = new Float64Array(16);
   #vals: Slots<T>;
   #mask = 15;
   /** The absolute index of the oldest entry, and of the one after the newest. */
@@ -107,13 +119,9 @@ class Queue<T> {
 
   #grow(): void {
     const mask = this.#mask * 2 + 1;
-    const pos = new Float64Array(mask + 1);
     const vals = this.#make(mask + 1);
-    for (let k = this.head; k < this.tail; k++) {
-      pos[k & mask] = this.#pos[k & this.#mask]!;
-      vals[k & mask] = this.#vals[k & this.#mask]!;
-    }
-    this.#pos = pos;
+    for (let k = this.head; k < this.tail; k++) vals[k & mask] = this.#vals[k & this.#mask]!;
+    this.#pos = regrow(this.#pos, this.#mask, mask, this.head, this.tail);
     this.#vals = vals;
     this.#mask = mask;
   }
@@ -140,7 +148,7 @@ class Queue<T> {
  * dropped from the front, never copied but to grow.
  */
 export class Times {
-  #items = new Float64Array(16);
+  #items: Float64Array = new Float64Array(16);
   #mask = 15;
   head = 0;
   tail = 0;
@@ -160,9 +168,7 @@ export class Times {
   push(time: number): void {
     if (this.tail - this.head > this.#mask) {
       const mask = this.#mask * 2 + 1;
-      const items = new Float64Array(mask + 1);
-      for (let k = this.head; k < this.tail; k++) items[k & mask] = this.#items[k & this.#mask]!;
-      this.#items = items;
+      this.#items = regrow(this.#items, this.#mask, mask, this.head, this.tail);
       this.#mask = mask;
     }
     this.#items[this.tail & this.#mask] = time;
@@ -296,14 +302,8 @@ abstract class TwoStacks implements SlidingAggregator {
 
   /** The queue has grown: the front's suffixes move to the slots of the new capacity. */
   #growSuffix(): void {
-    const w = this.width;
     const mask = this.q.mask;
-    const old = this.suffix;
-    const suffix = new Float64Array((mask + 1) * w);
-    for (let k = this.q.head; k < this.split; k++) {
-      for (let j = 0; j < w; j++) suffix[(k & mask) * w + j] = old[(k & this.#suffixMask) * w + j]!;
-    }
-    this.suffix = suffix;
+    this.suffix = regrow(this.suffix, this.#suffixMask, mask, this.q.head, this.split, this.width);
     this.#suffixMask = mask;
   }
 
