@@ -21,7 +21,7 @@ import type { CqlType } from '../model/types.js';
 import { compileQuery } from '../compile/query.js';
 import type { Operator, OperatorContext } from '../operators/operator.js';
 import { TableOperator } from '../operators/table-operator.js';
-import type { EvalServices, Row } from '../runtime/row.js';
+import { columnReader, type EvalServices, type Row } from '../runtime/row.js';
 import { compileValidator, type Validated } from '../runtime/validate.js';
 import { Clock, type ClockState } from './clock.js';
 import { Fanout } from './fanout.js';
@@ -126,6 +126,8 @@ interface StreamRuntime {
   readonly validate: ((event: unknown) => Validated) | undefined;
   /** The event-time column; undefined means arrival time. */
   readonly timestamp: string | undefined;
+  /** Reads the event-time column of a valid row (compiled for it; see columnReader). */
+  readonly time: ((row: Row) => unknown) | undefined;
   readonly deployment: number;
   /** Connector options from the script's WITH (`source`, `topic`, `format`, `key`, …). */
   readonly options: Readonly<Record<string, string | number | boolean>>;
@@ -167,7 +169,7 @@ interface EngineState {
 export class Engine {
   readonly #options: Required<EngineOptions>;
   #catalog = new Catalog();
-  readonly #streams = new Map<string, StreamRuntime>([['_rejected', { kind: 'system', validate: undefined, timestamp: undefined, deployment: SYSTEM_DEPLOYMENT, options: {} }]]);
+  readonly #streams = new Map<string, StreamRuntime>([['_rejected', { kind: 'system', validate: undefined, timestamp: undefined, time: undefined, deployment: SYSTEM_DEPLOYMENT, options: {} }]]);
   readonly #queries = new Map<string, QueryRuntime>();
   readonly #tables = new Map<string, TableOperator>();
   readonly #routes = new Map<string, Operator[]>();
@@ -268,7 +270,8 @@ export class Engine {
         const s = statement.stream;
         const validate = compileValidator({ name: s.name, columns: s.schema.columns, timestamp: s.timestamp, timestampFormat: s.timestampFormat, timezone: s.timezone });
         streams.push(s.name);
-        return () => this.#streams.set(s.name, { kind: 'stream', validate, timestamp: s.timestamp, deployment, options: s.options });
+        const time = s.timestamp === undefined ? undefined : columnReader(s.timestamp);
+        return () => this.#streams.set(s.name, { kind: 'stream', validate, timestamp: s.timestamp, time, deployment, options: s.options });
       }
       case 'createTable': {
         const t = statement.table;
@@ -276,9 +279,10 @@ export class Engine {
         // The event-time column says when, not what: a row whose other columns are all NULL deletes.
         const values = t.schema.columns.map((c) => c.name).filter((c) => c !== t.timestamp);
         const table = new TableOperator(t.name, t.primaryKey, values, this.#options.maxTableRows, (n) => (this.#stats.runsDropped += n));
+        const time = t.timestamp === undefined ? undefined : columnReader(t.timestamp);
         streams.push(t.name);
         return () => {
-          this.#streams.set(t.name, { kind: 'table', validate, timestamp: t.timestamp, deployment, options: t.options });
+          this.#streams.set(t.name, { kind: 'table', validate, timestamp: t.timestamp, time, deployment, options: t.options });
           this.#tables.set(t.name, table);
           this.#route(table);
         };
@@ -298,7 +302,7 @@ export class Engine {
         return () => {
           const entry: QueryRuntime = Object.assign(runtime, { query: q, operator, deployment });
           this.#queries.set(q.output, entry);
-          this.#streams.set(q.output, { kind: 'derived', validate: undefined, timestamp: undefined, deployment, options: q.options });
+          this.#streams.set(q.output, { kind: 'derived', validate: undefined, timestamp: undefined, time: undefined, deployment, options: q.options });
           this.#route(operator);
         };
       }
@@ -402,7 +406,7 @@ export class Engine {
       return;
     }
     // A stream without a timestamp column is stamped with its arrival (processing) time.
-    const time = target.timestamp !== undefined ? (row[target.timestamp] as number) : Math.max(Date.now(), this.#clock.watermark);
+    const time = target.time !== undefined ? (target.time(row) as number) : Math.max(Date.now(), this.#clock.watermark);
     if (this.#clock.isLate(time)) {
       this.#stats.late++;
       this.#reject(stream, origin === undefined ? 'late' : `late (${origin})`, event, time);
@@ -459,7 +463,7 @@ export class Engine {
   eventTime(stream: string, event: unknown): number | undefined {
     const target = this.#streams.get(stream);
     const row = target?.validate?.(event);
-    return row === undefined || typeof row === 'string' || target?.timestamp === undefined ? undefined : (row[target.timestamp] as number);
+    return row === undefined || typeof row === 'string' || target?.time === undefined ? undefined : (target.time(row) as number);
   }
 
   /**

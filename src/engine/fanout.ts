@@ -8,10 +8,11 @@
  * predicate calls per event, not a thousand.
  */
 import type { EventGuard, Operator, OperatorEvent } from '../operators/operator.js';
+import { columnReader, type Row } from '../runtime/row.js';
 
 type Segment =
   | { readonly kind: 'one'; readonly operator: Operator }
-  | { readonly kind: 'indexed'; readonly column: string; readonly byValue: ReadonlyMap<unknown, Fanout>; readonly rest: Fanout };
+  | { readonly kind: 'indexed'; readonly column: string; readonly read: (row: Row) => unknown; readonly byValue: ReadonlyMap<unknown, Fanout>; readonly rest: Fanout };
 
 /** An operator with the guards still to be used for indexing it. */
 interface Entry {
@@ -50,7 +51,7 @@ export class Fanout {
     for (let s = 0; s < segments.length; s++) {
       const segment = segments[s]!;
       if (segment.kind === 'indexed') {
-        const value = row[segment.column];
+        const value = segment.read(row);
         const sub = (value === null || value === undefined ? undefined : segment.byValue.get(value)) ?? segment.rest;
         sub.deliver(ev);
         continue;
@@ -98,5 +99,5 @@ function indexed(stream: string, run: readonly Entry[]): Segment {
       .map((e) => ({ operator: e.operator, guards: e.guards.filter((g) => g.column !== column) }));
     byValue.set(value, new Fanout(stream, entries));
   }
-  return { kind: 'indexed', column, byValue, rest: new Fanout(stream, rest.map((e) => ({ operator: e.operator, guards: e.guards.filter((g) => g.column !== column) }))) };
+  return { kind: 'indexed', column, read: columnReader(column), byValue, rest: new Fanout(stream, rest.map((e) => ({ operator: e.operator, guards: e.guards.filter((g) => g.column !== column) }))) };
 }

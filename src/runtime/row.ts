@@ -69,3 +69,12 @@ export function keyId(value: unknown): string {
     return `\u0002${typeof value}`;
   }
 }
+
+/**
+ * A function reading one column of a row, compiled for that column: a call site shared by
+ * every stream (the engine's event time, the fanout's index) would otherwise read rows of many
+ * shapes with many keys, and V8 makes such a keyed read megamorphic and slow for all of them.
+ */
+export function columnReader(column: string): (row: Row) => unknown {
+  return new Function('row', `"use strict";\nreturn row[${JSON.stringify(column)}];`) as (row: Row) => unknown;
+}
