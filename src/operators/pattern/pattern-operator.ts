@@ -65,6 +65,8 @@ interface Match {
   readonly time: number;
   /** The run's bindings (newest first), turned into `trail` only when matches must be ordered. */
   readonly head: Binding | undefined;
+  /** Instead of `head`, for a run that binds at most one event per element: the event bound to each element (see PatternOperator.#flat). */
+  readonly seqs: readonly number[] | undefined;
   trail: Binding[] | undefined;
   /** The sequence number of its last event, for AFTER MATCH SKIP PAST LAST EVENT. */
   readonly lastSeq: number;
@@ -81,6 +83,10 @@ const NOTHING: never[] = [];
 function trailOfMatch(m: Match): Binding[] {
   if (m.trail) return m.trail;
   const out: Binding[] = [];
+  if (m.seqs !== undefined) {
+    m.seqs.forEach((seq, element) => seq >= 0 && out.push({ seq, element, atom: 0, prev: undefined }));
+    return (m.trail = out);
+  }
   for (let b = m.head; b; b = b.prev) out.push(b);
   return (m.trail = out.reverse());
 }
@@ -114,9 +120,10 @@ const scratchX: Binding[] = [];
 const scratchY: Binding[] = [];
 
 function bindingsOf(m: Match, scratch: Binding[]): number {
-  if (!m.trail) return bindingsInto(m.head, scratch);
-  for (let i = 0; i < m.trail.length; i++) scratch[i] = m.trail[i]!;
-  return m.trail.length;
+  if (!m.trail && m.seqs === undefined) return bindingsInto(m.head, scratch);
+  const trail = trailOfMatch(m);
+  for (let i = 0; i < trail.length; i++) scratch[i] = trail[i]!;
+  return trail.length;
 }
 
 /**
@@ -178,6 +185,13 @@ export class PatternOperator implements Operator {
    * copies each one that lives across a scavenge (runs live up to WITHIN).
    */
   readonly #recycles: boolean;
+  /**
+   * Every element binds at most one event (atoms without Kleene, NOT): a run then keeps which
+   * event each element bound in its own slot array, after the events (`bound[slotCount +
+   * element]`, a sequence number), instead of allocating a binding per take: the trail that
+   * orders matches (rule 9) is made only when one event completes several.
+   */
+  readonly #flat: boolean;
   #free: Run | undefined = undefined;
   #freeCount = 0;
   /** The earliest timer requested and not yet fired. */
@@ -192,6 +206,7 @@ export class PatternOperator implements Operator {
     this.#noBindings = new Array<Row | undefined>(automaton.slotCount);
     this.#noKleene = this.#initialKleene();
     this.#recycles = automaton.sharedKleene === undefined && !automaton.trailingNotAfter.includes(true);
+    this.#flat = automaton.sharedKleene === undefined && automaton.elements.every((e) => e.kind === 'not' || (e.kind === 'atom' && e.max === 1));
   }
 
   stateSize(): number {
@@ -205,7 +220,11 @@ export class PatternOperator implements Operator {
   loadState(state: unknown): void {
     const s = state as PatternState;
     this.#partitions.clear();
-    for (const [id, partition] of s.partitions) this.#partitions.set(id, partition);
+    for (const [id, partition] of s.partitions) {
+      this.#partitions.set(id, partition);
+      for (let run = partition.head; run; run = run.next) this.#flatten(run);
+    }
+    for (const run of s.waiting) this.#flatten(run);
     this.#waiting.load(s.waiting);
     this.#nextSweep = s.nextSweep;
     this.#requested = s.requested;
@@ -297,7 +316,7 @@ export class PatternOperator implements Operator {
         else {
           this.#load(run);
           if (!this.#a.completion || this.#a.completion(scope)) {
-            completed.push({ data: this.#a.project(scope), time: deadline, head: run.trail, trail: undefined, lastSeq: run.lastSeq, partition });
+            completed.push({ data: this.#a.project(scope), time: deadline, head: run.trail, seqs: this.#seqs(run), trail: undefined, lastSeq: run.lastSeq, partition });
           }
         }
       }
@@ -479,7 +498,7 @@ export class PatternOperator implements Operator {
       scope.kleene = kleene;
       if (a.completion && !a.completion(scope)) continue;
       const bindings = choice.map((n): Binding => ({ seq: n.seq, element, atom: 0, prev: undefined }));
-      matches.push({ data: a.project(scope), time, head: undefined, trail: [...before, ...bindings, ...after], lastSeq, partition });
+      matches.push({ data: a.project(scope), time, head: undefined, seqs: undefined, trail: [...before, ...bindings, ...after], lastSeq, partition });
     }
   }
 
@@ -558,7 +577,8 @@ export class PatternOperator implements Operator {
     } else if (e.kind === 'or' || e.kind === 'and') {
       run.bound[e.atoms[atom]!.slot] = ev.row;
     }
-    run.trail = { seq: ev.seq, element, atom, prev: run.trail };
+    if (this.#flat) (run.bound as unknown[])[this.#a.slotCount + element] = ev.seq;
+    else run.trail = { seq: ev.seq, element, atom, prev: run.trail };
     run.lastSeq = ev.seq;
   }
 
@@ -575,7 +595,7 @@ export class PatternOperator implements Operator {
       else {
         this.#load(run);
         if (!a.completion || a.completion(this.#scope)) {
-          matches.push({ data: a.project(this.#scope), time: ev.time, head: run.trail, trail: undefined, lastSeq: ev.seq, partition });
+          matches.push({ data: a.project(this.#scope), time: ev.time, head: run.trail, seqs: this.#seqs(run), trail: undefined, lastSeq: ev.seq, partition });
         }
       }
     }
@@ -646,7 +666,10 @@ export class PatternOperator implements Operator {
   #newRun(ev: OperatorEvent): Run {
     const a = this.#a;
     const free = this.#free;
-    if (free === undefined) return new Run(0, ev.time, ev.seq, a.within, new Array<Row | undefined>(a.slotCount), this.#initialKleene(), this.#initialWork());
+    if (free === undefined) {
+      const slots = new Array<Row | undefined>(this.#flat ? a.slotCount + a.elements.length : a.slotCount).fill(undefined);
+      return new Run(0, ev.time, ev.seq, a.within, slots, this.#initialKleene(), this.#initialWork());
+    }
     this.#free = free.next;
     this.#freeCount--;
     free.restart(ev.time, ev.seq, a.within, this.#noKleene);
@@ -661,6 +684,29 @@ export class PatternOperator implements Operator {
     run.next = this.#free;
     this.#free = run;
     this.#freeCount++;
+  }
+
+  /** For a flat automaton, the event (sequence number) each element of the run bound, -1 for none. */
+  #seqs(run: Run): number[] | undefined {
+    if (!this.#flat) return undefined;
+    const n = this.#a.elements.length;
+    const from = this.#a.slotCount;
+    const bound = run.bound as unknown[];
+    const seqs = new Array<number>(n);
+    for (let i = 0; i < n; i++) seqs[i] = (bound[from + i] as number | undefined) ?? -1;
+    return seqs;
+  }
+
+  /**
+   * A restored run of a flat automaton saved before runs kept their bindings in their slot
+   * arrays (checkpoints of earlier versions): its trail moves there.
+   */
+  #flatten(run: Run): void {
+    if (!this.#flat || run.bound.length >= this.#a.slotCount + this.#a.elements.length) return;
+    const bound = run.bound as unknown[];
+    for (let i = bound.length; i < this.#a.slotCount + this.#a.elements.length; i++) bound[i] = undefined;
+    for (let b = run.trail; b; b = b.prev) bound[this.#a.slotCount + b.element] = b.seq;
+    run.trail = undefined;
   }
 
   #load(run: Run): void {
