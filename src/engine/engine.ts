@@ -537,20 +537,37 @@ export class Engine {
 
   /**
    * Takes back a `snapshot` of an engine with the same deployments, before any event. Throws a
-   * SnapshotError, changing nothing, when the bytes are not such a snapshot.
+   * SnapshotError, changing nothing, when the bytes are not such a snapshot — also when they
+   * decode and name these deployments but an operator cannot load its part (corrupt bytes that
+   * happen to decode): the engine is then put back as it was, empty.
    */
   restore(bytes: Uint8Array): void {
     if (this.#seq > 0 || this.#stats.eventsIn > 0) throw new SnapshotError('a snapshot can only be restored into an engine that has seen no event');
-    const externals = new Map<string, object>();
-    for (const [name, q] of this.#queries) externals.set(`query ${name}`, q.operator);
-    for (const [name, t] of this.#tables) externals.set(`table ${name}`, t);
-    const state = decodeState(bytes, externals) as EngineState;
+    const state = this.#decode(bytes);
     const deployed = this.#fingerprint();
     if (state?.deployed !== deployed) {
       const have = new Set(deployed.split('\n'));
       const differ = String(state?.deployed ?? '').split('\n').find((line) => !have.has(line));
       throw new SnapshotError(`the snapshot is of other deployments than this engine's${differ ? ` (it has: ${differ.slice(0, 200)})` : ''}`);
     }
+    // The state of this engine as it is (no event seen: nothing but empty operators), to go back to.
+    const empty = this.snapshot();
+    try {
+      this.#load(state);
+    } catch (error) {
+      this.#load(this.#decode(empty));
+      throw new SnapshotError(`the snapshot could not be loaded: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  #decode(bytes: Uint8Array): EngineState {
+    const externals = new Map<string, object>();
+    for (const [name, q] of this.#queries) externals.set(`query ${name}`, q.operator);
+    for (const [name, t] of this.#tables) externals.set(`table ${name}`, t);
+    return decodeState(bytes, externals) as EngineState;
+  }
+
+  #load(state: EngineState): void {
     this.#seq = state.seq;
     this.#clock.load(state.clock);
     for (const [name, saved] of state.queries) if (saved !== undefined) this.#queries.get(name)!.operator.loadState?.(saved);

@@ -1,12 +1,18 @@
 /** Engine.snapshot / restore: what is carried over, and what is refused. */
 import { describe, expect, it } from 'vitest';
 import { Engine, type OutputEvent } from '../../../src/index.js';
-import { SnapshotError } from '../../../src/util/state-codec.js';
+import { decodeState, encodeState, SnapshotError } from '../../../src/util/state-codec.js';
 
 const SCRIPT = `CREATE STREAM Txn (card STRING NOT NULL, amount DOUBLE, ts TIMESTAMP) WITH (timestamp = 'ts');
 CREATE STREAM card_testing AS
   SELECT a.card, a.amount AS probe, b.amount AS charge
   FROM PATTERN a=Txn[amount < 1] -> b=Txn[amount > 500] PARTITION BY card WITHIN 1 MINUTE;`;
+
+interface OldRun {
+  bound: unknown[];
+  trail: { seq: number; element: number; atom: number; prev: unknown } | undefined;
+  next: OldRun | undefined;
+}
 
 function engine(script = SCRIPT, lateness = 0): { engine: Engine; out: OutputEvent[] } {
   const e = new Engine({ lateness });
@@ -45,6 +51,66 @@ describe('engine checkpoints', () => {
     used.engine.push('Txn', { card: 'c9', amount: 5, ts: 1 });
     expect(() => used.engine.restore(bytes)).toThrow(SnapshotError);
     expect(() => engine().engine.restore(new Uint8Array([0xff, 0x0f, 1]))).toThrow(SnapshotError);
+  });
+
+  it('bytes that decode and name the same deployments but cannot be loaded are refused, leaving the engine as it was', () => {
+    const first = engine();
+    first.engine.push('Txn', { card: 'c1', amount: 0.5, ts: 1000 });
+    const good = first.engine.snapshot();
+    // The snapshot of an engine that saw nothing holds no reference to an operator: it decodes
+    // without them. Its query's state is replaced by something no pattern operator can load.
+    const state = decodeState(engine().engine.snapshot()) as { seq: number; queries: [string, unknown][] };
+    state.seq = 1000;
+    state.queries = state.queries.map(([name]) => [name, 42]);
+    const broken = encodeState(state);
+    const target = engine();
+    expect(() => target.engine.restore(broken)).toThrow(/could not be loaded/);
+    // Nothing of the broken bytes stayed: the engine takes a good snapshot and goes on from it.
+    target.engine.restore(good);
+    target.engine.push('Txn', { card: 'c1', amount: 900, ts: 2000 });
+    expect(target.out.map((o) => o.data)).toEqual([{ card: 'c1', probe: 0.5, charge: 900 }]);
+  });
+
+  it('takes back runs saved before patterns of single events kept their bindings beside their events', () => {
+    const first = engine();
+    first.engine.push('Txn', { card: 'c1', amount: 0.5, ts: 1000 });
+    first.engine.push('Txn', { card: 'c1', amount: 0.7, ts: 1500 });
+    const operator = {};
+    const state = decodeState(first.engine.snapshot(), new Map([['query card_testing', operator]])) as {
+      queries: [string, { partitions: Map<string, { head?: OldRun }> }][];
+    };
+    // The earlier layout: a run's slot array holds its events only (a and b), and which event
+    // each element bound is a list of bindings, newest first.
+    let runs = 0;
+    for (const partition of state.queries[0]![1].partitions.values()) {
+      for (let run = partition.head; run; run = run.next) {
+        const seqs = run.bound.slice(2) as (number | undefined)[];
+        run.bound = run.bound.slice(0, 2);
+        run.trail = undefined;
+        seqs.forEach((seq, element) => seq !== undefined && (run!.trail = { seq, element, atom: 0, prev: run!.trail }));
+        expect(run.trail).toBeDefined();
+        runs++;
+      }
+    }
+    expect(runs).toBe(2);
+    const second = engine();
+    second.engine.restore(encodeState(state, new Map([[operator, 'query card_testing']])));
+    // The runs are in the present layout again: their events, then the event of each element.
+    const again = decodeState(second.engine.snapshot(), new Map([['query card_testing', operator]])) as typeof state;
+    const layouts = [...again.queries[0]![1].partitions.values()].flatMap((p) => {
+      const out: unknown[][] = [];
+      for (let run = p.head; run; run = run.next) out.push([run.trail, ...run.bound.slice(2)]);
+      return out;
+    });
+    expect(layouts).toEqual([
+      [undefined, 1, undefined],
+      [undefined, 2, undefined],
+    ]);
+    second.engine.push('Txn', { card: 'c1', amount: 900, ts: 2000 });
+    expect(second.out.map((o) => o.data)).toEqual([
+      { card: 'c1', probe: 0.5, charge: 900 },
+      { card: 'c1', probe: 0.7, charge: 900 },
+    ]);
   });
 
   it('cannot be taken from a subscriber, in the middle of processing an event', () => {
