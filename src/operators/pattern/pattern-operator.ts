@@ -27,11 +27,21 @@ class Partition extends RunChain {
   readonly id: string;
   values: readonly unknown[];
   live = 0;
+  /**
+   * The first run's deadline, the earliest (Infinity without runs): an event that no run can
+   * take is passed over by reading the partition alone, not its first run too.
+   */
+  firstDeadline = Infinity;
 
   constructor(id: string, values: readonly unknown[]) {
     super();
     this.id = id;
     this.values = values;
+  }
+
+  override moveFrom(other: RunChain): void {
+    super.moveFrom(other);
+    this.firstDeadline = this.head === undefined ? Infinity : this.head.deadline;
   }
 }
 
@@ -222,6 +232,8 @@ export class PatternOperator implements Operator {
     this.#partitions.clear();
     for (const [id, partition] of s.partitions) {
       this.#partitions.set(id, partition);
+      // Saved before partitions kept their first deadline (earlier versions).
+      partition.firstDeadline = partition.head === undefined ? Infinity : partition.head.deadline;
       for (let run = partition.head; run; run = run.next) this.#flatten(run);
     }
     for (const run of s.waiting) this.#flatten(run);
@@ -257,14 +269,13 @@ export class PatternOperator implements Operator {
     // The runs that live on are chained anew, in order.
     const out = this.#out;
     if (existing) {
-      const first = existing.head;
       const passive = input.stepBits >= 0 && (this.#ruledOut & input.stepBits) === input.stepBits;
-      if (passive && first !== undefined && ev.time <= first.deadline) {
+      if (passive && ev.time <= existing.firstDeadline) {
         // No run can take the event or be ended by it, and none has expired (the first run's
         // deadline is the earliest): stepping would keep them all.
         out.moveFrom(existing);
       } else {
-        let run = first;
+        let run = existing.head;
         while (run) {
           const next = run.next;
           run.next = undefined;
