@@ -5,8 +5,10 @@
  * - open loop at fixed rates (default 1,000, 10,000 and 50,000 events/s): a client process
  *   (ws-publisher.ts) sends each event in its own publish at its scheduled time and receives
  *   the outputs on a subscription; the latency of an event is from its scheduled time to its
- *   output arriving (so a stall of the publisher counts too); p50/p99/p99.9 per rate, after a
- *   warm-up at the same rate (`--warmup`, 1 s) whose p99 is reported apart;
+ *   output arriving (so a stall of the publisher counts too), and again from the moment the
+ *   client called send for it (the publisher's own wake-up lateness left out; the server's
+ *   queueing and every process's stalls after the send still count); p50/p99/p99.9 per rate,
+ *   after a warm-up at the same rate (`--warmup`, 1 s) whose p99 is reported apart;
  * - before those, the machine's noise floor: how late an idle process's 1 ms timer fires;
  * - sustained throughput with batched publishes (1,000 events per publish, up to 8 publishes
  *   in flight): events/s accepted by the server and received back by the subscriber.
@@ -27,8 +29,8 @@ import { join } from 'node:path';
 import { CepheusClient } from 'cepheus';
 import { repoRoot } from './scenarios.js';
 
-const SCRIPT = `CREATE STREAM Ev (id INT NOT NULL, sent DOUBLE NOT NULL, hit BOOLEAN, key STRING, ts TIMESTAMP) WITH (timestamp = 'ts');
-CREATE STREAM echo AS SELECT id, sent FROM Ev WHERE hit;
+const SCRIPT = `CREATE STREAM Ev (id INT NOT NULL, sent DOUBLE NOT NULL, at DOUBLE, hit BOOLEAN, key STRING, ts TIMESTAMP) WITH (timestamp = 'ts');
+CREATE STREAM echo AS SELECT id, sent, at FROM Ev WHERE hit;
 `;
 
 interface Args {
@@ -78,14 +80,23 @@ function percentile(sorted: Float64Array, p: number): number {
   return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-/** Runs the client process at `rate` for `seconds`; latencies from each event's due time. */
-async function openLoop(url: string, rate: number, seconds: number, warmup: number, firstId: number): Promise<{ sent: number; latencies: Float64Array; lost: number; warmup: Float64Array }> {
+/**
+ * Runs the client process at `rate` for `seconds`; latencies from each event's due time, and
+ * (`fromSend`) from the moment the client called send for it.
+ */
+async function openLoop(url: string, rate: number, seconds: number, warmup: number, firstId: number): Promise<{ sent: number; latencies: Float64Array; fromSend: Float64Array; lost: number; warmup: Float64Array }> {
   const client = spawn(process.execPath, [join(repoRoot(), 'dist/bench/ws-publisher.js'), url, String(rate), String(seconds), String(firstId), String(warmup)], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   client.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   await new Promise<void>((resolve, reject) => client.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`client exited with ${code}`)))));
-  const r = JSON.parse(out) as { sent: number; latencies: number[]; warmup: { sent: number; latencies: number[] } };
-  return { sent: r.sent + r.warmup.sent, latencies: Float64Array.from(r.latencies).sort(), lost: r.sent - r.latencies.length, warmup: Float64Array.from(r.warmup.latencies).sort() };
+  const r = JSON.parse(out) as { sent: number; latencies: number[]; fromSend: number[]; warmup: { sent: number; latencies: number[] } };
+  return {
+    sent: r.sent + r.warmup.sent,
+    latencies: Float64Array.from(r.latencies).sort(),
+    fromSend: Float64Array.from(r.fromSend).sort(),
+    lost: r.sent - r.latencies.length,
+    warmup: Float64Array.from(r.warmup.latencies).sort(),
+  };
 }
 
 /**
@@ -157,10 +168,22 @@ async function main(): Promise<void> {
     for (const rate of args.rates) {
       const r = await openLoop(url, rate, args.seconds, args.warmup, id);
       id += r.sent;
-      const row = { rate, sent: r.sent, lost: r.lost, p50: percentile(r.latencies, 50), p99: percentile(r.latencies, 99), p999: percentile(r.latencies, 99.9), max: r.latencies[r.latencies.length - 1] ?? NaN, warmupP99: percentile(r.warmup, 99) };
+      const row = {
+        rate,
+        sent: r.sent,
+        lost: r.lost,
+        p50: percentile(r.latencies, 50),
+        p99: percentile(r.latencies, 99),
+        p999: percentile(r.latencies, 99.9),
+        max: r.latencies[r.latencies.length - 1] ?? NaN,
+        warmupP99: percentile(r.warmup, 99),
+        fromSend: { p50: percentile(r.fromSend, 50), p99: percentile(r.fromSend, 99), p999: percentile(r.fromSend, 99.9), max: r.fromSend[r.fromSend.length - 1] ?? NaN },
+      };
       results.push(row);
+      const f = row.fromSend;
       console.log(
-        `open loop ${rate.toLocaleString('en-US').padStart(7)} events/s: publish -> subscriber p50 ${us(row.p50)}, p99 ${us(row.p99)}, p99.9 ${us(row.p999)}, max ${us(row.max)} (${args.seconds} s after ${args.warmup} s of warm-up whose p99 was ${us(row.warmupP99)}; ${r.lost} not received)`,
+        `open loop ${rate.toLocaleString('en-US').padStart(7)} events/s: due -> subscriber p50 ${us(row.p50)}, p99 ${us(row.p99)}, p99.9 ${us(row.p999)}, max ${us(row.max)}; ` +
+          `send -> subscriber p50 ${us(f.p50)}, p99 ${us(f.p99)}, p99.9 ${us(f.p999)}, max ${us(f.max)} (${args.seconds} s after ${args.warmup} s of warm-up whose p99 was ${us(row.warmupP99)}; ${r.lost} not received)`,
       );
     }
     const t = await throughput(publisher, counter, args.throughputSeconds, id);

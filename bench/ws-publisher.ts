@@ -2,7 +2,8 @@
  * The client process of the WebSocket load benchmark (ws-load.ts): publishes events open-loop
  * at a fixed rate, each in its own publish, stamped with the time it was due (`sent`), and
  * subscribes to the query's output on a second connection; the latency of an event is from its
- * due time to its output arriving here. Prints `{sent, latencies}` as JSON on standard output.
+ * due time to its output arriving here, and (`fromSend`) from the moment send was called for it
+ * (`at`). Prints `{sent, latencies, fromSend, warmup}` as JSON on standard output.
  *
  * The publisher runs on the main thread and sleeps until the next event is due
  * (`Atomics.wait`, no spinning); the subscriber runs in a worker thread with its own event loop,
@@ -42,12 +43,16 @@ interface Plan {
 /** The subscriber (worker thread): records each output's latency, reports them when told to. */
 async function subscriber({ url, first, total }: Plan): Promise<void> {
   const latencies = new Float64Array(total);
+  const fromSend = new Float64Array(total);
   const sub = await open(url);
   sub.on('message', (data) => {
-    const m = JSON.parse(data.toString()) as { type: string; payload?: { data?: { id: number; sent: number } } };
+    const m = JSON.parse(data.toString()) as { type: string; payload?: { data?: { id: number; sent: number; at: number } } };
     if (m.type !== 'next' || !m.payload?.data) return;
     const k = m.payload.data.id - first;
-    if (k >= 0 && k < total) latencies[k] = now() - m.payload.data.sent;
+    if (k < 0 || k >= total) return;
+    const t = now();
+    latencies[k] = t - m.payload.data.sent;
+    fromSend[k] = t - m.payload.data.at;
   });
   await new Promise<void>((resolve) => {
     sub.send(JSON.stringify({ type: 'subscribe', id: 'echo', payload: { stream: 'echo', queue: 1_000_000 } }));
@@ -56,7 +61,7 @@ async function subscriber({ url, first, total }: Plan): Promise<void> {
   parentPort!.postMessage({ ready: true });
   parentPort!.once('message', () => {
     sub.close();
-    parentPort!.postMessage({ latencies }, [latencies.buffer]);
+    parentPort!.postMessage({ latencies, fromSend }, [latencies.buffer, fromSend.buffer]);
   });
 }
 
@@ -83,7 +88,7 @@ async function publisher(): Promise<void> {
       const t = now();
       while (i < total && start + i * interval <= t) {
         const sent = start + i * interval;
-        ws.send(JSON.stringify({ type: 'publish', id: `p${i}`, payload: { stream: 'Ev', event: { id: first + i, sent, hit: true, ts: Math.floor(sent) } } }));
+        ws.send(JSON.stringify({ type: 'publish', id: `p${i}`, payload: { stream: 'Ev', event: { id: first + i, sent, at: now(), hit: true, ts: Math.floor(sent) } } }));
         i++;
       }
       if (i >= total) return done();
@@ -97,14 +102,16 @@ async function publisher(): Promise<void> {
   });
   // Let the last outputs arrive (the slowest is well under a second), then collect.
   await new Promise((r) => setTimeout(r, 1000));
-  const latencies = await new Promise<Float64Array>((resolve) => {
-    worker.once('message', (m: { latencies: Float64Array }) => resolve(m.latencies));
+  const { latencies, fromSend } = await new Promise<{ latencies: Float64Array; fromSend: Float64Array }>((resolve) => {
+    worker.once('message', resolve);
     worker.postMessage('report');
   });
   await worker.terminate();
   ws.close();
-  const received = (from: number, to: number): number[] => Array.from(latencies.subarray(from, to).filter((x) => x > 0));
-  process.stdout.write(JSON.stringify({ sent: total - warmup, latencies: received(warmup, total), warmup: { sent: warmup, latencies: received(0, warmup) } }) + '\n');
+  const received = (of: Float64Array, from: number, to: number): number[] => Array.from(of.subarray(from, to).filter((x) => x > 0));
+  process.stdout.write(
+    JSON.stringify({ sent: total - warmup, latencies: received(latencies, warmup, total), fromSend: received(fromSend, warmup, total), warmup: { sent: warmup, latencies: received(latencies, 0, warmup) } }) + '\n',
+  );
 }
 
 if (isMainThread) await publisher();
