@@ -16,6 +16,7 @@
  *     npm run bench:ws                         # = node dist/bench/ws-load.js
  *     node dist/bench/ws-load.js --rates 10000 --seconds 10
  *     node dist/bench/ws-load.js --server-node-args '--cpu-prof --cpu-prof-dir=bench/data/prof-ws'
+ *     node dist/bench/ws-load.js --server relay    # the same clients against a bare ws relay (the floor)
  *
  * The query is a filter of the events marked `hit`: in the open-loop phases every event is, so
  * each one's latency is measured; in the throughput phase one event in 100 is (the others are
@@ -41,10 +42,12 @@ interface Args {
   /** Seconds published at each rate before the measured ones (reported apart). */
   warmup: number;
   throughputSeconds: number;
+  /** `cepheus` (cepheus serve) or `relay` (ws-relay.ts: the same clients against a bare ws relay, the floor). */
+  server: 'cepheus' | 'relay';
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { serverNodeArgs: [], rates: [1_000, 10_000, 50_000], seconds: 5, warmup: 1, throughputSeconds: 5 };
+  const args: Args = { serverNodeArgs: [], rates: [1_000, 10_000, 50_000], seconds: 5, warmup: 1, throughputSeconds: 5, server: 'cepheus' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = (): string => argv[++i] ?? '';
@@ -53,16 +56,25 @@ function parseArgs(argv: readonly string[]): Args {
     else if (a === '--warmup') args.warmup = Number(next());
     else if (a === '--throughput-seconds') args.throughputSeconds = Number(next());
     else if (a === '--server-node-args') args.serverNodeArgs = next().split(' ').filter(Boolean);
+    else if (a === '--server') {
+      const server = next();
+      if (server !== 'cepheus' && server !== 'relay') throw new Error('--server is cepheus or relay');
+      args.server = server;
+    }
     else throw new Error(`unknown argument ${a}`);
   }
   return args;
 }
 
-/** Starts `cepheus serve` on a free port in a child process; resolves with its URL. */
-function startServer(dir: string, nodeArgs: readonly string[]): Promise<{ child: ChildProcess; url: string }> {
+/** Starts `cepheus serve` (or the bare relay) on a free port in a child process; resolves with its URL. */
+function startServer(dir: string, nodeArgs: readonly string[], server: Args['server']): Promise<{ child: ChildProcess; url: string }> {
   const script = join(dir, 'load.cql');
   writeFileSync(script, SCRIPT);
-  const child = spawn(process.execPath, [...nodeArgs, join(repoRoot(), 'bin/cepheus.js'), 'serve', '--port', '0', '--publish-rate', '100000000', '--queries', script], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const command =
+    server === 'relay'
+      ? [join(repoRoot(), 'dist/bench/ws-relay.js')]
+      : [join(repoRoot(), 'bin/cepheus.js'), 'serve', '--port', '0', '--publish-rate', '100000000', '--queries', script];
+  const child = spawn(process.execPath, [...nodeArgs, ...command], { stdio: ['ignore', 'ignore', 'pipe'] });
   return new Promise((resolve, reject) => {
     let text = '';
     child.stderr!.on('data', (d: Buffer) => {
@@ -151,9 +163,9 @@ async function throughput(publisher: CepheusClient, counter: { n: number }, seco
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const dir = mkdtempSync(join(tmpdir(), 'cepheus-ws-load-'));
-  const { child, url } = await startServer(dir, args.serverNodeArgs);
+  const { child, url } = await startServer(dir, args.serverNodeArgs, args.server);
   console.log(`cepheus ws load: node ${process.version}, ${cpus()[0]?.model ?? '?'} × ${cpus().length}, ${new Date().toISOString()}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  console.log(`server ${url} (its own process); open-loop client (publisher and subscriber) in another; the batched phase from here`);
+  console.log(`${args.server === 'relay' ? 'bare ws relay (ws-relay.ts, no engine)' : 'cepheus serve'} ${url} (its own process); open-loop client (publisher and subscriber) in another; the batched phase from here`);
   try {
     const publisher = await CepheusClient.connect(url);
     const subscriber = await CepheusClient.connect(url);
