@@ -40,6 +40,7 @@ const SEED = process.env['PATTERN_SEED'] !== undefined ? Number(process.env['PAT
 const SCALE = Number(process.env['PATTERN_SCALE'] ?? 1);
 const RUNS = Math.round(3000 * SCALE);
 const LATENESS_RUNS = Math.round(1000 * SCALE);
+const EPOCH_RUNS = Math.round(1000 * SCALE);
 const COMPILE_SAMPLES = Math.round(400 * SCALE);
 const LATENESS = 3000;
 /** Long enough for fast-check to shrink a failure; the passing file runs in about a minute. */
@@ -127,6 +128,27 @@ describe('pattern engine against the reference interpreter', () => {
         }
       }),
       { seed: SEED, numRuns: RUNS },
+    );
+  });
+
+  // Times as a real stream has them (epoch milliseconds, from any millisecond of 2026): the
+  // engine rounds deadlines to coarse units to skip expiry checks, and the units' boundaries
+  // then fall anywhere within a case, not only at the few small times of the case above.
+  it(`at epoch times, the engine's outputs equal the reference's (${EPOCH_RUNS} cases, seed ${SEED})`, { timeout: TIMEOUT }, () => {
+    fc.assert(
+      fc.property(patternCaseArb, rawEventsArb, fc.integer({ min: 1_767_225_600_000, max: 1_798_761_599_999 }), (c, raw, start) => {
+        const events = toEvents(raw, c, start);
+        const expected = run(runReference, c.script, events);
+        const actual = run(engine, c.script, events);
+        if (typeof expected === 'string' || !isDeepStrictEqual(actual, expected)) {
+          throw failure('engine and reference disagree', c, [
+            ['events (JSON)', JSON.stringify(events)],
+            ['engine', showOutputs(actual)],
+            ['reference', showOutputs(expected)],
+          ]);
+        }
+      }),
+      { seed: SEED, numRuns: EPOCH_RUNS },
     );
   });
 

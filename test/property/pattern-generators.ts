@@ -298,9 +298,9 @@ export const rawEventsArb: fc.Arbitrary<RawEvent[]> = fc.array(
   { maxLength: 14, size: 'max' },
 );
 
-/** The events of a case: times from 1000 on; `T` events go to `S` when the script has one stream. */
-export function toEvents(raw: readonly RawEvent[], c: PatternCase): InputEvent[] {
-  let ts = 1000;
+/** The events of a case: times from `start` (1000) on; `T` events go to `S` when the script has one stream. */
+export function toEvents(raw: readonly RawEvent[], c: PatternCase, start = 1000): InputEvent[] {
+  let ts = start;
   return raw.map((e, i) => {
     ts += i === 0 ? 0 : e.gap;
     // Consecutive guided events with the same guide step through the atoms in pattern order.

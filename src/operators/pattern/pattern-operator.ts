@@ -28,10 +28,12 @@ class Partition extends RunChain {
   values: readonly unknown[];
   live = 0;
   /**
-   * The first run's deadline, the earliest (Infinity without runs): an event that no run can
-   * take is passed over by reading the partition alone, not its first run too.
+   * Before when no run of the partition can have expired (see dueOf): its first run's
+   * deadline, the earliest, rounded down to DUE_UNIT milliseconds. An event before it is
+   * stepped without reading any run's deadline, and one that no run can take is passed over
+   * reading the partition alone.
    */
-  firstDeadline = Infinity;
+  due = MAX_DUE;
 
   constructor(id: string, values: readonly unknown[]) {
     super();
@@ -41,8 +43,29 @@ class Partition extends RunChain {
 
   override moveFrom(other: RunChain): void {
     super.moveFrom(other);
-    this.firstDeadline = this.head === undefined ? Infinity : this.head.deadline;
+    this.due = this.head === undefined ? MAX_DUE : dueOf(this.head.deadline);
   }
+}
+
+/**
+ * Partition.due is kept a small integer (V8 stores it in the object; a time in milliseconds
+ * would be a double in a box of its own, one more memory access per event): the deadline
+ * in units of DUE_UNIT ms, rounded down, so that `time < due * DUE_UNIT` implies `time <
+ * deadline`. Deadlines past the range get MAX_DUE (still below them); deadlines before it get
+ * MIN_DUE, which means "read the runs' deadlines".
+ */
+const DUE_UNIT = 2048;
+const MAX_DUE = 0x3fffffff;
+const MIN_DUE = -0x3fffffff;
+
+function dueOf(deadline: number): number {
+  const d = Math.floor(deadline / DUE_UNIT);
+  return d >= MAX_DUE ? MAX_DUE : d > MIN_DUE ? d : MIN_DUE;
+}
+
+/** Whether no run of the partition can have expired by `time`. */
+function fresh(p: Partition, time: number): boolean {
+  return p.due > MIN_DUE && time < p.due * DUE_UNIT;
 }
 
 stateClass('pattern.Run', Run);
@@ -232,8 +255,8 @@ export class PatternOperator implements Operator {
     this.#partitions.clear();
     for (const [id, partition] of s.partitions) {
       this.#partitions.set(id, partition);
-      // Saved before partitions kept their first deadline (earlier versions).
-      partition.firstDeadline = partition.head === undefined ? Infinity : partition.head.deadline;
+      // Saved before partitions kept when their first run is due (earlier versions).
+      partition.due = partition.head === undefined ? MAX_DUE : dueOf(partition.head.deadline);
       for (let run = partition.head; run; run = run.next) this.#flatten(run);
     }
     for (const run of s.waiting) this.#flatten(run);
@@ -270,7 +293,8 @@ export class PatternOperator implements Operator {
     const out = this.#out;
     if (existing) {
       const passive = input.stepBits >= 0 && (this.#ruledOut & input.stepBits) === input.stepBits;
-      if (passive && ev.time <= existing.firstDeadline) {
+      const unexpired = fresh(existing, ev.time);
+      if (passive && unexpired) {
         // No run can take the event or be ended by it, and none has expired (the first run's
         // deadline is the earliest): stepping would keep them all.
         out.moveFrom(existing);
@@ -279,7 +303,7 @@ export class PatternOperator implements Operator {
         while (run) {
           const next = run.next;
           run.next = undefined;
-          if (run.alive) this.#step(run, ev, out, matches, existing);
+          if (run.alive) this.#step(run, ev, out, matches, existing, unexpired);
           run = next;
         }
       }
@@ -393,9 +417,9 @@ export class PatternOperator implements Operator {
   // ---------------------------------------------------------------------------------- stepping
 
   /** 6.2 rules 1-5 for one run and one event; the runs that live on go into `out`. */
-  #step(run: Run, ev: OperatorEvent, out: RunChain, matches: Match[], partition: Partition): void {
+  #step(run: Run, ev: OperatorEvent, out: RunChain, matches: Match[], partition: Partition, unexpired: boolean): void {
     const a = this.#a;
-    if (ev.time > run.deadline) {
+    if (!unexpired && ev.time > run.deadline) {
       this.#kill(run, partition);
       this.#recycle(run);
       return;
