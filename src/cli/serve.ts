@@ -173,26 +173,57 @@ export async function serve(args: readonly string[], io: Io, signals = true): Pr
     io.err(`cepheus serve: demo data, ${rate} events per second of event time at ${speed}× speed, with injected fraud and market scenarios\n`);
   }
 
+  // Signals are taken from here on, while the Kafka connector starts too (joining a group or
+  // retrying unreachable brokers can take a while): clients are then closed with 1001 as at
+  // any other time, not cut off by the default action.
+  let signalled: ((signal: string) => void) | undefined;
+  let pendingSignal: string | undefined;
+  const onSignal = (signal: string): void => {
+    pendingSignal ??= signal;
+    signalled?.(signal);
+  };
+  const onTerm = () => onSignal('SIGTERM');
+  const onInt = () => onSignal('SIGINT');
+  if (signals) {
+    process.once('SIGTERM', onTerm);
+    process.once('SIGINT', onInt);
+  }
+
   let kafka: KafkaConnector | undefined;
   if (config) {
+    const starting = KafkaConnector.start(engine, kafkajsClient(config.settings), { ...config.options, log: (line) => io.err(`cepheus serve: ${line}\n`) });
+    const interrupted = new Promise<string>((resolve) => (signalled = resolve));
+    if (pendingSignal !== undefined) signalled!(pendingSignal);
+    let outcome: KafkaConnector | string;
     try {
-      kafka = await KafkaConnector.start(engine, kafkajsClient(config.settings), { ...config.options, log: (line) => io.err(`cepheus serve: ${line}\n`) });
+      outcome = await Promise.race([starting, interrupted]);
     } catch (e) {
       io.err(`cepheus serve: cannot start the Kafka connector (${config.settings.brokers.join(',')}): ${(e as Error).message}\n`);
+      if (demo) clearInterval(demo);
       await server.close();
       return 1;
+    } finally {
+      signalled = undefined;
     }
+    if (typeof outcome === 'string') {
+      // Stopped while the connector was still starting: the clients are closed now; the
+      // connector, if it ever starts, is stopped at once, and the process does not wait for it.
+      io.err(`cepheus serve: ${outcome}: shutting down (the Kafka connector had not started)\n`);
+      if (demo) clearInterval(demo);
+      void starting.then((k) => k.stop()).catch(() => {});
+      await server.close();
+      if (signals) process.exit(0);
+      return 0;
+    }
+    kafka = outcome;
   }
 
   return new Promise<number>((resolve) => {
-    const stop = (signal: string) => {
+    signalled = (signal: string) => {
       io.err(`cepheus serve: ${signal}: shutting down\n`);
       if (demo) clearInterval(demo);
       void (kafka?.stop() ?? Promise.resolve()).then(() => server.close()).then(() => resolve(0));
     };
-    if (signals) {
-      process.once('SIGTERM', () => stop('SIGTERM'));
-      process.once('SIGINT', () => stop('SIGINT'));
-    }
+    if (pendingSignal !== undefined) signalled(pendingSignal);
   });
 }

@@ -4,6 +4,9 @@
  * a token protects it; SIGTERM shuts it down gracefully; bad options are refused.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CepheusClient, type WireOutputEvent } from '../../src/index.js';
@@ -62,6 +65,28 @@ describe('cepheus serve (the binary)', () => {
     s.child.kill('SIGTERM');
     expect(await s.exited).toBe(0);
   });
+
+  it('SIGTERM while the Kafka connector is still starting (brokers unreachable) closes clients with 1001 and exits', async () => {
+    // A port nothing listens on: kafkajs retries the connection for many seconds.
+    const closedPort = await new Promise<number>((ok) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as AddressInfo;
+        probe.close(() => ok(port));
+      });
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'cepheus-serve-'));
+    const script = join(dir, 'kafka.cql');
+    writeFileSync(script, "CREATE STREAM Txn (card STRING NOT NULL, amount DOUBLE, ts TIMESTAMP) WITH (timestamp = 'ts', source = 'kafka', topic = 'txns', key = 'card');\n");
+    const s = await serve(['--queries', script, '--kafka-brokers', `127.0.0.1:${closedPort}`]);
+    const client = await CepheusClient.connect(s.url);
+    const closed = new Promise<number>((r) => (client.onClose = (code) => r(code)));
+    const start = Date.now();
+    s.child.kill('SIGTERM');
+    expect(await closed).toBe(CloseCode.GoingAway);
+    expect(await s.exited).toBe(0);
+    expect(Date.now() - start).toBeLessThan(5_000);
+    expect(s.stderr()).toContain('SIGTERM: shutting down (the Kafka connector had not started)');
+  }, 30_000);
 
   it('refuses bad options and scripts with errors, saying why', () => {
     const bad = spawnSync(process.execPath, [BIN, 'serve', '--port', 'x'], { encoding: 'utf8' });
