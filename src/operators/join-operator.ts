@@ -101,8 +101,11 @@ class Side {
     return order.items.slice(order.head);
   }
 
-  /** Takes back what `save` gave, on an empty side. */
+  /** Takes back what `save` gave, replacing what the side holds. */
   load(entries: readonly Entry[]): void {
+    this.order.items = [];
+    this.order.head = 0;
+    this.buckets.clear();
     for (const entry of entries) this.add(entry);
   }
 }

@@ -152,7 +152,9 @@ abstract class AggregateBase<G extends Group> implements Operator {
     return { groups: this.groups };
   }
 
+  /** Replaces the state (a failed restore loads the empty state over a partial one). */
   loadState(state: unknown): void {
+    this.groups.clear();
     for (const [id, group] of (state as AggregateState<G>).groups) this.groups.set(id, group);
   }
 
@@ -237,6 +239,7 @@ class PaneAggregate extends AggregateBase<PaneGroup> {
 
   override loadState(state: unknown): void {
     super.loadState(state);
+    this.#closing.clear();
     for (const [end, list] of (state as ReturnType<PaneAggregate['saveState']>).closing) this.#closing.set(end, list);
   }
 
@@ -453,6 +456,7 @@ class SlidingAggregate extends AggregateBase<SlidingGroup> {
 
   override loadState(state: unknown): void {
     const s = state as AggregateState<Omit<SlidingGroup, 'aggs' | 'times'> & { aggs: unknown[]; times: number[]; timesHead: number }> & { nextSweep: number };
+    this.groups.clear();
     for (const [id, saved] of s.groups) {
       const aggs = this.def.aggregates.map((a, i) => {
         const agg = newSlidingAggregator(a.shape, a.typed);

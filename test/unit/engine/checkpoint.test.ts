@@ -71,6 +71,32 @@ describe('engine checkpoints', () => {
     expect(target.out.map((o) => o.data)).toEqual([{ card: 'c1', probe: 0.5, charge: 900 }]);
   });
 
+  it('a refused restore leaves no part of the snapshot behind, in any operator', () => {
+    // An aggregate, a window and a join deployed before the pattern load their parts of the
+    // snapshot; then the pattern's part fails. The engine must be as new, not hold the others.
+    const [stream, pattern] = SCRIPT.split(/(?<=;)\n/);
+    const script = `${stream}
+CREATE STREAM counts AS SELECT card, COUNT(*) AS n FROM Txn GROUP BY card;
+CREATE STREAM per_minute AS SELECT card, COUNT(*) AS n FROM Txn WINDOW TUMBLING (SIZE 1 MINUTE) GROUP BY card;
+CREATE STREAM pairs AS SELECT l.card AS card, r.amount AS later FROM Txn l JOIN Txn r WITHIN 1 MINUTE ON l.card = r.card WHERE r.ts > l.ts;
+${pattern}`;
+    const first = engine(script);
+    first.engine.push('Txn', { card: 'c1', amount: 0.5, ts: 1000 });
+    first.engine.push('Txn', { card: 'c1', amount: 3, ts: 1500 });
+    const names = ['counts', 'per_minute', 'pairs', 'card_testing'];
+    const stand = new Map(names.map((n) => [`query ${n}`, {}]));
+    const state = decodeState(first.engine.snapshot(), stand) as { queries: [string, unknown][] };
+    state.queries = state.queries.map(([name, saved]) => [name, name === 'card_testing' ? 42 : saved]);
+    const target = engine(script);
+    const outputs: Record<string, unknown[]> = {};
+    for (const n of names.slice(0, 3)) target.engine.subscribe(n, (o) => (outputs[n] ??= []).push(o.data));
+    expect(() => target.engine.restore(encodeState(state, new Map([...stand].map(([k, v]) => [v, k]))))).toThrow(/could not be loaded/);
+    expect(Object.values(target.engine.stats().perQuery).map((q) => q.state)).toEqual([0, 0, 0, 0]);
+    target.engine.push('Txn', { card: 'c1', amount: 7, ts: 2000 });
+    target.engine.end();
+    expect(outputs).toEqual({ counts: [{ card: 'c1', n: 1 }], per_minute: [{ card: 'c1', n: 1 }] });
+  });
+
   it('takes back runs saved before patterns of single events kept their bindings beside their events', () => {
     const first = engine();
     first.engine.push('Txn', { card: 'c1', amount: 0.5, ts: 1000 });
