@@ -178,8 +178,11 @@ export async function serve(args: readonly string[], io: Io, signals = true): Pr
   // any other time, not cut off by the default action.
   let signalled: ((signal: string) => void) | undefined;
   let pendingSignal: string | undefined;
+  // The first signal shuts down; another of the same kind gets the default action (the
+  // handlers are `once`), one of the other kind is ignored.
   const onSignal = (signal: string): void => {
-    pendingSignal ??= signal;
+    if (pendingSignal !== undefined) return;
+    pendingSignal = signal;
     signalled?.(signal);
   };
   const onTerm = () => onSignal('SIGTERM');
@@ -188,6 +191,10 @@ export async function serve(args: readonly string[], io: Io, signals = true): Pr
     process.once('SIGTERM', onTerm);
     process.once('SIGINT', onInt);
   }
+  const releaseSignals = (): void => {
+    process.off('SIGTERM', onTerm);
+    process.off('SIGINT', onInt);
+  };
 
   let kafka: KafkaConnector | undefined;
   if (config) {
@@ -201,17 +208,19 @@ export async function serve(args: readonly string[], io: Io, signals = true): Pr
       io.err(`cepheus serve: cannot start the Kafka connector (${config.settings.brokers.join(',')}): ${(e as Error).message}\n`);
       if (demo) clearInterval(demo);
       await server.close();
+      releaseSignals();
       return 1;
     } finally {
       signalled = undefined;
     }
     if (typeof outcome === 'string') {
-      // Stopped while the connector was still starting: the clients are closed now; the
-      // connector, if it ever starts, is stopped at once, and the process does not wait for it.
+      // Stopped while the connector was still starting: the clients are closed now, and the
+      // process exits without waiting for the connector (nothing of it has been committed).
       io.err(`cepheus serve: ${outcome}: shutting down (the Kafka connector had not started)\n`);
       if (demo) clearInterval(demo);
       void starting.then((k) => k.stop()).catch(() => {});
       await server.close();
+      releaseSignals();
       if (signals) process.exit(0);
       return 0;
     }
@@ -222,7 +231,13 @@ export async function serve(args: readonly string[], io: Io, signals = true): Pr
     signalled = (signal: string) => {
       io.err(`cepheus serve: ${signal}: shutting down\n`);
       if (demo) clearInterval(demo);
-      void (kafka?.stop() ?? Promise.resolve()).then(() => server.close()).then(() => resolve(0));
+      void (kafka?.stop() ?? Promise.resolve())
+        .catch((e: unknown) => io.err(`cepheus serve: the Kafka connector did not stop cleanly: ${e instanceof Error ? e.message : String(e)}\n`))
+        .then(() => server.close())
+        .then(() => {
+          releaseSignals();
+          resolve(0);
+        });
     };
     if (pendingSignal !== undefined) signalled(pendingSignal);
   });
