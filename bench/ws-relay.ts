@@ -18,16 +18,22 @@ const wss = new WebSocketServer({ server: http, handleProtocols: (protocols) => 
 
 wss.on('connection', (socket) => {
   socket.on('message', (data) => {
-    const m = JSON.parse(data.toString()) as { type: string; id?: string; payload?: { stream?: string; event?: Record<string, unknown>; events?: Record<string, unknown>[] } };
+    let m: { type?: string; id?: string; payload?: { stream?: string; event?: Record<string, unknown>; events?: Record<string, unknown>[] } } | null;
+    try {
+      m = JSON.parse(data.toString()) as typeof m;
+    } catch {
+      return; // a yardstick for our own client: anything else is dropped, not answered
+    }
+    if (m === null || typeof m !== 'object') return;
     if (m.type === 'connection_init') {
       socket.send(JSON.stringify({ type: 'connection_ack', payload: { server: 'relay', readOnly: false } }));
     } else if (m.type === 'subscribe') {
-      subscribers.set(socket, m.id!);
+      subscribers.set(socket, String(m.id));
       socket.send(JSON.stringify({ type: 'result', id: m.id, payload: {} }));
     } else if (m.type === 'publish') {
-      const events = m.payload?.events ?? [m.payload!.event!];
+      const events = m.payload?.events ?? (m.payload?.event !== undefined ? [m.payload.event] : []);
       for (const e of events) {
-        if (e['hit'] !== true) continue;
+        if (e === null || typeof e !== 'object' || e['hit'] !== true) continue;
         for (const [sub, id] of subscribers) {
           sub.send(JSON.stringify({ type: 'next', id, payload: { stream: 'echo', time: e['ts'], data: { id: e['id'], sent: e['sent'], at: e['at'] ?? null } } }));
         }

@@ -199,8 +199,8 @@ export async function serve(args: readonly string[], io: Io, signals = true): Pr
   let kafka: KafkaConnector | undefined;
   if (config) {
     const starting = KafkaConnector.start(engine, kafkajsClient(config.settings), { ...config.options, log: (line) => io.err(`cepheus serve: ${line}\n`) });
+    // No signal can have come yet: nothing was awaited since the handlers were installed.
     const interrupted = new Promise<string>((resolve) => (signalled = resolve));
-    if (pendingSignal !== undefined) signalled!(pendingSignal);
     let outcome: KafkaConnector | string;
     try {
       outcome = await Promise.race([starting, interrupted]);

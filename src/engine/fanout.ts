@@ -12,7 +12,7 @@ import { columnReader, type Row } from '../runtime/row.js';
 
 type Segment =
   | { readonly kind: 'one'; readonly operator: Operator }
-  | { readonly kind: 'indexed'; readonly column: string; readonly read: (row: Row) => unknown; readonly byValue: ReadonlyMap<unknown, Fanout>; readonly rest: Fanout };
+  | { readonly kind: 'indexed'; readonly read: (row: Row) => unknown; readonly byValue: ReadonlyMap<unknown, Fanout>; readonly rest: Fanout };
 
 /** An operator with the guards still to be used for indexing it. */
 interface Entry {
@@ -99,5 +99,5 @@ function indexed(stream: string, run: readonly Entry[]): Segment {
       .map((e) => ({ operator: e.operator, guards: e.guards.filter((g) => g.column !== column) }));
     byValue.set(value, new Fanout(stream, entries));
   }
-  return { kind: 'indexed', column, read: columnReader(column), byValue, rest: new Fanout(stream, rest.map((e) => ({ operator: e.operator, guards: e.guards.filter((g) => g.column !== column) }))) };
+  return { kind: 'indexed', read: columnReader(column), byValue, rest: new Fanout(stream, rest.map((e) => ({ operator: e.operator, guards: e.guards.filter((g) => g.column !== column) }))) };
 }

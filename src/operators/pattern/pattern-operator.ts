@@ -43,6 +43,10 @@ class Partition extends RunChain {
 
   override moveFrom(other: RunChain): void {
     super.moveFrom(other);
+    this.refreshDue();
+  }
+
+  refreshDue(): void {
     this.due = this.head === undefined ? MAX_DUE : dueOf(this.head.deadline);
   }
 }
@@ -225,6 +229,8 @@ export class PatternOperator implements Operator {
    * orders matches (rule 9) is made only when one event completes several.
    */
   readonly #flat: boolean;
+  /** The length of a run's slot array: its events, then for a flat automaton one sequence number per element. */
+  readonly #slots: number;
   #free: Run | undefined = undefined;
   #freeCount = 0;
   /** The earliest timer requested and not yet fired. */
@@ -240,6 +246,7 @@ export class PatternOperator implements Operator {
     this.#noKleene = this.#initialKleene();
     this.#recycles = automaton.sharedKleene === undefined && !automaton.trailingNotAfter.includes(true);
     this.#flat = automaton.sharedKleene === undefined && automaton.elements.every((e) => e.kind === 'not' || (e.kind === 'atom' && e.max === 1));
+    this.#slots = this.#flat ? automaton.slotCount + automaton.elements.length : automaton.slotCount;
   }
 
   stateSize(): number {
@@ -256,7 +263,7 @@ export class PatternOperator implements Operator {
     for (const [id, partition] of s.partitions) {
       this.#partitions.set(id, partition);
       // Saved before partitions kept when their first run is due (earlier versions).
-      partition.due = partition.head === undefined ? MAX_DUE : dueOf(partition.head.deadline);
+      partition.refreshDue();
       for (let run = partition.head; run; run = run.next) this.#flatten(run);
     }
     for (const run of s.waiting) this.#flatten(run);
@@ -702,7 +709,7 @@ export class PatternOperator implements Operator {
     const a = this.#a;
     const free = this.#free;
     if (free === undefined) {
-      const slots = new Array<Row | undefined>(this.#flat ? a.slotCount + a.elements.length : a.slotCount).fill(undefined);
+      const slots = new Array<Row | undefined>(this.#slots).fill(undefined);
       return new Run(0, ev.time, ev.seq, a.within, slots, this.#initialKleene(), this.#initialWork());
     }
     this.#free = free.next;
@@ -737,9 +744,9 @@ export class PatternOperator implements Operator {
    * arrays (checkpoints of earlier versions): its trail moves there.
    */
   #flatten(run: Run): void {
-    if (!this.#flat || run.bound.length >= this.#a.slotCount + this.#a.elements.length) return;
+    if (!this.#flat || run.bound.length >= this.#slots) return;
     const bound = run.bound as unknown[];
-    for (let i = bound.length; i < this.#a.slotCount + this.#a.elements.length; i++) bound[i] = undefined;
+    for (let i = bound.length; i < this.#slots; i++) bound[i] = undefined;
     for (let b = run.trail; b; b = b.prev) bound[this.#a.slotCount + b.element] = b.seq;
     run.trail = undefined;
   }
