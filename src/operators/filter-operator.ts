@@ -10,23 +10,33 @@ export interface FilterDefinition {
   readonly project: (input: Row, scope: EvalScope) => Record<string, unknown>;
 }
 
+/**
+ * What a filter does with an event, in parts: the engine's delivery code (src/engine/fanout.ts)
+ * inlines them, so that each filter's condition is called from a call site of its own.
+ */
+export interface FilterKernel {
+  readonly where: (input: Row, scope: EvalScope) => boolean;
+  readonly project: (input: Row, scope: EvalScope) => Record<string, unknown>;
+  /** The scope `where` and `project` read: its `now` is the event's time. */
+  readonly scope: EvalScope;
+  readonly emit: (data: Record<string, unknown>, time: number) => void;
+}
+
 export class FilterOperator implements Operator {
   readonly inputs: readonly string[];
   readonly guards: ReadonlyMap<string, readonly EventGuard[]>;
-  readonly #def: FilterDefinition;
-  readonly #ctx: OperatorContext;
-  readonly #scope = emptyScope();
+  readonly kernel: FilterKernel;
 
   constructor(def: FilterDefinition, ctx: OperatorContext) {
-    this.#def = def;
-    this.#ctx = ctx;
     this.inputs = [def.input];
     this.guards = new Map([[def.input, def.guards]]);
+    this.kernel = { where: def.where, project: def.project, scope: emptyScope(), emit: (data, time) => ctx.emit(data, time) };
   }
 
   onEvent(ev: OperatorEvent): void {
-    this.#scope.now = ev.time;
-    if (this.#def.where(ev.row, this.#scope)) this.#ctx.emit(this.#def.project(ev.row, this.#scope), ev.time);
+    const k = this.kernel;
+    k.scope.now = ev.time;
+    if (k.where(ev.row, k.scope)) k.emit(k.project(ev.row, k.scope), ev.time);
   }
 
   onTimer(): void {}
