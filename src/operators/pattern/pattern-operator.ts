@@ -46,6 +46,19 @@ class Partition extends RunChain {
     this.refreshDue();
   }
 
+  /** Chains the runs of `other` after its own (`other` is left empty); the first run, and so `due`, changes only when it had none. */
+  append(other: RunChain): void {
+    if (other.head === undefined) return;
+    if (this.tail === undefined) {
+      this.moveFrom(other);
+      return;
+    }
+    this.tail.next = other.head;
+    this.tail = other.tail;
+    other.head = undefined;
+    other.tail = undefined;
+  }
+
   refreshDue(): void {
     this.due = this.head === undefined ? MAX_DUE : dueOf(this.head.deadline);
   }
@@ -298,13 +311,15 @@ export class PatternOperator implements Operator {
     const matches = this.#matches;
     // The runs that live on are chained anew, in order.
     const out = this.#out;
+    // Whether the partition's runs stay as they are, in place.
+    let kept = false;
     if (existing) {
       const passive = input.stepBits >= 0 && (this.#ruledOut & input.stepBits) === input.stepBits;
       const unexpired = fresh(existing, ev.time);
       if (passive && unexpired) {
         // No run can take the event or be ended by it, and none has expired (the first run's
-        // deadline is the earliest): stepping would keep them all.
-        out.moveFrom(existing);
+        // deadline is the earliest): stepping would keep them all. No run is even read.
+        kept = true;
       } else {
         let run = existing.head;
         while (run) {
@@ -320,7 +335,8 @@ export class PatternOperator implements Operator {
     if (!existing && starts === 0) return;
     const partition = existing ?? new Partition(id, scope.key);
     if (starts > 0) this.#start(ev, out, matches, partition);
-    partition.moveFrom(out);
+    if (kept) partition.append(out);
+    else partition.moveFrom(out);
     if (!existing && partition.head) {
       if (reader && !a.readsKey) partition.values = reader.values(ev.row);
       this.#partitions.set(id, partition);
