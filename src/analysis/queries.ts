@@ -209,27 +209,37 @@ function sizeOf(e: BoundExpr): number {
   return n;
 }
 
-/** Replaces grouped expressions by group-key references; reports columns that are not grouped. */
+/**
+ * Replaces grouped expressions by group-key references, outermost first (`UPPER(k)` selected
+ * under `GROUP BY UPPER(k)` is the key, though `k` alone is not grouped); reports the columns
+ * left outside every grouped expression and aggregate.
+ */
 function groupify(ctx: AnalysisContext, root: BoundExpr, keys: readonly BoundExpr[], where: string): BoundExpr {
   const canonicalKeys = keys.map(canonical);
   const sizes = new Set(keys.map(sizeOf));
   // Only a subtree as large as some key can equal it, so most nodes are never serialised and
   // the cost stays linear in the expression's size.
-  const visit = (e: BoundExpr): { expr: BoundExpr; size: number } => {
-    if (e.kind === 'aggregateRef' || e.kind === 'windowBound' || e.kind === 'literal') return { expr: e, size: sizeOf(e) };
-    const children = boundChildren(e).map(visit);
-    const size = 1 + children.reduce((n, c) => n + c.size, 0);
-    if (sizes.has(size)) {
+  const size = new Map<BoundExpr, number>();
+  const measure = (e: BoundExpr): number => {
+    const n = e.kind === 'aggregateRef' || e.kind === 'windowBound' || e.kind === 'literal' ? sizeOf(e) : boundChildren(e).reduce((sum, c) => sum + measure(c), 1);
+    size.set(e, n);
+    return n;
+  };
+  measure(root);
+  const visit = (e: BoundExpr): BoundExpr => {
+    if (e.kind === 'aggregateRef' || e.kind === 'windowBound' || e.kind === 'literal') return e;
+    if (sizes.has(size.get(e)!)) {
       const index = canonicalKeys.indexOf(canonical(e));
-      if (index >= 0) return { expr: { kind: 'groupKeyRef', type: e.type, index, span: e.span }, size };
+      if (index >= 0) return { kind: 'groupKeyRef', type: e.type, index, span: e.span };
     }
     if (e.kind === 'column') {
       report(ctx, 'notGrouped', e.span, `column '${e.column}' in ${where} is neither in GROUP BY nor inside an aggregate`, keys.length === 0 ? 'aggregate it (LAST(x), MAX(x), …) or GROUP BY it' : 'add it to GROUP BY, or aggregate it');
-      return { expr: e, size };
+      return e;
     }
-    return { expr: children.length === 0 ? e : replaceChildren(e, children.map((c) => c.expr)), size };
+    const children = boundChildren(e);
+    return children.length === 0 ? e : replaceChildren(e, children.map(visit));
   };
-  return visit(root).expr;
+  return visit(root);
 }
 
 /** A copy of `e` with new children, in boundChildren's order. */

@@ -684,8 +684,10 @@ export class Engine {
 
   #reject(stream: string, reason: string, event: unknown, time: number | undefined): void {
     this.#stats.rejected++;
+    // At the watermark: a late event's own time is before it, and the events of a stream that
+    // queries read are never late (section 3): a window over _rejected must not reopen.
     const wm = this.#clock.watermark;
-    const at = time ?? (Number.isFinite(wm) ? Math.max(0, wm) : 0);
+    const at = Number.isFinite(wm) ? Math.max(0, wm) : (time ?? 0);
     this.#process('_rejected', { stream, reason, event: event === undefined ? null : event }, at);
   }
 }

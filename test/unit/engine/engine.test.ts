@@ -100,8 +100,31 @@ describe('rejected events (section 2)', () => {
     engine.push('S', ev('a1', 2000));
     engine.push('S', ev('a2', 1999));
     engine.push('S', ev('a3', 2000));
-    expect(rejected.map((r) => [r.data['reason'], r.time])).toEqual([['late', 1999]]);
+    // Published at the watermark (2000); the event keeps its own time.
+    expect(rejected.map((r) => [r.data['reason'], r.time, (r.data['event'] as { ts: number }).ts])).toEqual([['late', 2000, 1999]]);
     expect(engine.stats()).toMatchObject({ late: 1, rejected: 1, outputs: 2 });
+  });
+
+  it('publishes late events on _rejected at the watermark, so that a window over _rejected closes once', () => {
+    const engine = new Engine();
+    deploy(
+      engine,
+      S +
+        'CREATE STREAM per_second AS SELECT COUNT(*) AS n, WINDOW_START AS ws FROM _rejected WINDOW TUMBLING (SIZE 1 SECOND);\n' +
+        'CREATE STREAM last_second AS SELECT COUNT(*) AS n FROM _rejected WINDOW SLIDING (SIZE 1 SECOND);',
+    );
+    const perSecond = collect(engine, 'per_second');
+    const lastSecond = collect(engine, 'last_second');
+    engine.push('S', ev('a1', 5000));
+    engine.push('S', ev('x1', 500));
+    engine.push('S', ev('b1', 5100));
+    engine.push('S', ev('y1', 600));
+    engine.end();
+    expect(perSecond.map((o) => [o.time, o.data])).toEqual([[6000, { n: 2, ws: 5000 }]]);
+    expect(lastSecond.map((o) => [o.time, o.data['n']])).toEqual([
+      [5000, 1],
+      [5100, 2],
+    ]);
   });
 
   it('with allowed lateness, reorders events by time and keeps ties in arrival order', () => {
@@ -196,6 +219,33 @@ describe('patterns', () => {
     deploy(engine, S + "CREATE STREAM m AS SELECT a.name AS a FROM PATTERN a=S[kind = 'a'] -> b=S[kind = 'b'] PARTITION BY v WITHIN 1 MINUTE;");
     for (let i = 1; i <= 4; i++) engine.push('S', ev(`a${i}`, i * 1000, { v: i }));
     expect(engine.stats()).toMatchObject({ runsAlive: 2, runsDropped: 2 });
+  });
+});
+
+describe('aggregation (section 7)', () => {
+  it('groups by expressions and selects them, alone or inside larger expressions, as SQL does', () => {
+    const engine = new Engine();
+    deploy(
+      engine,
+      S + "CREATE STREAM by_kind AS SELECT UPPER(kind) AS k, UPPER(kind) || '!' AS shout, v + 1 AS next, COUNT(*) AS n FROM S GROUP BY UPPER(kind), v + 1;",
+    );
+    const out = collect(engine, 'by_kind');
+    engine.push('S', ev('a1', 1000, { v: 1 }));
+    engine.push('S', ev('A2', 1001, { kind: 'A', v: 1 }));
+    engine.push('S', ev('b1', 1002, { v: 1 }));
+    engine.push('S', ev('a3', 1003, { v: 2 }));
+    expect(out.map((o) => o.data)).toEqual([
+      { k: 'A', shout: 'A!', next: 2, n: 1 },
+      { k: 'A', shout: 'A!', next: 2, n: 2 },
+      { k: 'B', shout: 'B!', next: 2, n: 1 },
+      { k: 'A', shout: 'A!', next: 3, n: 1 },
+    ]);
+  });
+
+  it('still rejects a column that is grouped only inside an expression', () => {
+    const r = new Engine().deploy(S + 'CREATE STREAM bad AS SELECT kind, COUNT(*) AS n FROM S GROUP BY UPPER(kind);');
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.diagnostics.map((d) => d.code)).toEqual(['CQL3024']);
   });
 });
 
