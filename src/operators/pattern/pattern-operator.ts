@@ -108,6 +108,13 @@ interface StreamInput {
    * (where an irrelevant event ends runs).
    */
   readonly stepBits: number;
+  /**
+   * Per element, the guard bits of the atoms of this stream that a run standing at it could take
+   * or that could end it (NOT): an unexpired run whose bits the event rules out all is kept as
+   * it is without being stepped. -1 for an element where some such atom has no guard; undefined
+   * when runs are always stepped (STRICT CONTIGUITY, a shared Kleene element).
+   */
+  readonly runBits: readonly number[] | undefined;
 }
 
 interface Match {
@@ -161,6 +168,31 @@ function stepBits(a: Automaton, stream: string): number {
     }
   }
   return bits;
+}
+
+/** See StreamInput.runBits. */
+function runBits(a: Automaton, stream: string): number[] | undefined {
+  if (a.strategy === 'STRICT_CONTIGUITY' || a.sharedKleene !== undefined) return undefined;
+  return a.elements.map((e, i) => {
+    const atoms: AtomSpec[] = [];
+    // The element itself, while it can take more: a Kleene atom, an AND group's other atoms.
+    if (e.kind === 'atom' && e.max > 1) atoms.push(e.atom);
+    else if (e.kind === 'and') atoms.push(...e.atoms);
+    for (const j of a.next[i]!) {
+      const f = a.elements[j]!;
+      if (f.kind === 'atom') atoms.push(f.atom);
+      else if (f.kind === 'or' || f.kind === 'and') atoms.push(...f.atoms);
+    }
+    const not = a.notAfter[i];
+    if (not) atoms.push(not);
+    let bits = 0;
+    for (const atom of atoms) {
+      if (atom.stream !== stream) continue;
+      if (atom.bit === 0) return -1;
+      bits |= atom.bit;
+    }
+    return bits;
+  });
 }
 
 const byRule9 = (x: Match, y: Match): number => compareMatches(trailOfMatch(x), trailOfMatch(y));
@@ -292,7 +324,7 @@ export class PatternOperator implements Operator {
     let input = this.#inputs.get(stream);
     if (!input) {
       const a = this.#a;
-      input = { stream, key: a.partitionKey?.get(stream), guards: a.guards.get(stream), stepBits: stepBits(a, stream) };
+      input = { stream, key: a.partitionKey?.get(stream), guards: a.guards.get(stream), stepBits: stepBits(a, stream), runBits: runBits(a, stream) };
       this.#inputs.set(stream, input);
     }
     return (this.#lastInput = input);
@@ -321,11 +353,17 @@ export class PatternOperator implements Operator {
         // deadline is the earliest): stepping would keep them all. No run is even read.
         kept = true;
       } else {
+        const skippable = unexpired ? input.runBits : undefined;
+        const ruledOut = this.#ruledOut;
         let run = existing.head;
         while (run) {
           const next = run.next;
           run.next = undefined;
-          if (run.alive) this.#step(run, ev, out, matches, existing, unexpired);
+          if (run.alive) {
+            const bits = skippable === undefined ? -1 : skippable[run.element]!;
+            if (bits !== -1 && (ruledOut & bits) === bits) out.push(run);
+            else this.#step(run, ev, out, matches, existing, unexpired);
+          }
           run = next;
         }
       }
