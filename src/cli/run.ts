@@ -133,8 +133,10 @@ export async function run(args: readonly string[], io: Io): Promise<number> {
   const seconds = (performance.now() - started) / 1000;
   const stats = engine.stats();
   const rate = seconds > 0 ? Math.round(events / seconds) : events;
+  // Runs, rows or matches a cap dropped (engine options): said only when there were some.
+  const dropped = stats.runsDropped > 0 ? `dropped: ${stats.runsDropped}, ` : '';
   io.err(
-    `events: ${events}, outputs: ${stats.outputs}, matches: ${stats.matches}, rejected: ${stats.rejected + badLines}, ` +
+    `events: ${events}, outputs: ${stats.outputs}, matches: ${stats.matches}, rejected: ${stats.rejected + badLines}, ${dropped}` +
       `time: ${seconds.toFixed(3)} s, events/s: ${rate}\n`,
   );
   return 0;

@@ -143,6 +143,18 @@ const cases: Case[] = [
     expected: ['a=a1 b=b1 @4000', 'a=a2 b=b2 @5000', 'a=a4 b=b3 @7000'],
   },
   {
+    name: 'rule 8 with a timer: trailing-NOT matches due together that share no event are all emitted',
+    query: "SELECT a.name AS a, b.name AS b FROM PATTERN a=S[kind='a'] -> b=S[kind='b'] -> NOT S[kind='n'] WITHIN 5 SECONDS AFTER MATCH SKIP PAST LAST EVENT",
+    input: 'a1@1000 b1@1000 a2@1000 b2@1000',
+    expected: ['a=a1 b=b1 @6000', 'a=a2 b=b2 @6000'],
+  },
+  {
+    name: 'rule 8 with a timer: a match that started at or before an emitted match\'s last event is discarded',
+    query: "SELECT a.name AS a, b.name AS b FROM PATTERN a=S[kind='a'] -> b=S[kind='b'] -> NOT S[kind='n'] WITHIN 5 SECONDS AFTER MATCH SKIP PAST LAST EVENT",
+    input: 'a1@1000 a2@1000 b1@1000 a3@1000 b2@1000',
+    expected: ['a=a1 b=b1 @6000', 'a=a3 b=b2 @6000'],
+  },
+  {
     name: 'rule 9: matches completed by one event in order of their first events, then of their events',
     query: "SELECT a.name AS a, b.name AS b FROM PATTERN a=S[kind='a'] -> b=S[kind='b'] WITHIN 1 MINUTE",
     input: 'a1 a2 a3 b1',

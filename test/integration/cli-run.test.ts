@@ -48,6 +48,20 @@ describe('cepheus run', () => {
     expect(r.stderr).toMatch(/^events: 5, outputs: 1, matches: 1, rejected: 0, time: [\d.]+ s, events\/s: \d+\n$/);
   });
 
+  it('says in the summary how many runs the caps dropped, when some were', () => {
+    const script = file(
+      'caps.cql',
+      `CREATE STREAM S (kind STRING, ts TIMESTAMP) WITH (timestamp = 'ts');
+CREATE STREAM pairs AS SELECT a.ts AS at FROM PATTERN a=S[kind = 'a'] -> b=S[kind = 'b'] WITHIN 1 HOUR;
+`,
+    );
+    // The default cap is 10,000 runs per partition: five of these 10,005 runs are dropped.
+    const input = Array.from({ length: 10_005 }, (_, i) => JSON.stringify({ stream: 'S', data: { kind: 'a', ts: 1000 + i } })).join('\n');
+    const r = cepheus(['run', script], input);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^events: 10005, outputs: 0, matches: 0, rejected: 0, dropped: 5, time: /);
+  });
+
   it('reports a bad line with its number, skips it, and goes on', () => {
     const input = [
       '{"stream":"Txn","data":{"card":"c1","amount":0.5,"ts":1000}}',

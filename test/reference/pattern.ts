@@ -273,8 +273,9 @@ export class PatternReference {
 
   /**
    * Emits the matches completed by one event or one timer. WHERE conjuncts attached at
-   * completion (rule 7) filter them; rule 9 orders them; rule 8 keeps, per partition, the
-   * first only, and discards the partition's runs that started at or before its last event.
+   * completion (rule 7) filter them; rule 9 orders them; rule 8: each emission discards the
+   * partition's runs that started at or before its last event, the completed ones not yet
+   * emitted included (by one event, all of them: "the one that rule 9 would emit first wins").
    */
   #emit(completed: readonly Run[], time: number): RefMatch[] {
     const q = this.#q;
@@ -284,13 +285,14 @@ export class PatternReference {
       .sort(rule9Order);
     let emitted = matches;
     if (q.skipPastLastEvent) {
-      const won = new Set<string>();
+      const emittedUpTo = new Map<string, number>();
       emitted = [];
       for (const match of matches) {
-        if (won.has(match.partition)) continue; // rule 8: "the one that rule 9 would emit first wins"
-        won.add(match.partition);
-        emitted.push(match);
+        const before = emittedUpTo.get(match.partition);
+        if (before !== undefined && match.bindings[0]!.event.seq <= before) continue; // discarded by an earlier emission
         const last = match.bindings.at(-1)!.event.seq;
+        emittedUpTo.set(match.partition, last);
+        emitted.push(match);
         const partition = this.#partitions.get(match.partition)!;
         partition.runs = partition.runs.filter((r) => r.bindings[0]!.event.seq > last);
       }

@@ -125,7 +125,8 @@ interface Match {
   /** Instead of `head`, for a run that binds at most one event per element: the event bound to each element (see PatternOperator.#flat). */
   readonly seqs: readonly number[] | undefined;
   trail: Binding[] | undefined;
-  /** The sequence number of its last event, for AFTER MATCH SKIP PAST LAST EVENT. */
+  /** The sequence numbers of its first and last events, for AFTER MATCH SKIP PAST LAST EVENT. */
+  readonly firstSeq: number;
   readonly lastSeq: number;
   readonly partition: Partition;
 }
@@ -412,7 +413,7 @@ export class PatternOperator implements Operator {
         else {
           this.#load(run);
           if (!this.#a.completion || this.#a.completion(scope)) {
-            completed.push({ data: this.#a.project(scope), time: deadline, head: run.trail, seqs: this.#seqs(run), trail: undefined, lastSeq: run.lastSeq, partition });
+            completed.push({ data: this.#a.project(scope), time: deadline, head: run.trail, seqs: this.#seqs(run), trail: undefined, firstSeq: run.firstSeq, lastSeq: run.lastSeq, partition });
           }
         }
       }
@@ -594,7 +595,7 @@ export class PatternOperator implements Operator {
       scope.kleene = kleene;
       if (a.completion && !a.completion(scope)) continue;
       const bindings = choice.map((n): Binding => ({ seq: n.seq, element, atom: 0, prev: undefined }));
-      matches.push({ data: a.project(scope), time, head: undefined, seqs: undefined, trail: [...before, ...bindings, ...after], lastSeq, partition });
+      matches.push({ data: a.project(scope), time, head: undefined, seqs: undefined, trail: [...before, ...bindings, ...after], firstSeq: run.firstSeq, lastSeq, partition });
     }
   }
 
@@ -691,7 +692,7 @@ export class PatternOperator implements Operator {
       else {
         this.#load(run);
         if (!a.completion || a.completion(this.#scope)) {
-          matches.push({ data: a.project(this.#scope), time: ev.time, head: run.trail, seqs: this.#seqs(run), trail: undefined, lastSeq: ev.seq, partition });
+          matches.push({ data: a.project(this.#scope), time: ev.time, head: run.trail, seqs: this.#seqs(run), trail: undefined, firstSeq: run.firstSeq, lastSeq: ev.seq, partition });
         }
       }
     }
@@ -911,7 +912,13 @@ export class PatternOperator implements Operator {
     for (const m of matches) this.#ctx.emit(m.data, m.time);
   }
 
-  /** Matches completed by a timer, all of one time: rule 9 order, per partition for rule 8. */
+  /**
+   * Matches completed by a timer, all of one time, in rule 9 order. Rule 8 applies per
+   * partition, match by match: an emission discards the runs that started at or before its last
+   * event, completed ones included, so a later match is emitted only if it started after the
+   * last event of every match emitted before it. (Matches completed by one event all hold that
+   * event: there the first wins alone.)
+   */
   #emitTimed(matches: Match[]): void {
     if (matches.length === 0) return;
     sortByRule9(matches);
@@ -919,10 +926,11 @@ export class PatternOperator implements Operator {
       for (const m of matches) this.#ctx.emit(m.data, m.time);
       return;
     }
-    const done = new Set<Partition>();
+    const emittedUpTo = new Map<Partition, number>();
     for (const m of matches) {
-      if (done.has(m.partition)) continue;
-      done.add(m.partition);
+      const last = emittedUpTo.get(m.partition);
+      if (last !== undefined && m.firstSeq <= last) continue;
+      emittedUpTo.set(m.partition, m.lastSeq);
       this.#ctx.emit(m.data, m.time);
       this.#skipPast(m.partition, m.lastSeq);
     }
