@@ -57,6 +57,8 @@ const windowArb: fc.Arbitrary<Window> = fc.oneof(
     .record({ size: fc.constantFrom(1000, 2000, 3000), div: fc.constantFrom(1, 2, 3, 4) })
     .map(({ size, div }): Window => ({ kind: 'HOPPING', size, advance: Math.max(250, Math.floor(size / div / 250) * 250) })),
   fc.record({ kind: fc.constant('HOPPING' as const), size: fc.constant(1000), advance: fc.constant(400) }),
+  // More than 16 windows hold each event: the engine keeps panes and merges them (one window each below).
+  fc.constantFrom<Window>({ kind: 'HOPPING', size: 3000, advance: 150 }, { kind: 'HOPPING', size: 2000, advance: 120 }),
   fc.record({ kind: fc.constant('SESSION' as const), gap: fc.constantFrom(250, 500, 1000, 2000) }),
   fc.record({ kind: fc.constant('SLIDING' as const), size: fc.constantFrom(500, 1000, 2500), count: fc.constant(false) }),
   fc.record({ kind: fc.constant('SLIDING' as const), size: fc.integer({ min: 1, max: 4 }), count: fc.constant(true) }),

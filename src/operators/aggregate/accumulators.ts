@@ -35,6 +35,8 @@ export interface Accumulators {
   create(): AccumulatorState;
   /** Adds one event: evaluates each argument on `row` and updates the state. */
   add(state: AccumulatorState, row: Row, scope: EvalScope): void;
+  /** Adds one event to the states of `units[from]` to `units[to - 1]`, evaluating each argument once. */
+  addToEach(units: readonly { readonly state: AccumulatorState }[], from: number, to: number, row: Row, scope: EvalScope): void;
   /** Absorbs `later` (the state of values that all come after `into`'s). */
   merge(into: AccumulatorState, later: AccumulatorState): void;
   /** Writes each aggregate's value into `out`, by aggregate index. */
@@ -132,11 +134,20 @@ export function compileAccumulators(aggregates: readonly { readonly shape: Aggre
   const add = aggregates
     .map((a, i) => (a.arg === undefined ? all[i]!.add : `{ const v = arg${i}(row, scope) ?? null; ${all[i]!.add} }`))
     .join('\n  ');
+  const values = aggregates.map((a, i) => (a.arg === undefined ? '' : `const v${i} = arg${i}(row, scope) ?? null;`)).join(' ');
+  const addValues = aggregates.map((a, i) => (a.arg === undefined ? all[i]!.add : `{ const v = v${i}; ${all[i]!.add} }`)).join('\n    ');
   const source = `"use strict";
 return {
   create() { return { ${all.flatMap((p) => p.fields).join(', ')} }; },
   add(s, row, scope) {
   ${add}
+  },
+  addToEach(units, from, to, row, scope) {
+    ${values}
+    for (let j = from; j < to; j++) {
+    const s = units[j].state;
+    ${addValues}
+    }
   },
   merge(a, b) {
   ${all.map((p) => p.merge).join('\n  ')}

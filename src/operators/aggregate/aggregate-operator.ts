@@ -3,8 +3,9 @@
  * sharing the grouping, the HAVING filter and the emission of rows.
  *
  * - no window: a running aggregate per GROUP BY key, a changed row per event;
- * - TUMBLING and HOPPING: epoch-aligned panes of gcd(SIZE, ADVANCE) — an event is added to one
- *   pane, and a window is the merge of the panes it covers when it is emitted;
+ * - TUMBLING and HOPPING: accumulators per window when an event falls in at most 16 windows,
+ *   otherwise epoch-aligned panes of gcd(SIZE, ADVANCE) — an event is added to one pane, and a
+ *   window is the merge of the panes it covers when it is emitted;
  * - SESSION: one open session per key, closed once the watermark passes its last event's time
  *   plus the gap;
  * - SLIDING by time or by count: aggregators that lose values at the front (`sliding.ts`);
@@ -197,12 +198,15 @@ class RunningAggregate extends AggregateBase<RunningGroup> {
 
 // ------------------------------------------------------------------------ TUMBLING, HOPPING
 
+/** A slice of a group's timeline and its accumulators: a pane, or a whole window (see PaneAggregate). */
 interface Pane {
+  /** Which: the pane's or the window's start, divided by the unit. */
   readonly index: number;
   readonly state: AccumulatorState;
 }
 
 interface PaneGroup extends Group {
+  /** In order of index. */
   readonly panes: Pane[];
   /** The highest window (k in [k·advance, k·advance + size)) the group is registered with. */
   lastWindow: number;
@@ -214,14 +218,27 @@ function gcd(a: number, b: number): number {
 }
 
 /**
- * Epoch-aligned windows `[k·advance, k·advance + size)`, tumbling when advance = size. The
- * timeline is cut into panes of gcd(size, advance): each event updates its key's current pane
- * only, and a window merges its size/gcd panes when it is emitted.
+ * Up to this many windows holding each event, a hopping window keeps accumulators of its own
+ * and each event is added to every window that holds it, as a tumbling window's are: sums are
+ * then made in event order, exactly as they would be over the window's events alone.
+ */
+const MAX_WINDOWS_PER_EVENT = 16;
+
+/**
+ * Epoch-aligned windows `[k·advance, k·advance + size)`, tumbling when advance = size. A group
+ * keeps accumulators per unit of its timeline: per window when an event falls in at most
+ * MAX_WINDOWS_PER_EVENT windows (a tumbling window, `SIZE 5 MINUTES, ADVANCE BY 1 MINUTE`);
+ * otherwise per pane of gcd(size, advance), and a window merges its panes when it is emitted,
+ * so that `SIZE 1 DAY, ADVANCE BY 1 SECOND` costs one update an event, not 86,400. Merging
+ * adds partial sums: a DOUBLE sum may then differ in its last bits from one made event by event.
  */
 class PaneAggregate extends AggregateBase<PaneGroup> {
   readonly #size: number;
   readonly #advance: number;
-  readonly #pane: number;
+  /** Whether a unit is a window (its index k is the window's) rather than a pane. */
+  readonly #perWindow: boolean;
+  /** The length of a pane (without #perWindow). */
+  readonly #paneSize: number;
   /** Per window end still to come: the groups with events in that window, in order of arrival. */
   readonly #closing = new Map<number, PaneGroup[]>();
 
@@ -229,18 +246,24 @@ class PaneAggregate extends AggregateBase<PaneGroup> {
     super(def, ctx, limits);
     this.#size = size;
     this.#advance = advance;
-    this.#pane = gcd(size, advance);
+    this.#perWindow = Math.ceil(size / advance) <= MAX_WINDOWS_PER_EVENT;
+    this.#paneSize = gcd(size, advance);
   }
 
   /** With the windows still to close (each has its timer pending in the clock). */
-  override saveState(): AggregateState & { closing: ReadonlyMap<number, PaneGroup[]> } {
-    return { groups: this.groups, closing: this.#closing };
+  override saveState(): AggregateState & { closing: ReadonlyMap<number, PaneGroup[]>; perWindow: boolean } {
+    return { groups: this.groups, closing: this.#closing, perWindow: this.#perWindow };
   }
 
   override loadState(state: unknown): void {
+    const s = state as ReturnType<PaneAggregate['saveState']>;
     super.loadState(state);
     this.#closing.clear();
-    for (const [end, list] of (state as ReturnType<PaneAggregate['saveState']>).closing) this.#closing.set(end, list);
+    for (const [end, list] of s.closing) this.#closing.set(end, list);
+    // Saved when every hopping window kept panes (earlier versions): windows are made of them.
+    if (this.#perWindow && s.perWindow !== true && this.#paneSize !== this.#size) {
+      for (const group of this.groups.values()) this.#windowsFromPanes(group);
+    }
   }
 
   protected newGroup(id: string, keys: readonly unknown[]): PaneGroup {
@@ -249,21 +272,52 @@ class PaneAggregate extends AggregateBase<PaneGroup> {
 
   protected accept(group: PaneGroup, ev: OperatorEvent): void {
     const t = ev.time;
-    const index = Math.floor(t / this.#pane);
+    const advance = this.#advance;
+    const first = Math.floor((t - this.#size) / advance) + 1;
+    const last = Math.floor(t / advance);
+    if (this.#perWindow) {
+      // The windows from `first` on are the last ones (windows before it have closed).
+      const panes = group.panes;
+      let from = panes.length;
+      while (from > 0 && panes[from - 1]!.index >= first) from--;
+      for (let k = first, i = from; k <= last; k++, i++) {
+        if (i === panes.length || panes[i]!.index !== k) panes.splice(i, 0, { index: k, state: this.acc.create() });
+      }
+      this.acc.addToEach(panes, from, from + last - first + 1, ev.row, this.scope);
+    } else this.acc.add(this.#pane(group, Math.floor(t / this.#paneSize)), ev.row, this.scope);
+    for (let k = Math.max(first, group.lastWindow + 1); k <= last; k++) this.#register(group, k * advance + this.#size);
+    if (last > group.lastWindow) group.lastWindow = last;
+    if (this.def.emit === 'CHANGES') {
+      for (let k = first; k <= last; k++) this.#emitWindow(group, k * advance, t);
+    }
+  }
+
+  /** The accumulators of the group's pane `index`: the last one (events come in time order), or a new one. */
+  #pane(group: PaneGroup, index: number): AccumulatorState {
     const panes = group.panes;
     let pane = panes[panes.length - 1];
     if (pane === undefined || pane.index !== index) {
       pane = { index, state: this.acc.create() };
       panes.push(pane);
     }
-    this.acc.add(pane.state, ev.row, this.scope);
-    const advance = this.#advance;
-    const first = Math.floor((t - this.#size) / advance) + 1;
-    const last = Math.floor(t / advance);
-    for (let k = Math.max(first, group.lastWindow + 1); k <= last; k++) this.#register(group, k * advance + this.#size);
-    if (last > group.lastWindow) group.lastWindow = last;
-    if (this.def.emit === 'CHANGES') {
-      for (let k = first; k <= last; k++) this.#emitWindow(group, k * advance, t);
+    return pane.state;
+  }
+
+  /** Makes a group restored with panes keep its windows instead (see loadState). */
+  #windowsFromPanes(group: PaneGroup): void {
+    const panes = group.panes.splice(0);
+    if (panes.length === 0) return;
+    const perWindow = this.#size / this.#paneSize;
+    const firstWindow = Math.floor((panes[0]!.index * this.#paneSize - this.#size) / this.#advance) + 1;
+    for (let k = firstWindow; k <= group.lastWindow; k++) {
+      const from = (k * this.#advance) / this.#paneSize;
+      let state: AccumulatorState | undefined;
+      for (const pane of panes) {
+        if (pane.index < from || pane.index >= from + perWindow) continue;
+        state ??= this.acc.create();
+        this.acc.merge(state, pane.state);
+      }
+      if (state !== undefined) group.panes.push({ index: k, state });
     }
   }
 
@@ -276,10 +330,18 @@ class PaneAggregate extends AggregateBase<PaneGroup> {
     }
   }
 
-  /** The merged panes of the window starting at `start`, as the row's results. */
+  /** The window starting at `start`, as the row's results: its own accumulators, or its panes merged. */
   #emitWindow(group: PaneGroup, start: number, time: number): void {
-    const from = start / this.#pane;
-    const to = (start + this.#size) / this.#pane;
+    if (this.#perWindow) {
+      const index = start / this.#advance;
+      const window = group.panes.find((p) => p.index === index);
+      if (window === undefined) return;
+      this.resultsOf(window.state);
+      this.emitRow(group.keys, start, start + this.#size, time);
+      return;
+    }
+    const from = start / this.#paneSize;
+    const to = (start + this.#size) / this.#paneSize;
     let merged: AccumulatorState | undefined;
     let only: Pane | undefined;
     for (const pane of group.panes) {
@@ -304,10 +366,10 @@ class PaneAggregate extends AggregateBase<PaneGroup> {
     if (list === undefined) return;
     this.#closing.delete(time);
     const start = time - this.#size;
-    const keepFrom = (start + this.#advance) / this.#pane;
+    // The units the next windows still need: from the next window on, or the panes from its start.
+    const keepFrom = this.#perWindow ? start / this.#advance + 1 : (start + this.#advance) / this.#paneSize;
     for (const group of list) {
       if (this.def.emit === 'FINAL') this.#emitWindow(group, start, time);
-      // Panes before the next window's start are no longer needed.
       const panes = group.panes;
       let drop = 0;
       while (drop < panes.length && panes[drop]!.index < keepFrom) drop++;

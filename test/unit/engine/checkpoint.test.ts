@@ -139,6 +139,42 @@ ${pattern}`;
     ]);
   });
 
+  it('takes back a hopping window saved when it kept panes, before windows of few overlaps kept their own sums', () => {
+    const script = `CREATE STREAM S (k STRING, v INT, ts TIMESTAMP) WITH (timestamp = 'ts');
+CREATE STREAM sums AS SELECT k, COUNT(*) AS n, SUM(v) AS total, WINDOW_START AS ws FROM S WINDOW HOPPING (SIZE 2 SECONDS, ADVANCE BY 1 SECOND) GROUP BY k;`;
+    const start = (): { engine: Engine; out: OutputEvent[] } => {
+      const e = new Engine();
+      const deployed = e.deploy(script);
+      if (!deployed.ok) throw new Error(JSON.stringify(deployed.diagnostics));
+      const out: OutputEvent[] = [];
+      e.subscribe('sums', (o) => out.push(o));
+      return { engine: e, out };
+    };
+    const first = start();
+    first.engine.push('S', { k: 'a', v: 1, ts: 1100 });
+    first.engine.push('S', { k: 'a', v: 2, ts: 1200 });
+    const operator = {};
+    const state = decodeState(first.engine.snapshot(), new Map([['query sums', operator]])) as {
+      queries: [string, { groups: Map<string, { panes: { index: number; state: unknown }[] }>; perWindow?: boolean }][];
+    };
+    const saved = state.queries[0]![1];
+    // Now: windows 0 ([0, 2000)) and 1 ([1000, 3000)), each with both events. Before: one pane
+    // of 1 second, [1000, 2000), which holds both, and no perWindow mark.
+    const group = saved.groups.get('a')!;
+    expect(group.panes.map((p) => p.index)).toEqual([0, 1]);
+    group.panes.splice(0, 1);
+    delete saved.perWindow;
+    const second = start();
+    second.engine.restore(encodeState(state, new Map([[operator, 'query sums']])));
+    second.engine.push('S', { k: 'a', v: 4, ts: 2500 });
+    second.engine.end();
+    expect(second.out.map((o) => o.data)).toEqual([
+      { k: 'a', n: 2, total: 3, ws: 0 },
+      { k: 'a', n: 3, total: 7, ws: 1000 },
+      { k: 'a', n: 1, total: 4, ws: 2000 },
+    ]);
+  });
+
   it('cannot be taken from a subscriber, in the middle of processing an event', () => {
     const first = engine();
     let error: unknown;
