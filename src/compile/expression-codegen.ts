@@ -7,7 +7,7 @@ import { BUILTIN_FUNCTIONS, type ArgKind } from '../analysis/functions.js';
 import type { BinaryOperator, BoundExpr, RowRef } from '../analysis/bound.js';
 import { isColumnType, type CqlType } from '../model/types.js';
 import { BUILTIN_IMPLEMENTATIONS } from './functions.js';
-import { caster, isPrototypeName, likeToRegExp } from './values.js';
+import { caster, isPrototypeName } from './values.js';
 import type { EvalServices } from '../runtime/row.js';
 
 export interface CompileExprOptions {
@@ -29,7 +29,7 @@ export type Binding =
   | { readonly kind: 'udf'; readonly name: string }
   | { readonly kind: 'value'; readonly value: unknown; readonly describe: string };
 
-export type HelperName = 'fault' | 'faultAt' | 'ctx' | 'services' | 'emptyScope' | 'getField' | 'jsonCompare' | 'jsonEquals' | 'likeRegExp' | 'isJsonValue';
+export type HelperName = 'fault' | 'faultAt' | 'ctx' | 'services' | 'emptyScope' | 'getField' | 'jsonCompare' | 'jsonEquals' | 'likeMatch' | 'isJsonValue';
 
 export interface Generated {
   readonly source: string;
@@ -601,9 +601,9 @@ class Generator {
   }
 
   /**
-   * `x [NOT] LIKE p`: `%` any sequence, `_` one character, case-sensitive, anchored. A constant
-   * pattern is compiled once (and the common shapes — no wildcard, `abc%`, `%abc`, `%abc%` — become
-   * string tests); a computed one goes through a bounded cache. Decision: a JSON operand that is
+   * `x [NOT] LIKE p`: `%` any sequence, `_` one character, case-sensitive, anchored. The common
+   * shapes of a constant pattern — no wildcard, `abc%`, `%abc`, `%abc%` — become string tests;
+   * the others, and computed patterns, are matched by `likeMatch` (values.ts). Decision: a JSON operand that is
    * not a string gives NULL, as a comparison of different kinds does.
    */
   like(e: Node<'like'>): string {
@@ -616,7 +616,7 @@ class Generator {
     if (e.pattern.kind === 'literal' && typeof e.pattern.value === 'string') {
       test = `${not}${this.likeTest(x, e.pattern.value)}`;
     } else {
-      test = `${not}${this.helper('likeRegExp')}(${p}).test(${x})`;
+      test = `${not}${this.helper('likeMatch')}(${x}, ${p})`;
       if (e.pattern.type === 'JSON') test = `typeof ${p} === "string" ? ${test} : null`;
     }
     if (e.operand.type === 'JSON') test = `typeof ${x} === "string" ? ${e.pattern.type === 'JSON' ? `(${test})` : test} : null`;
@@ -630,8 +630,7 @@ class Generator {
     if (/^[^%_]*%$/.test(pattern)) return `${x}.startsWith(${literal(pattern.slice(0, -1))})`;
     if (/^%[^%_]*$/.test(pattern)) return `${x}.endsWith(${literal(pattern.slice(1))})`;
     if (pattern.length >= 2 && /^%[^%_]*%$/.test(pattern)) return `${x}.includes(${literal(inner)})`;
-    const re = likeToRegExp(pattern);
-    return `${this.constant('re', re, String(re))}.test(${x})`;
+    return `${this.helper('likeMatch')}(${x}, ${literal(pattern)})`;
   }
 
   /** A built-in function: strict ones through the table, the others inline. */

@@ -15,7 +15,7 @@ import { BUILTIN_FUNCTIONS } from '../analysis/functions.js';
 import type { BoundExpr } from '../analysis/bound.js';
 import { emptyScope, type CompiledExpr, type EvalScope, type EvalServices, type Row } from '../runtime/row.js';
 import { BUILTIN_IMPLEMENTATIONS, SPECIAL_FORMS, type FunctionContext } from './functions.js';
-import { ExpressionError, getField, jsonCompare, jsonEquals, likeRegExpCached, type Fault } from './values.js';
+import { ExpressionError, getField, jsonCompare, jsonEquals, likeMatch, type Fault } from './values.js';
 import { generate, isJsonValue, type CompileExprOptions, type Generated, type HelperName } from './expression-codegen.js';
 
 export type { CompileExprOptions };
@@ -88,7 +88,7 @@ function build(generated: Generated, services: EvalServices): (...args: never[])
     getField,
     jsonCompare,
     jsonEquals,
-    likeRegExp: likeRegExpCached,
+    likeMatch,
     isJsonValue,
   };
   const names = [...generated.bindings.keys()];

@@ -59,16 +59,19 @@ function exp(ctx: FunctionContext, x: number): number | null {
   return finite(ctx, `EXP(${x})`, Math.exp(x));
 }
 
-/** Mean Earth radius (IUGG R1), in kilometres. */
-const EARTH_RADIUS_KM = 6371.0088;
+/** The Earth radius of the haversine formula, in kilometres: 6371, as ksqlDB's GEO_DISTANCE and most references use. */
+const EARTH_RADIUS_KM = 6371;
 const RADIANS = Math.PI / 180;
 
 /**
  * GEO_DISTANCE(lat1, lon1, lat2, lon2): the great-circle distance in kilometres by the haversine
- * formula on a sphere of the mean Earth radius, 6371.0088 km (so London–Paris is about 343.5
- * km). Decision: coordinates are degrees and are not range-checked.
+ * formula on a sphere of radius 6371 km (London–Paris is about 343.56 km), as in ksqlDB, which
+ * has a function of this name and arguments (PostgreSQL has none). A latitude outside [-90, 90]
+ * or a longitude outside [-180, 180] is a fault, as ksqlDB refuses it.
  */
-function geoDistance(_ctx: FunctionContext, lat1: number, lon1: number, lat2: number, lon2: number): number {
+function geoDistance(ctx: FunctionContext, lat1: number, lon1: number, lat2: number, lon2: number): number | null {
+  if (Math.abs(lat1) > 90 || Math.abs(lat2) > 90) return ctx.fault(`GEO_DISTANCE: a latitude must be between -90 and 90 degrees, not ${Math.abs(lat1) > 90 ? lat1 : lat2}`);
+  if (Math.abs(lon1) > 180 || Math.abs(lon2) > 180) return ctx.fault(`GEO_DISTANCE: a longitude must be between -180 and 180 degrees, not ${Math.abs(lon1) > 180 ? lon1 : lon2}`);
   const dLat = (lat2 - lat1) * RADIANS;
   const dLon = (lon2 - lon1) * RADIANS;
   const s = Math.sin(dLat / 2) ** 2 + Math.cos(lat1 * RADIANS) * Math.cos(lat2 * RADIANS) * Math.sin(dLon / 2) ** 2;

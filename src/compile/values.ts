@@ -95,33 +95,58 @@ function deepEqual(a: unknown, b: unknown): boolean {
 // ------------------------------------------------------------------------------------- LIKE
 
 /**
- * The regular expression of a LIKE pattern. `%` is any sequence, `_` any one character (a code
- * point); everything else is literal, regular-expression syntax included. Decision: matching is
- * case-sensitive and anchored at both ends (SQL); there is no escape character, because the
- * grammar has no `ESCAPE` clause (a literal `%` in the data is still matched by `%`).
+ * `s LIKE p`: `%` any sequence, `_` one character (a code point), anything else itself,
+ * case-sensitive, the whole string. Greedy, going back only to the last `%` (a later `%` makes
+ * every earlier choice final): at most length(s) × length(p) steps, where a regular expression
+ * of `.*`s backtracks exponentially — `'%a%a%a%a%a%b'` over a long string of `a`s took seconds.
  */
-export function likeToRegExp(pattern: string): RegExp {
-  let source = '';
-  for (const ch of pattern) {
-    if (ch === '%') source += '.*';
-    else if (ch === '_') source += '.';
-    else source += ch.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
+export function likeMatch(s: string, p: string): boolean {
+  const n = s.length;
+  const m = p.length;
+  let i = 0;
+  let j = 0;
+  let star = -1;
+  let mark = 0;
+  while (i < n) {
+    if (j < m) {
+      const c = p.charCodeAt(j);
+      if (c === PERCENT) {
+        star = ++j;
+        mark = i;
+        continue;
+      }
+      if (c === UNDERSCORE) {
+        i += codePointWidth(s, i);
+        j++;
+        continue;
+      }
+      if (c === s.charCodeAt(i)) {
+        i++;
+        j++;
+        continue;
+      }
+    }
+    if (star < 0) return false;
+    // The last `%` takes one more character; the pattern after it starts again there.
+    mark += codePointWidth(s, mark);
+    i = mark;
+    j = star;
   }
-  return new RegExp(`^${source}$`, 'su');
+  while (j < m && p.charCodeAt(j) === PERCENT) j++;
+  return j === m;
 }
 
-const LIKE_CACHE_LIMIT = 256;
-const likeCache = new Map<string, RegExp>();
+const PERCENT = 37;
+const UNDERSCORE = 95;
 
-/** `likeToRegExp` for patterns computed at run time, cached (bounded: cleared when full). */
-export function likeRegExpCached(pattern: string): RegExp {
-  let re = likeCache.get(pattern);
-  if (re === undefined) {
-    if (likeCache.size >= LIKE_CACHE_LIMIT) likeCache.clear();
-    re = likeToRegExp(pattern);
-    likeCache.set(pattern, re);
+/** 2 at a surrogate pair, else 1. */
+function codePointWidth(s: string, i: number): number {
+  const c = s.charCodeAt(i);
+  if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+    const d = s.charCodeAt(i + 1);
+    if (d >= 0xdc00 && d <= 0xdfff) return 2;
   }
-  return re;
+  return 1;
 }
 
 // ------------------------------------------------------------------------------------- CAST

@@ -37,6 +37,8 @@ interface Timer {
 /** What a checkpoint keeps of the clock (see Clock.save). */
 export interface ClockState {
   readonly maxSeen: number;
+  /** The latest event time seen on any input (absent in checkpoints of earlier versions). */
+  readonly latest?: number;
   readonly ended: boolean;
   readonly order: number;
   readonly inputs: ReadonlyMap<string, { max: number; idle: boolean }>;
@@ -76,6 +78,8 @@ export class Clock {
    * never lower than before (a late-joining input cannot move the watermark back).
    */
   #maxSeen = -Infinity;
+  /** The latest event time seen on any input (or given by `advance`): when an untimed table row happens. */
+  #latest = -Infinity;
   /** Named inputs: the largest event time each has sent, and whether it is idle. */
   readonly #inputs = new Map<string, { max: number; idle: boolean }>();
   #order = 0;
@@ -111,10 +115,35 @@ export class Clock {
    * active inputs); without one, the engine's single default input.
    */
   accept(stream: string, row: Row, time: number, input?: string): void {
+    if (time > this.#latest) this.#latest = time;
     if (input === undefined) {
       // The default input (the library's push, a file, a WebSocket publisher): never held back.
       if (time > this.#maxSeen) this.#maxSeen = time;
     } else this.#reached(input, time);
+    if (this.#lateness === 0 && this.#waiting === 0 && time <= this.#maxSeen) {
+      this.#fireBefore(time);
+      this.#handlers.process(stream, row, time);
+      this.#fireBefore(this.watermark);
+      return;
+    }
+    this.#wait({ time, order: this.#order++, stream, row }, input ?? '');
+    this.#drain();
+  }
+
+  /**
+   * Accepts a row of a table without a timestamp column (see docs/runtime.md): it happens at
+   * the latest event time seen, after the events that came before it, so that tables of
+   * reference data can be updated beside a stream in event time. It moves no time forward
+   * but its own input's, which it brings up to date. Before any event, it is applied at once,
+   * at time 0.
+   */
+  acceptUntimed(stream: string, row: Row, input?: string): void {
+    const time = this.#latest;
+    if (time === -Infinity) {
+      this.#handlers.process(stream, row, 0);
+      return;
+    }
+    if (input !== undefined) this.#reached(input, time);
     if (this.#lateness === 0 && this.#waiting === 0 && time <= this.#maxSeen) {
       this.#fireBefore(time);
       this.#handlers.process(stream, row, time);
@@ -217,6 +246,7 @@ export class Clock {
 
   /** A named input has sent an event at `time` (here or to another clock): it is active, and the watermark follows. */
   #reached(input: string, time: number): void {
+    if (time > this.#latest) this.#latest = time;
     const entry = this.#inputs.get(input);
     if (entry === undefined) this.#inputs.set(input, { max: time, idle: false });
     else {
@@ -258,12 +288,13 @@ export class Clock {
   save(): ClockState {
     const events = [...this.#stragglers.items()];
     for (const lane of this.#busy) for (let i = lane.head; i < lane.items.length; i++) events.push(lane.items[i]!);
-    return { maxSeen: this.#maxSeen, ended: this.#ended, order: this.#order, inputs: this.#inputs, events, timers: this.#timers.items() };
+    return { maxSeen: this.#maxSeen, latest: this.#latest, ended: this.#ended, order: this.#order, inputs: this.#inputs, events, timers: this.#timers.items() };
   }
 
   /** Takes back what `save` gave (on a clock that has seen nothing). */
   load(state: ClockState): void {
     this.#maxSeen = state.maxSeen;
+    this.#latest = state.latest ?? state.maxSeen;
     this.#ended = state.ended;
     this.#order = state.order;
     this.#inputs.clear();

@@ -405,6 +405,11 @@ export class Engine {
       this.#reject(stream, origin === undefined ? row : `${row} (${origin})`, event, undefined);
       return;
     }
+    if (target.time === undefined && target.kind === 'table') {
+      // A table without a timestamp column: its rows happen at the latest event time seen.
+      this.#clock.acceptUntimed(stream, row, input);
+      return;
+    }
     // A stream without a timestamp column is stamped with its arrival (processing) time.
     const time = target.time !== undefined ? (target.time(row) as number) : Math.max(Date.now(), this.#clock.watermark);
     if (this.#clock.isLate(time)) {

@@ -81,8 +81,12 @@ describe('6.2 rules, one reading each', () => {
   it('rule 8 with a trailing NOT: runs started after the match\'s last event survive', () => {
     const q = "SELECT a.name AS a FROM PATTERN a=S[kind = 'a'] -> NOT n=S[kind = 'n'] WITHIN 5 SECONDS AFTER MATCH SKIP PAST LAST EVENT";
     expect(lines(q, 'a1@1000 a2@2000')).toEqual(['6000: a=a1', '7000: a=a2']);
-    // Two matches completed by one timer: the first by rule 9 wins, the other is not emitted.
-    expect(lines(q, 'a1@1000 a2@1000')).toEqual(['6000: a=a1']);
+    // Two matches completed by one timer that share no event: a2's run started after a1, the
+    // first match's last event, so the first emission does not discard it.
+    expect(lines(q, 'a1@1000 a2@1000')).toEqual(['6000: a=a1', '6000: a=a2']);
+    // b1 ends both matches of a1 and a2: the first by rule 9 is emitted, and discards a2's run.
+    const q2 = "SELECT a.name AS a FROM PATTERN a=S[kind = 'a'] -> b=S[kind = 'b'] -> NOT n=S[kind = 'n'] WITHIN 5 SECONDS AFTER MATCH SKIP PAST LAST EVENT";
+    expect(lines(q2, 'a1@1000 a2@1000 b1@1000')).toEqual(['6000: a=a1']);
   });
 
   it('rule 9 for a timer: matches of all partitions at one time, by their first events', () => {

@@ -85,12 +85,15 @@ describe('numbers', () => {
     expect(Object.is(value('ROUND(d, 1)', { d: -0.04 }), 0)).toBe(true);
   });
 
-  it('GEO_DISTANCE is the haversine distance in km on the mean Earth radius', () => {
+  it('GEO_DISTANCE is the haversine distance in km on a sphere of 6371 km, as in ksqlDB', () => {
     const london = { d: 51.5074, d2: -0.1278 };
     const km = value('GEO_DISTANCE(d, d2, 48.8566, 2.3522)', london) as number;
-    expect(km).toBeCloseTo(343.5, 0);
-    expect(Math.abs(km - 343.5)).toBeLessThan(0.1);
-    expect(value('GEO_DISTANCE(0, 0, 0, 180)')).toBeCloseTo(Math.PI * 6371.0088, 6);
+    expect(km).toBeCloseTo(343.556, 3);
+    expect(value('GEO_DISTANCE(0, 0, 0, 180)')).toBeCloseTo(Math.PI * 6371, 6);
+    expect(value('GEO_DISTANCE(-90, 0, 90, 0)')).toBeCloseTo(Math.PI * 6371, 6);
+    // Out of range: a fault, so NULL, and counted.
+    expect(evaluate('GEO_DISTANCE(91, 0, 0, 0)')).toMatchObject({ value: null, faults: 1 });
+    expect(evaluate('GEO_DISTANCE(0, 0, 0, -180.5)')).toMatchObject({ value: null, faults: 1 });
     expect(value('GEO_DISTANCE(d, d2, d, d2)', london)).toBe(0);
     expect(value('GEO_DISTANCE(i, 0, 0, 0)', { i: 1 })).toBeCloseTo(111.195, 2);
   });

@@ -11,6 +11,7 @@ import type { Row } from '../../../src/runtime/row.js';
 
 type Op =
   | { kind: 'accept'; input: string | undefined; time: number }
+  | { kind: 'untimed'; input: string | undefined }
   | { kind: 'advance'; input: string; time: number }
   | { kind: 'idle'; input: string }
   | { kind: 'add'; input: string }
@@ -24,6 +25,8 @@ class SimpleClock {
   readonly #timers: { at: number; time: number; rank: number; order: number; owner: object }[] = [];
   readonly #inputs = new Map<string, { max: number; idle: boolean }>();
   #maxSeen = -Infinity;
+  /** The latest time accepted or advanced to, on any input: when an untimed table row happens. */
+  #latest = -Infinity;
   #order = 0;
   #ended = false;
   #firing = false;
@@ -38,9 +41,21 @@ class SimpleClock {
   }
 
   accept(id: string, time: number, input?: string): void {
+    this.#latest = Math.max(this.#latest, time);
     if (input === undefined) this.#maxSeen = Math.max(this.#maxSeen, time);
     else this.#reached(input, time);
     this.#events.push({ time, order: this.#order++, id });
+    this.#drain();
+  }
+
+  /** A table row without a time: at the latest time seen, its input brought up to it; before any, at once. */
+  acceptUntimed(id: string, input?: string): void {
+    if (this.#latest === -Infinity) {
+      this.log.push(`event ${id}`);
+      return;
+    }
+    if (input !== undefined) this.#reached(input, this.#latest);
+    this.#events.push({ time: this.#latest, order: this.#order++, id });
     this.#drain();
   }
 
@@ -79,6 +94,7 @@ class SimpleClock {
   }
 
   #reached(input: string, time: number): void {
+    this.#latest = Math.max(this.#latest, time);
     const e = this.#inputs.get(input);
     if (e === undefined) this.#inputs.set(input, { max: time, idle: false });
     else {
@@ -123,6 +139,7 @@ class SimpleClock {
 const INPUTS = ['p0', 'p1', 'p2'];
 const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 10, arbitrary: fc.record({ kind: fc.constant('accept' as const), input: fc.option(fc.constantFrom(...INPUTS), { nil: undefined, freq: 4 }), time: fc.integer({ min: 0, max: 40 }) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('untimed' as const), input: fc.option(fc.constantFrom(...INPUTS), { nil: undefined, freq: 4 }) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('advance' as const), input: fc.constantFrom(...INPUTS), time: fc.integer({ min: 0, max: 40 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('idle' as const), input: fc.constantFrom(...INPUTS) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('add' as const), input: fc.constantFrom(...INPUTS) }) },
@@ -150,6 +167,10 @@ function runBoth(lateness: number, ops: readonly Op[]): { simple: string[]; cloc
         clock.accept('S', { id: String(i) } as unknown as Row, o.time, o.input);
         break;
       }
+      case 'untimed':
+        reference.acceptUntimed(String(i), o.input);
+        clock.acceptUntimed('S', { id: String(i) } as unknown as Row, o.input);
+        break;
       case 'advance':
         reference.advance(o.input, o.time);
         clock.advance(o.input, o.time);

@@ -407,6 +407,54 @@ describe('the library API', () => {
   });
 });
 
+describe('tables without a timestamp column (section 8)', () => {
+  const SCRIPT =
+    "CREATE STREAM Txn (card STRING, amount DOUBLE, ts TIMESTAMP) WITH (timestamp = 'ts');\n" +
+    'CREATE TABLE Risk (card STRING PRIMARY KEY, score DOUBLE);\n' +
+    'CREATE STREAM risky AS SELECT t.card, t.amount, r.score FROM Txn t JOIN Risk r ON t.card = r.card WHERE r.score > 0.8;';
+  const input: [string, Record<string, unknown>][] = [
+    ['Risk', { card: 'c1', score: 0.9 }],
+    ['Txn', { card: 'c1', amount: 10, ts: 1000 }],
+    ['Risk', { card: 'c1', score: 0.5 }],
+    ['Txn', { card: 'c1', amount: 20, ts: 2000 }],
+    ['Risk', { card: 'c1', score: 0.95 }],
+    ['Txn', { card: 'c1', amount: 30, ts: 2000 }],
+    ['Txn', { card: 'c1', amount: 40, ts: 2500 }],
+  ];
+  const run = (lateness: number, events = input): { data: unknown[]; stats: ReturnType<Engine['stats']> } => {
+    const engine = new Engine({ lateness });
+    deploy(engine, SCRIPT);
+    const out = collect(engine, 'risky');
+    for (const [stream, data] of events) engine.push(stream, data);
+    engine.end();
+    return { data: out.map((o) => [o.time, o.data['amount'], o.data['score']]), stats: engine.stats() };
+  };
+
+  it('applies its rows at the latest event time, in arrival order, without moving the clock', () => {
+    const { data, stats } = run(0);
+    // A wall-clock stamp would move the watermark past every Txn: all of them would be late.
+    expect(stats.late).toBe(0);
+    expect(data).toEqual([
+      [1000, 10, 0.9],
+      [2000, 30, 0.95],
+      [2500, 40, 0.95],
+    ]);
+  });
+
+  it('gives the same output under allowed lateness, with events reordered within it', () => {
+    expect(run(5000).data).toEqual(run(0).data);
+    // Txn at 2500 arrives before the Risk updates: they happen at 2500, after it and after the
+    // Txn events at 2000 that arrive later but come earlier in event time.
+    const reordered: [string, Record<string, unknown>][] = [input[0]!, input[1]!, input[6]!, input[2]!, input[3]!, input[4]!, input[5]!];
+    expect(run(5000, reordered).data).toEqual([
+      [1000, 10, 0.9],
+      [2000, 20, 0.9],
+      [2000, 30, 0.9],
+      [2500, 40, 0.9],
+    ]);
+  });
+});
+
 describe('routing many rules by their equalities with constants (section 5)', () => {
   type Event = { name: string; kind: string | null; v: number | null; ts: number };
   const RULES: [where: string, holds: (e: Event) => boolean][] = [
