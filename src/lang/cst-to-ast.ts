@@ -454,6 +454,16 @@ export function buildExpr(node: CstNode): A.Expr {
       return buildExpr(needChild(node, 'comparison'));
     }
     case 'comparison': {
+      let result = buildExpr(needChild(node, 'left'));
+      const op = token(node, 'op');
+      if (op) result = binary(operatorOf(op), result, buildExpr(needChild(node, 'right')), tokenSpan(op));
+      for (const test of nodes(node, 'isNullTest')) {
+        needToken(test, 'Null');
+        result = { kind: 'IsNull', operand: result, negated: token(test, 'Not') !== undefined, span: joinSpans(result.span, nodeSpan(test)) };
+      }
+      return result;
+    }
+    case 'predicate': {
       const left = buildExpr(needChild(node, 'concatenation'));
       const tail = child(node, 'comparisonTail');
       return tail ? buildComparison(left, tail) : left;
@@ -480,15 +490,10 @@ export function buildExpr(node: CstNode): A.Expr {
   }
 }
 
+/** `[NOT] IN`, `BETWEEN` or `LIKE` applied to `left`. */
 function buildComparison(left: A.Expr, tail: CstNode): A.Expr {
   const span = joinSpans(left.span, nodeSpan(tail));
-  const op = token(tail, 'op');
-  if (op) return binary(operatorOf(op), left, buildExpr(needChild(tail, 'concatenation')), tokenSpan(op));
   const negated = token(tail, 'Not') !== undefined;
-  if (token(tail, 'Is')) {
-    needToken(tail, 'Null');
-    return { kind: 'IsNull', operand: left, negated, span };
-  }
   if (token(tail, 'In')) {
     needToken(tail, 'RParen');
     return { kind: 'InList', operand: left, list: nodes(tail, 'list').map(buildExpr), negated, span };

@@ -25,6 +25,8 @@ const RULE_DESCRIPTIONS: Record<string, string> = {
   andExpression: 'an expression',
   notExpression: 'an expression',
   comparison: 'an expression',
+  predicate: 'an expression',
+  isNullTest: "'IS'",
   concatenation: 'an expression',
   additive: 'an expression',
   multiplicative: 'an expression',
@@ -578,60 +580,62 @@ export class CqlParser extends CstParser {
     ]);
   });
 
+  /**
+   * SQL's precedence (PostgreSQL's), loosest first: `IS [NOT] NULL`, then one comparison (`=`,
+   * `<`, … do not chain), then `[NOT] IN`, `BETWEEN` and `LIKE`, then `||` and arithmetic:
+   * `a = b IS NULL` is `(a = b) IS NULL`, `x BETWEEN 1 AND 3 = TRUE` is `(x BETWEEN 1 AND 3) = TRUE`.
+   */
   public comparison = this.RULE('comparison', () => {
+    this.SUBRULE(this.predicate, { LABEL: 'left' });
+    this.OPTION(() => {
+      this.OR([
+        { ALT: () => this.CONSUME(T.Equals, { LABEL: 'op' }) },
+        { ALT: () => this.CONSUME(T.NotEquals, { LABEL: 'op' }) },
+        { ALT: () => this.CONSUME(T.Less, { LABEL: 'op' }) },
+        { ALT: () => this.CONSUME(T.LessEquals, { LABEL: 'op' }) },
+        { ALT: () => this.CONSUME(T.Greater, { LABEL: 'op' }) },
+        { ALT: () => this.CONSUME(T.GreaterEquals, { LABEL: 'op' }) },
+      ]);
+      this.SUBRULE2(this.predicate, { LABEL: 'right' });
+    });
+    this.MANY(() => this.SUBRULE(this.isNullTest));
+  });
+
+  public isNullTest = this.RULE('isNullTest', () => {
+    this.CONSUME(T.Is);
+    this.OPTION(() => this.CONSUME(T.Not));
+    this.CONSUME(T.Null);
+  });
+
+  public predicate = this.RULE('predicate', () => {
     this.SUBRULE(this.concatenation);
     this.OPTION(() => this.SUBRULE(this.comparisonTail));
   });
 
+  /** `[NOT] IN (…)`, `[NOT] BETWEEN … AND …`, `[NOT] LIKE …` after an operand. */
   public comparisonTail = this.RULE('comparisonTail', () => {
+    this.OPTION(() => this.CONSUME(T.Not));
     this.OR([
       {
         ALT: () => {
-          this.OR2([
-            { ALT: () => this.CONSUME(T.Equals, { LABEL: 'op' }) },
-            { ALT: () => this.CONSUME(T.NotEquals, { LABEL: 'op' }) },
-            { ALT: () => this.CONSUME(T.Less, { LABEL: 'op' }) },
-            { ALT: () => this.CONSUME(T.LessEquals, { LABEL: 'op' }) },
-            { ALT: () => this.CONSUME(T.Greater, { LABEL: 'op' }) },
-            { ALT: () => this.CONSUME(T.GreaterEquals, { LABEL: 'op' }) },
-          ]);
-          this.SUBRULE(this.concatenation);
+          this.CONSUME(T.In);
+          this.CONSUME(T.LParen);
+          this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.expression, { LABEL: 'list' }) });
+          this.CONSUME(T.RParen);
         },
       },
       {
         ALT: () => {
-          this.CONSUME(T.Is);
-          this.OPTION(() => this.CONSUME(T.Not));
-          this.CONSUME(T.Null);
+          this.CONSUME(T.Between);
+          this.SUBRULE2(this.concatenation, { LABEL: 'low' });
+          this.CONSUME(T.And);
+          this.SUBRULE3(this.concatenation, { LABEL: 'high' });
         },
       },
       {
         ALT: () => {
-          this.OPTION2(() => this.CONSUME2(T.Not));
-          this.OR3([
-            {
-              ALT: () => {
-                this.CONSUME(T.In);
-                this.CONSUME(T.LParen);
-                this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.expression, { LABEL: 'list' }) });
-                this.CONSUME(T.RParen);
-              },
-            },
-            {
-              ALT: () => {
-                this.CONSUME(T.Between);
-                this.SUBRULE2(this.concatenation, { LABEL: 'low' });
-                this.CONSUME(T.And);
-                this.SUBRULE3(this.concatenation, { LABEL: 'high' });
-              },
-            },
-            {
-              ALT: () => {
-                this.CONSUME(T.Like);
-                this.SUBRULE4(this.concatenation, { LABEL: 'pattern' });
-              },
-            },
-          ]);
+          this.CONSUME(T.Like);
+          this.SUBRULE4(this.concatenation, { LABEL: 'pattern' });
         },
       },
     ]);

@@ -179,6 +179,23 @@ describe('IN, BETWEEN and LIKE', () => {
     expect(holds('i BETWEEN 1 AND i2', { i: 5 })).toBe(false);
   });
 
+  it("binds as PostgreSQL: IS below one comparison, which is below IN, BETWEEN and LIKE", () => {
+    // `(i = i2) IS NULL`, not a syntax error nor `i = (i2 IS NULL)` (a type error).
+    expect(value('i = i2 IS NULL', { i: 1 })).toBe(T);
+    expect(value('i = i2 IS NOT NULL', { i: 1, i2: 1 })).toBe(T);
+    expect(value('i > 5 IS NULL', { i: 7 })).toBe(F);
+    expect(value('i BETWEEN 1 AND 3 = TRUE', { i: 3 })).toBe(T);
+    expect(value("s LIKE 'a%' = FALSE", { s: 'ba' })).toBe(T);
+    expect(value('TRUE = i IN (1, 2)', { i: 2 })).toBe(T);
+    expect(value('i NOT IN (1, 2) = b', { i: 3, b: true })).toBe(T);
+    expect(value('i IS NULL IS NOT NULL', {})).toBe(T);
+    // NOT is looser than all of them: NOT (i = i2), NOT (i IS NULL).
+    expect(value('NOT i = i2', { i: 1, i2: 2 })).toBe(T);
+    expect(value('NOT i IS NULL', { i: 1 })).toBe(T);
+    // Comparisons do not chain, as in PostgreSQL.
+    expect(() => bind('1 < 2 = TRUE')).toThrow(/expected|found/);
+  });
+
   it('LIKE: % and _, anchored, case-sensitive', () => {
     const like = (s: string | null, p: string) => value(`s LIKE '${p.replace(/'/g, "''")}'`, { s });
     expect(like('abc', 'abc')).toBe(T);
