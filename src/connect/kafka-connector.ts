@@ -117,6 +117,13 @@ function chunkKey(key: string, id: string, i: number): string {
 const DEBUG = process.env['CEPHEUS_KAFKA_DEBUG'] === '1';
 
 /** Whether a Kafka error says another producer with the same transactional id has taken over. */
+/**
+ * How long a partition whose producer was fenced waits for the group before this process takes
+ * it back (see #revive): longer than a heartbeat (3 s), so that a process that really lost the
+ * partition hears of the rebalance first.
+ */
+const FENCED_RECLAIM_MS = 5000;
+
 function isFenced(error: unknown): boolean {
   for (let e = error as { type?: string; message?: string; cause?: unknown; originalError?: unknown } | undefined, depth = 0; e && depth < 5; depth++) {
     if (e.type === 'INVALID_PRODUCER_EPOCH' || e.type === 'PRODUCER_FENCED' || /fenced|producer epoch/i.test(String(e.message))) return true;
@@ -397,6 +404,19 @@ export class KafkaConnector {
     return `${[...new Set(this.#sources.map((s) => s.topic))].sort().join('+')}/${partition}`;
   }
 
+  /**
+   * Makes a task without a checkpoint expect its partition's first messages still kept: batches
+   * fetched before (the consumer's position was past them) are then a gap, and the task seeks
+   * back instead of taking them as the start.
+   */
+  async #fromStart(task: Task): Promise<void> {
+    for (const topic of new Set(this.#sources.map((s) => s.topic))) {
+      const start = (await this.#client.startOffsets(topic)).get(task.partition) ?? '0';
+      task.next.set(topic, start);
+      this.#consumer?.seek(topic, task.partition, start);
+    }
+  }
+
   /** The state a new task starts from: the partition's last checkpoint, if any. */
   async #restore(task: Task): Promise<void> {
     await this.#readUpToNow(task);
@@ -452,7 +472,11 @@ export class KafkaConnector {
 
   // ---------------------------------------------------------------------------------- tasks
 
-  #newTask(partition: number): Task {
+  /**
+   * `replay`: the task is made again in a process that has read the partition already (its
+   * state was dropped): without a checkpoint it reads the partition again from its start.
+   */
+  #newTask(partition: number, replay = false): Task {
     const task = new Task(partition, this.#engine.replica());
     this.#mirrorInputs(task);
     const relay = (e: OutputEvent): void => this.#engine.relay(e);
@@ -473,6 +497,7 @@ export class KafkaConnector {
     task.ready = (async () => {
       if (this.#exactlyOnce) task.producer = await this.#client.transactionalProducer(`${this.#groupId}-${this.#taskKey(partition)}`);
       await this.#restore(task);
+      if (replay && task.next.size === 0) await this.#fromStart(task);
       await this.#measureLag(task);
       task.restoring = false;
       // Its partitions' idle timeout runs from now: until now they could not be read.
@@ -800,21 +825,41 @@ export class KafkaConnector {
     const message = error instanceof Error ? error.message : String(error);
     if (isFenced(error)) {
       // Another process holds the partition now (this one missed a rebalance): making the task
-      // again would fence that process in turn. The partition waits for the group's next word.
+      // again would fence that process in turn. The partition waits for the group's next word;
+      // but a process of an earlier generation, about to learn it lost the partition, can also
+      // have fenced this one after the group gave the partition here. Then no word comes: if the
+      // partition is still this process's a while later, it takes it back.
       this.#log?.(`kafka: partition ${task.partition}: ${message}; another process holds it, waiting for the group`);
       this.#setAside(task);
+      const partition = task.partition;
+      setTimeout(() => this.#reclaim(partition), FENCED_RECLAIM_MS).unref();
       return;
     }
     this.#log?.(`kafka: partition ${task.partition}: ${message}; restarting it from its last checkpoint`);
     this.#close(task);
     if (this.#tasks.get(task.partition) === task && !this.#stopping) {
       this.#tasks.delete(task.partition);
-      const fresh = this.#newTask(task.partition);
-      // Until it has restored, its partition's batches wait; after, they are read from its checkpoint on.
-      void fresh.ready.then(() => {
-        if (fresh.next.size === 0) for (const topic of new Set(this.#sources.map((s) => s.topic))) this.#consumer?.seek(topic, task.partition, '0');
-      });
+      this.#renew(task.partition);
     }
+  }
+
+  /**
+   * A task made again for `partition`: until it has restored, its batches wait; after, they are
+   * read from its checkpoint on, or from the partition's start when it has none.
+   */
+  #renew(partition: number): void {
+    this.#newTask(partition, true);
+  }
+
+  /** A partition set aside when fenced that the group has left here, with no rebalance going on: taken back from its last checkpoint. */
+  #reclaim(partition: number): void {
+    if (this.#stopping || this.#rebalancing || !this.#setAsidePartitions.has(partition) || this.#tasks.has(partition)) return;
+    const topics = [...new Set(this.#sources.map((s) => s.topic))];
+    if (!topics.some((topic) => this.#held.has(`${topic}/${partition}`))) return;
+    this.#log?.(`kafka: partition ${partition}: still held here ${FENCED_RECLAIM_MS} ms after it was fenced; taking it back from its last checkpoint`);
+    this.#setAsidePartitions.delete(partition);
+    for (const topic of topics) this.#consumer?.resume(topic, [partition]);
+    this.#renew(partition);
   }
 
   /** Closes a task and pauses its partition until the group's next assignment makes it again. */

@@ -144,6 +144,8 @@ export interface KafkaClient {
   createTopics(topics: readonly { readonly topic: string; readonly partitions: number; readonly config?: Readonly<Record<string, string>> }[]): Promise<void>;
   /** Per partition of `topic`, the offset its next message will have (its end). */
   endOffsets(topic: string): Promise<Map<number, string>>;
+  /** Per partition of `topic`, the offset of its first message still kept (its start). */
+  startOffsets(topic: string): Promise<Map<number, string>>;
   /** Per partition of `topic`, the offset `groupId` has committed (partitions without one are absent). */
   committedOffsets(groupId: string, topic: string): Promise<Map<number, string>>;
   /** Forgets consumer groups (a reader's own, when it is done). */
@@ -259,6 +261,7 @@ export function kafkajsClient(settings: KafkaSettings): KafkaClient {
       });
     },
     endOffsets: (topic) => withAdmin(async (admin) => new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, p.high]))),
+    startOffsets: (topic) => withAdmin(async (admin) => new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, p.low]))),
     committedOffsets: (groupId, topic) =>
       withAdmin(async (admin) => {
         const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
