@@ -116,7 +116,6 @@ function chunkKey(key: string, id: string, i: number): string {
 
 const DEBUG = process.env['CEPHEUS_KAFKA_DEBUG'] === '1';
 
-/** Whether a Kafka error says another producer with the same transactional id has taken over. */
 /**
  * How long a partition whose producer was fenced waits for the group before this process takes
  * it back (see #revive): longer than a heartbeat (3 s), so that a process that really lost the
@@ -124,6 +123,7 @@ const DEBUG = process.env['CEPHEUS_KAFKA_DEBUG'] === '1';
  */
 const FENCED_RECLAIM_MS = 5000;
 
+/** Whether a Kafka error says another producer with the same transactional id has taken over. */
 function isFenced(error: unknown): boolean {
   for (let e = error as { type?: string; message?: string; cause?: unknown; originalError?: unknown } | undefined, depth = 0; e && depth < 5; depth++) {
     if (e.type === 'INVALID_PRODUCER_EPOCH' || e.type === 'PRODUCER_FENCED' || /fenced|producer epoch/i.test(String(e.message))) return true;
@@ -229,6 +229,8 @@ export class KafkaConnector {
   #held = new Set<string>();
   /** Partitions set aside (their producer fenced, their task unable to start): paused until the next assignment. */
   readonly #setAsidePartitions = new Set<number>();
+  /** Per partition set aside when fenced (or when it could not start again), when it is to be taken back (see #reclaim). */
+  readonly #reclaims = new Map<number, NodeJS.Timeout>();
   #timer: NodeJS.Timeout | undefined;
   #log: ((line: string) => void) | undefined;
   #stopping = false;
@@ -506,8 +508,10 @@ export class KafkaConnector {
     // A task that cannot start (its checkpoint unreadable, the broker gone) does not stop the
     // others: its partition waits, paused and out of the clocks, for the group's next assignment.
     task.ready = task.ready.catch((e: unknown) => {
-      this.#log?.(`kafka: partition ${partition} could not start: ${e instanceof Error ? e.message : String(e)}; it is not read until the next rebalance`);
+      // A task made again in place (no rebalance will come) tries again later.
+      this.#log?.(`kafka: partition ${partition} could not start: ${e instanceof Error ? e.message : String(e)}; it is not read until ${replay ? 'it is tried again or ' : ''}the next rebalance`);
       this.#setAside(task);
+      if (replay) this.#reclaimLater(partition);
       for (const topic of new Set(this.#sources.map((s) => s.topic))) {
         const input = `${topic}/${partition}`;
         this.#lastSeen.delete(input);
@@ -568,6 +572,9 @@ export class KafkaConnector {
     for (const input of this.#lastSeen.keys()) this.#lastSeen.set(input, Date.now());
     for (const p of this.#setAsidePartitions) for (const topic of new Set(this.#sources.map((s) => s.topic))) this.#consumer?.resume(topic, [p]);
     this.#setAsidePartitions.clear();
+    // The group has spoken: a partition set aside is made again below if it is still here.
+    for (const timer of this.#reclaims.values()) clearTimeout(timer);
+    this.#reclaims.clear();
     for (const p of partitions) if (!this.#tasks.has(p)) this.#newTask(p);
     this.#log?.(`kafka: holding partitions ${[...partitions].sort((a, b) => a - b).join(', ') || 'none'}`);
   }
@@ -831,8 +838,7 @@ export class KafkaConnector {
       // partition is still this process's a while later, it takes it back.
       this.#log?.(`kafka: partition ${task.partition}: ${message}; another process holds it, waiting for the group`);
       this.#setAside(task);
-      const partition = task.partition;
-      setTimeout(() => this.#reclaim(partition), FENCED_RECLAIM_MS).unref();
+      this.#reclaimLater(task.partition);
       return;
     }
     this.#log?.(`kafka: partition ${task.partition}: ${message}; restarting it from its last checkpoint`);
@@ -849,6 +855,17 @@ export class KafkaConnector {
    */
   #renew(partition: number): void {
     this.#newTask(partition, true);
+  }
+
+  /** Takes the partition back FENCED_RECLAIM_MS from now, unless the group has moved it by then (one timer per partition, the latest). */
+  #reclaimLater(partition: number): void {
+    clearTimeout(this.#reclaims.get(partition));
+    const timer = setTimeout(() => {
+      this.#reclaims.delete(partition);
+      this.#reclaim(partition);
+    }, FENCED_RECLAIM_MS);
+    timer.unref();
+    this.#reclaims.set(partition, timer);
   }
 
   /** A partition set aside when fenced that the group has left here, with no rebalance going on: taken back from its last checkpoint. */
@@ -890,6 +907,8 @@ export class KafkaConnector {
   /** Stops consuming; checkpoints every partition and commits its offsets; closes the clients. */
   async stop(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
+    for (const timer of this.#reclaims.values()) clearTimeout(timer);
+    this.#reclaims.clear();
     // Batches that arrive from now on are left for the next owner; the state is checkpointed
     // and the offsets committed while the consumer is still in the group.
     this.#stopping = true;

@@ -133,17 +133,25 @@ export class Clock {
   /**
    * Accepts a row of a table without a timestamp column (see docs/runtime.md): it happens at
    * the latest event time seen, after the events that came before it, so that tables of
-   * reference data can be updated beside a stream in event time. It moves no time forward
-   * but its own input's, which it brings up to date. Before any event, it is applied at once,
-   * at time 0.
+   * reference data can be updated beside a stream in event time. It moves no time forward,
+   * and its input, which has no time of its own, never holds the watermark back: it counts as
+   * idle until it sends an event with a time. Before any event, it is applied at once, at time 0.
    */
   acceptUntimed(stream: string, row: Row, input?: string): void {
     const time = this.#latest;
+    if (input !== undefined) {
+      const entry = this.#inputs.get(input);
+      if (entry === undefined) this.#inputs.set(input, { max: time, idle: true });
+      else if (!entry.idle) {
+        entry.idle = true;
+        this.#rebase();
+      }
+    }
     if (time === -Infinity) {
       this.#handlers.process(stream, row, 0);
+      this.#drain();
       return;
     }
-    if (input !== undefined) this.#reached(input, time);
     if (this.#lateness === 0 && this.#waiting === 0 && time <= this.#maxSeen) {
       this.#fireBefore(time);
       this.#handlers.process(stream, row, time);

@@ -48,13 +48,21 @@ class SimpleClock {
     this.#drain();
   }
 
-  /** A table row without a time: at the latest time seen, its input brought up to it; before any, at once. */
+  /** A table row without a time: at the latest time seen, its input idle (it holds nothing back); before any time, at once. */
   acceptUntimed(id: string, input?: string): void {
+    if (input !== undefined) {
+      const e = this.#inputs.get(input);
+      if (e === undefined) this.#inputs.set(input, { max: this.#latest, idle: true });
+      else if (!e.idle) {
+        e.idle = true;
+        this.#rebase();
+      }
+    }
     if (this.#latest === -Infinity) {
       this.log.push(`event ${id}`);
+      this.#drain();
       return;
     }
-    if (input !== undefined) this.#reached(input, this.#latest);
     this.#events.push({ time: this.#latest, order: this.#order++, id });
     this.#drain();
   }
@@ -213,6 +221,23 @@ describe('clock', () => {
       }),
       { numRuns: 3000 },
     );
+  });
+
+  it('a Kafka partition of untimed table rows never holds the watermark back', () => {
+    const { simple, clock } = runBoth(0, [
+      { kind: 'add', input: 'p0' },
+      { kind: 'add', input: 'p1' },
+      { kind: 'accept', input: 'p0', time: 10 },
+      { kind: 'idle', input: 'p1' },
+      { kind: 'untimed', input: 'p1' },
+      { kind: 'accept', input: 'p0', time: 20 },
+      { kind: 'timer', time: 15, reaches: false },
+      { kind: 'accept', input: 'p0', time: 30 },
+    ]);
+    expect(clock).toEqual(simple);
+    // The row (op 4) comes after the event at 10; the timer at 15 fires before the event at 30,
+    // as p1 no longer holds the watermark at 10.
+    expect(clock.slice(0, 4)).toEqual(['event 2', 'event 4', 'event 5', 'timer 15']);
   });
 
   it('keeps an input that sends in time order in its lane, and takes a straggler in its place', () => {
