@@ -75,8 +75,11 @@ function clauseSpan(value: unknown): Span {
 /** The output name of a projection written without AS, or undefined when it needs one. */
 function implicitName(expr: A.Expr): string | undefined {
   if (expr.kind === 'Identifier') return expr.name.text;
-  if (expr.kind === 'FieldAccess' && expr.base.kind === 'Identifier') return expr.field.text;
-  return undefined;
+  if (expr.kind !== 'FieldAccess') return undefined;
+  // A path of names, `col`, `a.col`, `p.user.id`, `L.p.user.id`: its last name.
+  let base: A.Expr = expr.base;
+  while (base.kind === 'FieldAccess') base = base.base;
+  return base.kind === 'Identifier' ? expr.field.text : undefined;
 }
 
 export function bindProjections(

@@ -407,6 +407,16 @@ describe('the library API', () => {
   });
 });
 
+describe('output names (section 5)', () => {
+  it('names a column written without AS by the last name of its path, however it is qualified', () => {
+    const engine = new Engine();
+    deploy(engine, "CREATE STREAM L (id STRING, p JSON, ts TIMESTAMP) WITH (timestamp = 'ts');\nCREATE STREAM o AS SELECT id, L.id AS again, p.n, L.p.m, L.p.x.y FROM L;");
+    const out = collect(engine, 'o');
+    engine.push('L', { id: 'a', p: { n: 1, m: 2, x: { y: 3 } }, ts: 1 });
+    expect(out.map((o) => o.data)).toEqual([{ id: 'a', again: 'a', n: 1, m: 2, y: 3 }]);
+  });
+});
+
 describe('tables without a timestamp column (section 8)', () => {
   const SCRIPT =
     "CREATE STREAM Txn (card STRING, amount DOUBLE, ts TIMESTAMP) WITH (timestamp = 'ts');\n" +
