@@ -476,7 +476,8 @@ export class KafkaConnector {
 
   /**
    * `replay`: the task is made again in a process that has read the partition already (its
-   * state was dropped): without a checkpoint it reads the partition again from its start.
+   * state was dropped). Until it has restored, its batches wait; then they are read from its
+   * checkpoint on, or, without one, from the partition's start.
    */
   #newTask(partition: number, replay = false): Task {
     const task = new Task(partition, this.#engine.replica());
@@ -845,16 +846,8 @@ export class KafkaConnector {
     this.#close(task);
     if (this.#tasks.get(task.partition) === task && !this.#stopping) {
       this.#tasks.delete(task.partition);
-      this.#renew(task.partition);
+      this.#newTask(task.partition, true);
     }
-  }
-
-  /**
-   * A task made again for `partition`: until it has restored, its batches wait; after, they are
-   * read from its checkpoint on, or from the partition's start when it has none.
-   */
-  #renew(partition: number): void {
-    this.#newTask(partition, true);
   }
 
   /** Takes the partition back FENCED_RECLAIM_MS from now, unless the group has moved it by then (one timer per partition, the latest). */
@@ -876,7 +869,7 @@ export class KafkaConnector {
     this.#log?.(`kafka: partition ${partition}: still held here ${FENCED_RECLAIM_MS} ms after it was fenced; taking it back from its last checkpoint`);
     this.#setAsidePartitions.delete(partition);
     for (const topic of topics) this.#consumer?.resume(topic, [partition]);
-    this.#renew(partition);
+    this.#newTask(partition, true);
   }
 
   /** Closes a task and pauses its partition until the group's next assignment makes it again. */

@@ -120,6 +120,11 @@ export class Clock {
       // The default input (the library's push, a file, a WebSocket publisher): never held back.
       if (time > this.#maxSeen) this.#maxSeen = time;
     } else this.#reached(input, time);
+    this.#enter(stream, row, time, input);
+  }
+
+  /** Processes an event at `time` now when nothing waits and the watermark allows it, else puts it among the waiting. */
+  #enter(stream: string, row: Row, time: number, input: string | undefined): void {
     if (this.#lateness === 0 && this.#waiting === 0 && time <= this.#maxSeen) {
       this.#fireBefore(time);
       this.#handlers.process(stream, row, time);
@@ -147,19 +152,9 @@ export class Clock {
         this.#rebase();
       }
     }
-    if (time === -Infinity) {
-      this.#handlers.process(stream, row, 0);
-      this.#drain();
-      return;
-    }
-    if (this.#lateness === 0 && this.#waiting === 0 && time <= this.#maxSeen) {
-      this.#fireBefore(time);
-      this.#handlers.process(stream, row, time);
-      this.#fireBefore(this.watermark);
-      return;
-    }
-    this.#wait({ time, order: this.#order++, stream, row }, input ?? '');
-    this.#drain();
+    // Before any event nothing waits: the row is applied at once.
+    if (time === -Infinity) this.#handlers.process(stream, row, 0);
+    else this.#enter(stream, row, time, input);
   }
 
   /** Puts an event among the waiting: at the end of its input's lane if it keeps the lane in time order. */

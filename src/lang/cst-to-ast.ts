@@ -465,8 +465,8 @@ export function buildExpr(node: CstNode): A.Expr {
     }
     case 'predicate': {
       const left = buildExpr(needChild(node, 'concatenation'));
-      const tail = child(node, 'comparisonTail');
-      return tail ? buildComparison(left, tail) : left;
+      const tail = child(node, 'predicateTail');
+      return tail ? buildPredicateTail(left, tail) : left;
     }
     case 'unary': {
       const inner = child(node, 'unary');
@@ -491,7 +491,7 @@ export function buildExpr(node: CstNode): A.Expr {
 }
 
 /** `[NOT] IN`, `BETWEEN` or `LIKE` applied to `left`. */
-function buildComparison(left: A.Expr, tail: CstNode): A.Expr {
+function buildPredicateTail(left: A.Expr, tail: CstNode): A.Expr {
   const span = joinSpans(left.span, nodeSpan(tail));
   const negated = token(tail, 'Not') !== undefined;
   if (token(tail, 'In')) {
@@ -509,7 +509,7 @@ function buildComparison(left: A.Expr, tail: CstNode): A.Expr {
     };
   }
   if (token(tail, 'Like')) return { kind: 'Like', operand: left, pattern: buildExpr(needChild(tail, 'pattern')), negated, span };
-  throw new IncompleteSyntax('comparisonTail');
+  throw new IncompleteSyntax('predicateTail');
 }
 
 function buildPrimary(node: CstNode): A.Expr {

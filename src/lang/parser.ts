@@ -53,7 +53,7 @@ const RULE_DESCRIPTIONS: Record<string, string> = {
   strategy: 'SKIP TILL NEXT MATCH, SKIP TILL ANY MATCH or STRICT CONTIGUITY',
   patternElement: 'a pattern element',
   quantifier: "a quantifier: '+', '*', '?' or '{n,m}'",
-  comparisonTail: 'an operator',
+  predicateTail: "IN, BETWEEN or LIKE",
   primary: 'an expression',
   unary: 'an expression',
   literal: 'a literal',
@@ -609,11 +609,11 @@ export class CqlParser extends CstParser {
 
   public predicate = this.RULE('predicate', () => {
     this.SUBRULE(this.concatenation);
-    this.OPTION(() => this.SUBRULE(this.comparisonTail));
+    this.OPTION(() => this.SUBRULE(this.predicateTail));
   });
 
   /** `[NOT] IN (…)`, `[NOT] BETWEEN … AND …`, `[NOT] LIKE …` after an operand. */
-  public comparisonTail = this.RULE('comparisonTail', () => {
+  public predicateTail = this.RULE('predicateTail', () => {
     this.OPTION(() => this.CONSUME(T.Not));
     this.OR([
       {

@@ -131,16 +131,14 @@ type Arg = ((input: Row | undefined, scope: EvalScope) => unknown) | undefined;
 /** Generates the accumulators of a query's aggregates (arguments already compiled). */
 export function compileAccumulators(aggregates: readonly { readonly shape: AggregateShape; readonly arg: Arg }[]): Accumulators {
   const all = aggregates.map((a, i) => parts(a.shape, i));
-  const add = aggregates
-    .map((a, i) => (a.arg === undefined ? all[i]!.add : `{ const v = arg${i}(row, scope) ?? null; ${all[i]!.add} }`))
-    .join('\n  ');
   const values = aggregates.map((a, i) => (a.arg === undefined ? '' : `const v${i} = arg${i}(row, scope) ?? null;`)).join(' ');
   const addValues = aggregates.map((a, i) => (a.arg === undefined ? all[i]!.add : `{ const v = v${i}; ${all[i]!.add} }`)).join('\n    ');
   const source = `"use strict";
 return {
   create() { return { ${all.flatMap((p) => p.fields).join(', ')} }; },
   add(s, row, scope) {
-  ${add}
+    ${values}
+    ${addValues}
   },
   addToEach(units, from, to, row, scope) {
     ${values}

@@ -307,13 +307,13 @@ class PaneAggregate extends AggregateBase<PaneGroup> {
   #windowsFromPanes(group: PaneGroup): void {
     const panes = group.panes.splice(0);
     if (panes.length === 0) return;
-    const perWindow = this.#size / this.#paneSize;
+    const panesPerWindow = this.#size / this.#paneSize;
     const firstWindow = Math.floor((panes[0]!.index * this.#paneSize - this.#size) / this.#advance) + 1;
     for (let k = firstWindow; k <= group.lastWindow; k++) {
       const from = (k * this.#advance) / this.#paneSize;
       let state: AccumulatorState | undefined;
       for (const pane of panes) {
-        if (pane.index < from || pane.index >= from + perWindow) continue;
+        if (pane.index < from || pane.index >= from + panesPerWindow) continue;
         state ??= this.acc.create();
         this.acc.merge(state, pane.state);
       }

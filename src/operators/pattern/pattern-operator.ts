@@ -154,29 +154,15 @@ const isAlive = (run: Run): boolean => run.alive;
 /** At most this many dead runs are kept for reuse (see PatternOperator.#recycles). */
 const MAX_FREE_RUNS = 10_000;
 
-/** See StreamInput.stepBits. */
-function stepBits(a: Automaton, stream: string): number {
-  if (a.strategy === 'STRICT_CONTIGUITY') return -1;
-  let bits = 0;
-  for (let i = 0; i < a.elements.length; i++) {
-    const e = a.elements[i]!;
-    // A run never takes the first element again, unless it is a Kleene atom or an AND group.
-    const atoms = e.kind === 'atom' ? (i > 0 || e.max > 1 ? [e.atom] : []) : e.kind === 'not' ? [e.atom] : e.kind === 'or' && i === 0 ? [] : e.atoms;
-    for (const atom of atoms) {
-      if (atom.stream !== stream) continue;
-      if (atom.bit === 0) return -1;
-      bits |= atom.bit;
-    }
-  }
-  return bits;
-}
-
-/** See StreamInput.runBits. */
-function runBits(a: Automaton, stream: string): number[] | undefined {
-  if (a.strategy === 'STRICT_CONTIGUITY' || a.sharedKleene !== undefined) return undefined;
+/**
+ * Per element, the guard bits (`AtomSpec.bit`) of the atoms of `stream` that a run standing at
+ * it could take (its own while it can take more: a Kleene atom, an AND group's other atoms;
+ * the elements it may take next) or that could end it (the NOT after it); -1 where such an atom
+ * has no guard. Their union is every atom a run can take or be ended by (StreamInput.stepBits).
+ */
+function elementBits(a: Automaton, stream: string): number[] {
   return a.elements.map((e, i) => {
     const atoms: AtomSpec[] = [];
-    // The element itself, while it can take more: a Kleene atom, an AND group's other atoms.
     if (e.kind === 'atom' && e.max > 1) atoms.push(e.atom);
     else if (e.kind === 'and') atoms.push(...e.atoms);
     for (const j of a.next[i]!) {
@@ -325,7 +311,12 @@ export class PatternOperator implements Operator {
     let input = this.#inputs.get(stream);
     if (!input) {
       const a = this.#a;
-      input = { stream, key: a.partitionKey?.get(stream), guards: a.guards.get(stream), stepBits: stepBits(a, stream), runBits: runBits(a, stream) };
+      // Under STRICT CONTIGUITY an event no atom takes still ends runs: they are always stepped.
+      const strict = a.strategy === 'STRICT_CONTIGUITY';
+      const perElement = elementBits(a, stream);
+      const stepBits = strict ? -1 : perElement.reduce((all, bits) => (all === -1 || bits === -1 ? -1 : all | bits), 0);
+      const runBits = strict || a.sharedKleene !== undefined ? undefined : perElement;
+      input = { stream, key: a.partitionKey?.get(stream), guards: a.guards.get(stream), stepBits, runBits };
       this.#inputs.set(stream, input);
     }
     return (this.#lastInput = input);
