@@ -16,7 +16,9 @@ import type { BoundExpr } from '../analysis/bound.js';
 import { emptyScope, type CompiledExpr, type EvalScope, type EvalServices, type Row } from '../runtime/row.js';
 import { BUILTIN_IMPLEMENTATIONS, SPECIAL_FORMS, type FunctionContext } from './functions.js';
 import { ExpressionError, getField, jsonCompare, jsonEquals, likeMatch, type Fault } from './values.js';
-import { generate, isJsonValue, type CompileExprOptions, type Generated, type HelperName } from './expression-codegen.js';
+import { isJsonValue } from './call-codegen.js';
+import { generate, type Generated } from './expression-codegen.js';
+import type { CompileExprOptions, HelperName } from './expression-generator.js';
 
 export type { CompileExprOptions };
 
