@@ -37,7 +37,10 @@
  * watermark (it is far ahead of another) is paused until they are down to half.
  */
 import type { Engine, OutputEvent } from '../index.js';
-import type { InboundBatch, InboundMessage, KafkaClient, KafkaConsumer, KafkaProducer, KafkaTransaction, KafkaTransactionalProducer, OutboundMessage } from '../io/kafka.js';
+import type { InboundBatch, InboundMessage, KafkaClient, KafkaConsumer, KafkaProducer, OutboundMessage } from '../io/kafka.js';
+import { Changelog } from './changelog.js';
+import { bySize, checkpointRecords } from './changelog-records.js';
+import { BACKLOG_SPACING, Task } from './kafka-task.js';
 
 export interface KafkaConnectorOptions {
   /** The consumer group; default `cepheus`. */
@@ -65,55 +68,6 @@ interface Binding {
   readonly key?: string | undefined;
 }
 
-/** A checkpoint as the changelog holds it (one record per partition, or a manifest and chunks). */
-interface Manifest {
-  /**
-   * 2: the manifest's JSON, a newline and the snapshot's bytes, in one record (`chunks` 0); or,
-   * for a snapshot larger than a chunk, the JSON alone and `chunks` binary records under keys of
-   * their own checkpoint (`KEY#ID#I`), each the checkpoint's id and a newline, then its bytes.
-   * 1 (still read): in base64, whole in `state` or in `chunks` JSON records `{id, data}` under `KEY#I`.
-   */
-  readonly v: 1 | 2;
-  readonly id: string;
-  /** Per source topic, the offset of the next message the state does not reflect. */
-  readonly offsets: Readonly<Record<string, string>>;
-  /** Per query, the last output's event time and how many outputs it had at that time (for ids). */
-  readonly ranks: readonly (readonly [string, number, number])[];
-  readonly state?: string;
-  readonly chunks?: number;
-  /** Version 2, `chunks` 0: the snapshot that came in the manifest's record (not part of its JSON). */
-  inline?: Uint8Array;
-}
-
-/** A chunk of a checkpoint: the id of the checkpoint it belongs to, and its part of the snapshot (bytes, or base64 in format 1). */
-interface Chunk {
-  readonly id: string;
-  readonly data: Uint8Array | string;
-}
-
-const NEWLINE = 10;
-
-/** Reads a changelog record that is not a barrier: a manifest (JSON), a binary chunk, or a format-1 chunk (JSON). */
-export function changelogRecord(bytes: Uint8Array): Manifest | Chunk | undefined {
-  if (bytes[0] === 123 /* { */) {
-    // JSON never holds a raw newline: one ends the manifest, and the snapshot follows.
-    const end = bytes.indexOf(NEWLINE);
-    const record = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, end < 0 ? bytes.byteLength : end).toString()) as Manifest | { id: string; data: string };
-    if (typeof record !== 'object' || record === null) return undefined;
-    if (end >= 0 && 'v' in record) record.inline = Uint8Array.prototype.slice.call(bytes, end + 1);
-    return record;
-  }
-  const newline = bytes.indexOf(NEWLINE);
-  if (newline <= 0 || newline > 100) return undefined;
-  // A copy: a fetched value is a view of the whole fetch response, which it would keep alive.
-  return { id: Buffer.from(bytes.buffer, bytes.byteOffset, newline).toString(), data: Uint8Array.prototype.slice.call(bytes, newline + 1) };
-}
-
-/** The key of chunk `i` of checkpoint `id` of a partition's key. */
-function chunkKey(key: string, id: string, i: number): string {
-  return `${key}#${id}#${i}`;
-}
-
 const DEBUG = process.env['CEPHEUS_KAFKA_DEBUG'] === '1';
 
 /**
@@ -132,75 +86,6 @@ function isFenced(error: unknown): boolean {
   return false;
 }
 
-/**
- * Messages in sends of at most about 512 KiB each: one send to a partition is one record batch,
- * which the broker refuses above its limit (1 MiB by default).
- */
-function* bySize(messages: readonly OutboundMessage[]): Generator<OutboundMessage[]> {
-  let part: OutboundMessage[] = [];
-  let bytes = 0;
-  for (const m of messages) {
-    const size = (m.value?.length ?? 0) + (m.key?.length ?? 0) + 100;
-    if (part.length > 0 && bytes + size > CHUNK) {
-      yield part;
-      part = [];
-      bytes = 0;
-    }
-    part.push(m);
-    bytes += size;
-  }
-  if (part.length > 0) yield part;
-}
-
-/** Changelog records stay well below Kafka's default limit of 1 MiB per message. */
-const CHUNK = 512 * 1024;
-/**
- * While a partition has a backlog, its checkpoints are spaced at least this many times their
- * measured cost (the snapshot and its records) apart. Writing the records costs about as much
- * again, out of sight of that measure (kafkajs encodes, checksums and copies them, and the
- * garbage follows; seen in a profile of bench/kafka.ts), so 20 keeps checkpoints to about a
- * tenth of the time.
- */
-const BACKLOG_SPACING = 20;
-
-/** A partition's engine and what goes with it. */
-class Task {
-  readonly partition: number;
-  readonly engine: Engine;
-  /** Per source topic, the offset of the next message to process (known after a restore or a message). */
-  readonly next = new Map<string, string>();
-  /** Outputs not yet handed to the producer. */
-  pending: { topic: string; message: OutboundMessage }[] = [];
-  /** Per query: the event time of its last output and its outputs at that time. */
-  readonly ranks = new Map<string, { time: number; n: number }>();
-  /** Work on the task's producer side, in order (outputs, checkpoints, commits). */
-  chain: Promise<void> = Promise.resolve();
-  ready: Promise<void> = Promise.resolve();
-  /** Something happened since the last checkpoint. */
-  dirty = false;
-  lastCheckpoint = Date.now();
-  /**
-   * Milliseconds the last snapshot took, with its records. While its partition has a backlog, a
-   * task's checkpoints come at least `BACKLOG_SPACING` times that (times the number of tasks)
-   * apart, so that a large state costs at most a tenth of the time (checkpoints are whole
-   * snapshots, not deltas).
-   */
-  checkpointCost = 0;
-  /** Changelog keys of chunks this partition's next checkpoint deletes: its last one's, and any left over. */
-  oldChunks = new Set<string>();
-  paused = new Set<string>();
-  producer: KafkaTransactionalProducer | undefined;
-  transaction: KafkaTransaction | undefined;
-  /** Until its checkpoint is restored, a task is neither fed nor checkpointed. */
-  restoring = true;
-  closed = false;
-
-  constructor(partition: number, engine: Engine) {
-    this.partition = partition;
-    this.engine = engine;
-  }
-}
-
 export class KafkaConnector {
   readonly #engine: Engine;
   readonly #client: KafkaClient;
@@ -209,19 +94,13 @@ export class KafkaConnector {
   readonly #groupId: string;
   readonly #exactlyOnce: boolean;
   readonly #interval: number;
-  readonly #changelog: string;
+  readonly #changelog: Changelog;
   readonly #maxWaiting: number;
   readonly #sources: readonly Binding[];
+  /** The topics of the sources, each once. */
+  readonly #sourceTopics: readonly string[];
   readonly #sinks: ReadonlyMap<string, string>;
   readonly #tasks = new Map<number, Task>();
-  /** The latest checkpoint of each partition, as read from the changelog. */
-  readonly #checkpoints = new Map<string, Manifest>();
-  readonly #chunks = new Map<string, Chunk>();
-  #changelogReader: KafkaConsumer | undefined;
-  #readerGroup = '';
-  /** The tokens of this process's barrier records the changelog reader has read (see #readUpToNow). */
-  readonly #barriers = new Set<string>();
-  readonly #barrierKey = `barrier/${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
   /** Per partition input (`topic/p`): messages known to be in the partition and not yet read. */
   readonly #lag = new Map<string, bigint>();
   /** Per partition input (`topic/p`): when it last delivered a message. */
@@ -252,9 +131,10 @@ export class KafkaConnector {
     this.#groupId = options.groupId ?? 'cepheus';
     this.#exactlyOnce = options.exactlyOnce ?? false;
     this.#interval = options.checkpointIntervalMs ?? (this.#exactlyOnce ? 100 : 1000);
-    this.#changelog = options.changelogTopic ?? `cepheus-${this.#groupId}-changelog`;
+    this.#changelog = new Changelog(client, options.changelogTopic ?? `cepheus-${this.#groupId}-changelog`, options.log);
     this.#maxWaiting = options.maxWaiting ?? 100_000;
     this.#sources = bindings.sources;
+    this.#sourceTopics = [...new Set(this.#sources.map((s) => s.topic))];
     this.#sinks = new Map(bindings.sinks.map((s) => [s.stream, s.topic]));
     this.#log = options.log;
   }
@@ -314,8 +194,8 @@ export class KafkaConnector {
 
   async #run(consumer: KafkaConsumer, idleMs: number): Promise<void> {
     // The changelog: one compacted partition of checkpoints, read from its start, then kept up with.
-    await this.#client.createTopics([{ topic: this.#changelog, partitions: 1, config: { 'cleanup.policy': 'compact' } }]);
-    await this.#readChangelog();
+    await this.#client.createTopics([{ topic: this.#changelog.topic, partitions: 1, config: { 'cleanup.policy': 'compact' } }]);
+    await this.#changelog.read(this.#groupId);
     const byTopic = new Map<string, Binding[]>();
     for (const s of this.#sources) byTopic.set(s.topic, [...(byTopic.get(s.topic) ?? []), s]);
     await consumer.run([...byTopic.keys()], {
@@ -328,72 +208,14 @@ export class KafkaConnector {
     });
     this.#timer = setInterval(() => this.#tick(idleMs), Math.max(10, Math.min(250, idleMs / 2, this.#interval / 2)));
     this.#timer.unref();
-    this.#log?.(`kafka: consuming ${[...byTopic.keys()].join(', ')} in group ${this.#groupId}${this.#exactlyOnce ? ' (exactly once)' : ''}; producing ${[...new Set(this.#sinks.values())].join(', ') || 'nothing'}; checkpoints to ${this.#changelog}`);
+    this.#log?.(`kafka: consuming ${[...byTopic.keys()].join(', ')} in group ${this.#groupId}${this.#exactlyOnce ? ' (exactly once)' : ''}; producing ${[...new Set(this.#sinks.values())].join(', ') || 'nothing'}; checkpoints to ${this.#changelog.topic}`);
   }
 
   // ------------------------------------------------------------------------------ changelog
 
-  /** Reads the changelog from its beginning, and keeps reading it: the latest checkpoint per partition. */
-  async #readChangelog(): Promise<void> {
-    this.#readerGroup = `${this.#groupId}-changelog-reader-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
-    const reader = await this.#client.consumer(this.#readerGroup);
-    this.#changelogReader = reader;
-    await reader.run([this.#changelog], {
-      onBatch: async (batch) => {
-      for (const m of batch.messages) {
-        if (m.key === null) continue;
-        if (m.key.startsWith('barrier/')) {
-          if (m.key === this.#barrierKey && m.value !== null) this.#barriers.add(m.value);
-          continue;
-        }
-        if (m.bytes === null) {
-          this.#checkpoints.delete(m.key);
-          this.#chunks.delete(m.key);
-          continue;
-        }
-        let record: Manifest | Chunk | undefined;
-        try {
-          record = changelogRecord(m.bytes);
-        } catch {
-          record = undefined;
-        }
-        if (record === undefined) this.#log?.(`kafka: ${this.#changelog} offset ${m.offset}: not a checkpoint, ignored`);
-        else if ('v' in record) this.#checkpoints.set(m.key, record);
-        else this.#chunks.set(m.key, record);
-      }
-      },
-    });
-  }
-
-  /**
-   * Waits until the changelog reader has read every checkpoint committed so far: a barrier
-   * record is written (with `task`'s transactional producer, after it has fenced the partition's
-   * previous owner, so that owner's last transaction is committed or aborted by then) and read
-   * back. A read_committed reader gets to it only once every transaction before it is settled.
-   */
-  async #readUpToNow(task: Task): Promise<void> {
-    const token = `${task.partition}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
-    const barrier = [{ key: this.#barrierKey, value: token }];
-    if (task.producer) {
-      const t = await task.producer.transaction();
-      try {
-        await t.send(this.#changelog, barrier);
-        await t.commit();
-      } catch (e) {
-        await t.abort().catch(() => undefined);
-        throw e;
-      }
-    } else await (this.#producer ?? (await this.#checkpointProducer())).send(this.#changelog, barrier);
-    const until = Date.now() + 60_000;
-    while (!this.#barriers.delete(token)) {
-      if (Date.now() > until) throw new Error(`the changelog ${this.#changelog} could not be read to its end in 60 s`);
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  }
-
   /** How much of the task's partitions is left to read, from their ends now (so that none goes idle before it is read). */
   async #measureLag(task: Task): Promise<void> {
-    for (const topic of new Set(this.#sources.map((s) => s.topic))) {
+    for (const topic of this.#sourceTopics) {
       const end = (await this.#client.endOffsets(topic)).get(task.partition);
       if (end === undefined) continue;
       const from = task.next.get(topic) ?? (await this.#client.committedOffsets(this.#groupId, topic)).get(task.partition) ?? '0';
@@ -403,7 +225,7 @@ export class KafkaConnector {
   }
 
   #taskKey(partition: number): string {
-    return `${[...new Set(this.#sources.map((s) => s.topic))].sort().join('+')}/${partition}`;
+    return `${[...this.#sourceTopics].sort().join('+')}/${partition}`;
   }
 
   /**
@@ -412,7 +234,7 @@ export class KafkaConnector {
    * back instead of taking them as the start.
    */
   async #fromStart(task: Task): Promise<void> {
-    for (const topic of new Set(this.#sources.map((s) => s.topic))) {
+    for (const topic of this.#sourceTopics) {
       const start = (await this.#client.startOffsets(topic)).get(task.partition) ?? '0';
       task.next.set(topic, start);
       this.#consumer?.seek(topic, task.partition, start);
@@ -421,22 +243,14 @@ export class KafkaConnector {
 
   /** The state a new task starts from: the partition's last checkpoint, if any. */
   async #restore(task: Task): Promise<void> {
-    await this.#readUpToNow(task);
+    await this.#changelog.readUpToNow(task, () => this.#producer ?? this.#checkpointProducer());
     const key = this.#taskKey(task.partition);
     // The partition's chunks in the changelog (its last checkpoint's, and any an owner that died
     // between a checkpoint's chunks and its manifest left) are deleted after its next checkpoint.
-    for (const k of this.#chunks.keys()) if (k.startsWith(`${key}#`)) task.oldChunks.add(k);
-    const manifest = this.#checkpoints.get(key);
-    if (!manifest) return;
-    const parts: Chunk['data'][] = [];
-    for (let i = 0; i < (manifest.chunks ?? 0); i++) {
-      const chunk = this.#chunks.get(manifest.v === 2 ? chunkKey(key, manifest.id, i) : `${key}#${i}`);
-      if (!chunk || chunk.id !== manifest.id || typeof chunk.data !== (manifest.v === 2 ? 'object' : 'string')) throw new Error(`checkpoint ${manifest.id} of ${key}: chunk ${i} is missing`);
-      parts.push(chunk.data);
-    }
-    const state =
-      manifest.v === 2 ? (manifest.chunks === 0 ? (manifest.inline ?? new Uint8Array()) : Buffer.concat(parts as Uint8Array[])) : Buffer.from(manifest.state ?? (parts as string[]).join(''), 'base64');
-
+    for (const k of this.#changelog.chunkKeys(key)) task.oldChunks.add(k);
+    const checkpoint = this.#changelog.checkpoint(key);
+    if (!checkpoint) return;
+    const { manifest, state } = checkpoint;
     task.engine.restore(state);
     for (const [topic, offset] of Object.entries(manifest.offsets)) task.next.set(topic, offset);
     for (const [query, time, n] of manifest.ranks) task.ranks.set(query, { time, n });
@@ -446,30 +260,6 @@ export class KafkaConnector {
     for (const [topic, offset] of task.next) this.#consumer?.seek(topic, task.partition, offset);
     this.restored++;
     this.#log?.(`kafka: ${key} restored from checkpoint ${manifest.id} (next offsets ${JSON.stringify(manifest.offsets)})`);
-  }
-
-  /** The records of a checkpoint of `task` (its state now, and the offsets it reflects). */
-  #checkpointRecords(task: Task, state: Uint8Array): OutboundMessage[] {
-    const key = this.#taskKey(task.partition);
-    const id = `${Date.now().toString(36)}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-    // A state that fits in one record goes with its manifest, written at once: no crash can
-    // separate them. A larger one goes first, in chunks under keys of this checkpoint's own, so
-    // that a crash before the manifest leaves the last complete checkpoint as it was.
-    const chunks = state.byteLength <= CHUNK ? 0 : Math.ceil(state.byteLength / CHUNK);
-    const manifest: Manifest = { v: 2, id, offsets: Object.fromEntries(task.next), ranks: [...task.ranks].map(([q, r]) => [q, r.time, r.n] as const), chunks };
-    const records: OutboundMessage[] = [];
-    const head = Buffer.from(`${id}\n`);
-    const written = new Set<string>();
-    for (let i = 0; i < chunks; i++) {
-      written.add(chunkKey(key, id, i));
-      records.push({ key: chunkKey(key, id, i), value: Buffer.concat([head, state.subarray(i * CHUNK, (i + 1) * CHUNK)]) });
-    }
-    // The manifest after its chunks: a reader that has it has them.
-    records.push({ key, value: chunks === 0 ? Buffer.concat([Buffer.from(`${JSON.stringify(manifest)}\n`), state]) : JSON.stringify(manifest) });
-    // Then the chunks of earlier checkpoints are deleted (tombstones).
-    for (const k of task.oldChunks) if (!written.has(k)) records.push({ key: k, value: null });
-    task.oldChunks = written;
-    return records;
   }
 
   // ---------------------------------------------------------------------------------- tasks
@@ -504,7 +294,7 @@ export class KafkaConnector {
       await this.#measureLag(task);
       task.restoring = false;
       // Its partitions' idle timeout runs from now: until now they could not be read.
-      for (const topic of new Set(this.#sources.map((s) => s.topic))) if (this.#lastSeen.has(`${topic}/${partition}`)) this.#lastSeen.set(`${topic}/${partition}`, Date.now());
+      for (const topic of this.#sourceTopics) if (this.#lastSeen.has(`${topic}/${partition}`)) this.#lastSeen.set(`${topic}/${partition}`, Date.now());
     })();
     // A task that cannot start (its checkpoint unreadable, the broker gone) does not stop the
     // others: its partition waits, paused and out of the clocks, for the group's next assignment.
@@ -513,7 +303,7 @@ export class KafkaConnector {
       this.#log?.(`kafka: partition ${partition} could not start: ${e instanceof Error ? e.message : String(e)}; it is not read until ${replay ? 'it is tried again or ' : ''}the next rebalance`);
       this.#setAside(task);
       if (replay) this.#reclaimLater(partition);
-      for (const topic of new Set(this.#sources.map((s) => s.topic))) {
+      for (const topic of this.#sourceTopics) {
         const input = `${topic}/${partition}`;
         this.#lastSeen.delete(input);
         for (const t of this.#tasks.values()) t.engine.removeInput(input);
@@ -571,7 +361,7 @@ export class KafkaConnector {
     this.#rebalancing = false;
     // The idle timeout of every partition starts again: none was read during the rebalance.
     for (const input of this.#lastSeen.keys()) this.#lastSeen.set(input, Date.now());
-    for (const p of this.#setAsidePartitions) for (const topic of new Set(this.#sources.map((s) => s.topic))) this.#consumer?.resume(topic, [p]);
+    for (const p of this.#setAsidePartitions) for (const topic of this.#sourceTopics) this.#consumer?.resume(topic, [p]);
     this.#setAsidePartitions.clear();
     // The group has spoken: a partition set aside is made again below if it is still here.
     for (const timer of this.#reclaims.values()) clearTimeout(timer);
@@ -666,7 +456,7 @@ export class KafkaConnector {
     if (!this.#consumer) return;
     for (const task of this.#tasks.values()) {
       const waiting = task.engine.waiting();
-      for (const topic of new Set(this.#sources.map((s) => s.topic))) {
+      for (const topic of this.#sourceTopics) {
         if (waiting > this.#maxWaiting && !task.paused.has(topic)) {
           task.paused.add(topic);
           this.#consumer.pause(topic, [task.partition]);
@@ -775,7 +565,7 @@ export class KafkaConnector {
     let records: OutboundMessage[] | undefined;
     if (checkpoint) {
       const started = performance.now();
-      records = this.#checkpointRecords(task, task.engine.snapshot());
+      records = checkpointRecords(task, this.#taskKey(task.partition), task.engine.snapshot());
       task.checkpointCost = performance.now() - started;
       task.dirty = false;
       task.lastCheckpoint = Date.now();
@@ -796,7 +586,7 @@ export class KafkaConnector {
         for (const [topic, messages] of byTopic) for (const part of bySize(messages)) await t.send(topic, part);
         if (records) {
           // One record per send: a record batch stays below the broker's limit (1 MiB by default).
-          for (const record of records) await t.send(this.#changelog, [record]);
+          for (const record of records) await t.send(this.#changelog.topic, [record]);
           await t.sendOffsets(this.#groupId, offsets);
           task.transaction = undefined;
           await t.commit();
@@ -806,7 +596,7 @@ export class KafkaConnector {
         for (const [topic, messages] of byTopic) for (const part of bySize(messages)) await this.#producer?.send(topic, part);
         if (records) {
           const producer = this.#producer ?? (await this.#checkpointProducer());
-          for (const record of records) await producer.send(this.#changelog, [record]);
+          for (const record of records) await producer.send(this.#changelog.topic, [record]);
           this.checkpoints++;
           // The commit need not be waited for: a commit that fails only means the next restart
           // finds an older committed offset, and the checkpoint's offsets win over it.
@@ -864,11 +654,10 @@ export class KafkaConnector {
   /** A partition set aside when fenced that the group has left here, with no rebalance going on: taken back from its last checkpoint. */
   #reclaim(partition: number): void {
     if (this.#stopping || this.#rebalancing || !this.#setAsidePartitions.has(partition) || this.#tasks.has(partition)) return;
-    const topics = [...new Set(this.#sources.map((s) => s.topic))];
-    if (!topics.some((topic) => this.#held.has(`${topic}/${partition}`))) return;
+    if (!this.#sourceTopics.some((topic) => this.#held.has(`${topic}/${partition}`))) return;
     this.#log?.(`kafka: partition ${partition}: still held here ${FENCED_RECLAIM_MS} ms after it was fenced; taking it back from its last checkpoint`);
     this.#setAsidePartitions.delete(partition);
-    for (const topic of topics) this.#consumer?.resume(topic, [partition]);
+    for (const topic of this.#sourceTopics) this.#consumer?.resume(topic, [partition]);
     this.#newTask(partition, true);
   }
 
@@ -876,7 +665,7 @@ export class KafkaConnector {
   #setAside(task: Task): void {
     this.#close(task);
     if (this.#tasks.get(task.partition) === task) this.#tasks.delete(task.partition);
-    for (const topic of new Set(this.#sources.map((s) => s.topic))) this.#consumer?.pause(topic, [task.partition]);
+    for (const topic of this.#sourceTopics) this.#consumer?.pause(topic, [task.partition]);
     this.#setAsidePartitions.add(task.partition);
   }
 
@@ -911,8 +700,7 @@ export class KafkaConnector {
     await this.#consumer?.disconnect();
     for (const task of this.#tasks.values()) this.#close(task);
     await Promise.all([...this.#tasks.values()].map((t) => t.chain));
-    await this.#changelogReader?.disconnect();
-    await this.#client.deleteGroups([this.#readerGroup]).catch(() => undefined);
+    await this.#changelog.stop();
     await this.#producer?.disconnect();
     if (this.#ownProducer) await (await this.#ownProducer).disconnect();
     this.#log?.(`kafka: stopped after ${this.consumed} messages in (${this.rejected} rejected), ${this.produced} outputs out, ${this.checkpoints} checkpoints written, ${this.restored} restored`);

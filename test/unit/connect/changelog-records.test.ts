@@ -1,6 +1,6 @@
-/** Reading the changelog's records (src/connect/kafka-connector.ts): manifests, binary chunks, and format 1's JSON chunks. */
+/** Reading the changelog's records (src/connect/changelog-records.ts): manifests, binary chunks, and format 1's JSON chunks. */
 import { describe, expect, it } from 'vitest';
-import { changelogRecord } from '../../../src/connect/kafka-connector.js';
+import { changelogRecord } from '../../../src/connect/changelog-records.js';
 
 describe('changelog records', () => {
   it('reads a binary chunk: its checkpoint id, then its bytes, copied out of the fetched buffer', () => {
