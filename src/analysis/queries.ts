@@ -196,11 +196,28 @@ function bindWindow(ctx: AnalysisContext, w: A.WindowSpec): BoundWindow | undefi
       report(ctx, 'invalidWindow', w.advance.span, 'ADVANCE BY is larger than SIZE: events between windows would be lost', 'use an advance no larger than the size');
       return undefined;
     }
+    if (size / advance > MAX_HOPPING_WINDOWS) {
+      report(
+        ctx,
+        'invalidWindow',
+        w.advance.span,
+        `a HOPPING window of SIZE / ADVANCE BY = ${Math.ceil(size / advance).toLocaleString('en-US')} puts every event in that many windows, each one an output row; at most ${MAX_HOPPING_WINDOWS.toLocaleString('en-US')} are allowed`,
+        'use a larger ADVANCE BY, or a SLIDING window (one row per event)',
+      );
+      return undefined;
+    }
     return { kind: 'hopping', size, advance };
   }
   if (size === undefined) return undefined;
   return kind === 'TUMBLING' ? { kind: 'tumbling', size } : { kind: 'sliding', size };
 }
+
+/**
+ * The most windows a HOPPING window may put each event in (SIZE / ADVANCE BY): `SIZE 1 DAY,
+ * ADVANCE BY 1 SECOND` (86,400) is allowed; `ADVANCE BY 1 MILLISECOND` would make 86,400,000
+ * output rows of a single event, and is refused at deployment rather than exhaust memory.
+ */
+export const MAX_HOPPING_WINDOWS = 100_000;
 
 /** The number of nodes in a bound expression. */
 function sizeOf(e: BoundExpr): number {

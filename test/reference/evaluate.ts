@@ -289,6 +289,11 @@ function kleeneAggregate(fn: KleeneAggregateFn, type: CqlType, arg: BoundExpr | 
     case 'AVG': {
       const numbers = values.filter((v): v is number => typeof v === 'number');
       if (numbers.length === 0) return null;
+      if (fn === 'SUM' && type === 'INT') {
+        // Exact, as in SQL: NULL only when the total itself is beyond the safe integers.
+        const total = numbers.reduce((t, n) => t + BigInt(n), 0n);
+        return BigInt(Number(total)) === total ? numberResult(Number(total), type) : null;
+      }
       const sum = numbers.reduce((s, n) => s + n, 0);
       return fn === 'SUM' ? numberResult(sum, type) : numberResult(sum / numbers.length, 'DOUBLE');
     }

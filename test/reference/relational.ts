@@ -45,10 +45,15 @@ export function aggregateOf(call: AggregateCall, rows: readonly RefEventRecord[]
     case 'AVG': {
       const numbers = values.filter((v): v is number => typeof v === 'number');
       if (numbers.length === 0) return null;
+      if (call.fn === 'SUM' && call.type === 'INT') {
+        // Exact, as in SQL: NULL only when the total itself is beyond the safe integers.
+        const total = numbers.reduce((t, n) => t + BigInt(n), 0n);
+        return Number.isSafeInteger(Number(total)) && BigInt(Number(total)) === total ? Number(total) : null;
+      }
       let sum = 0;
       for (const n of numbers) sum += n;
-      if (call.fn === 'AVG') return sum / numbers.length;
-      return call.type === 'INT' && !Number.isSafeInteger(sum) ? null : sum;
+      const result = call.fn === 'AVG' ? sum / numbers.length : sum;
+      return Number.isFinite(result) ? result : null;
     }
     case 'MIN':
     case 'MAX': {
@@ -66,7 +71,8 @@ export function aggregateOf(call: AggregateCall, rows: readonly RefEventRecord[]
       if (numbers.length < 2) return null;
       const mean = numbers.reduce((a, b) => a + b, 0) / numbers.length;
       const squares = numbers.reduce((a, b) => a + (b - mean) * (b - mean), 0);
-      return Math.sqrt(squares / (numbers.length - 1));
+      const result = Math.sqrt(squares / (numbers.length - 1));
+      return Number.isFinite(result) ? result : null;
     }
     case 'FIRST':
       return values.length > 0 ? values[0]! : null;

@@ -14,6 +14,7 @@
  * of key ids: operators checkpoint it as it is (src/engine/snapshot.ts).
  */
 import { keyId, type EvalScope, type Row } from '../../runtime/row.js';
+import { addInts, carry, finite, intTotal } from '../../util/sums.js';
 
 export type AggregateFn = 'COUNT' | 'SUM' | 'AVG' | 'MIN' | 'MAX' | 'STDDEV' | 'FIRST' | 'LAST';
 
@@ -23,7 +24,7 @@ export interface AggregateShape {
   /** COUNT(*): no argument. */
   readonly star: boolean;
   readonly distinct: boolean;
-  /** The result is an INT: a SUM beyond the safe integers is NULL. */
+  /** The result is an INT: a SUM is exact, and NULL beyond the safe integers. */
   readonly integral: boolean;
 }
 
@@ -67,6 +68,15 @@ function extreme(current: unknown, value: unknown, max: boolean): unknown {
   return (max ? (value as number) > (current as number) : (value as number) < (current as number)) ? value : current;
 }
 
+/**
+ * A sample standard deviation from Welford's count, mean and sum of squared deviations: NULL
+ * when they overflowed (values near 1e154 apart or more), never a wrong number.
+ */
+export function stddevOf(n: number, mean: number, m2: number): number | null {
+  if (!Number.isFinite(mean) || !Number.isFinite(m2)) return null;
+  return finite(Math.sqrt(Math.max(0, m2) / (n - 1)));
+}
+
 /** Pieces of generated code for one aggregate `i`; `v` is its argument's value. */
 interface Parts {
   readonly fields: string[];
@@ -91,12 +101,24 @@ function parts(shape: AggregateShape, i: number): Parts {
     case 'SUM':
     case 'AVG': {
       // A JSON argument that is not a number is not summed (as for Kleene aggregates).
-      const value = shape.fn === 'AVG' ? `s.s${i} / s.n${i}` : shape.integral ? `(Number.isSafeInteger(s.s${i}) ? s.s${i} : null)` : `s.s${i}`;
+      if (shape.integral && shape.fn === 'SUM') {
+        // Exact (util/int-sum.ts): the total is s + h · 2^52. A state saved before h existed has none.
+        const add = (a: string, b: string, h: string): string =>
+          `{ const t = ${a} + ${b}; if (t <= 9007199254740991 && t >= -9007199254740991) ${a} = t; else { ${a} = addInts(${a}, ${b}); ${h} = (${h} ?? 0) + carry.value; } }`;
+        return {
+          fields: [`s${i}: 0`, `n${i}: 0`, `h${i}: 0`],
+          add: `if (typeof v === "number") { ${add(`s.s${i}`, 'v', `s.h${i}`)} s.n${i}++; }`,
+          merge: `${add(`a.s${i}`, `b.s${i}`, `a.h${i}`)} a.h${i} = (a.h${i} ?? 0) + (b.h${i} ?? 0); a.n${i} += b.n${i};`,
+          result: `(s.n${i} === 0 ? null : intTotal(s.s${i}, s.h${i} ?? 0))`,
+        };
+      }
+      // A DOUBLE total that overflows is not a value (section 2): it is NULL, as a fault is.
+      const value = shape.fn === 'AVG' ? `s.s${i} / s.n${i}` : `s.s${i}`;
       return {
         fields: [`s${i}: 0`, `n${i}: 0`],
         add: `if (typeof v === "number") { s.s${i} += v; s.n${i}++; }`,
         merge: `a.s${i} += b.s${i}; a.n${i} += b.n${i};`,
-        result: `(s.n${i} === 0 ? null : ${value})`,
+        result: `(s.n${i} === 0 ? null : finite(${value}))`,
       };
     }
     case 'MIN':
@@ -110,14 +132,15 @@ function parts(shape: AggregateShape, i: number): Parts {
       };
     }
     case 'STDDEV':
-      // Welford's method; partial results combine by Chan's formula.
+      // Welford's method; partial results combine by Chan's formula. Values so large that the
+      // working sums overflow (near 1e154 apart) give NULL, not a wrong number.
       return {
         fields: [`k${i}: 0`, `u${i}: 0`, `q${i}: 0`],
         add: `if (typeof v === "number") { const d = v - s.u${i}; s.k${i}++; s.u${i} += d / s.k${i}; s.q${i} += d * (v - s.u${i}); }`,
         merge:
           `if (b.k${i} > 0) { if (a.k${i} === 0) { a.k${i} = b.k${i}; a.u${i} = b.u${i}; a.q${i} = b.q${i}; } else { ` +
           `const n = a.k${i} + b.k${i}; const d = b.u${i} - a.u${i}; a.q${i} += b.q${i} + (d * d * a.k${i} * b.k${i}) / n; a.u${i} += (d * b.k${i}) / n; a.k${i} = n; } }`,
-        result: `(s.k${i} < 2 ? null : Math.sqrt(Math.max(0, s.q${i}) / (s.k${i} - 1)))`,
+        result: `(s.k${i} < 2 ? null : stddevOf(s.k${i}, s.u${i}, s.q${i}))`,
       };
     case 'FIRST':
       return { fields: [`f${i}: null`], add: `if (v !== null && s.f${i} === null) s.f${i} = v;`, merge: `if (a.f${i} === null) a.f${i} = b.f${i};`, result: `s.f${i}` };
@@ -155,6 +178,6 @@ return {
   },
 };`;
   const names = aggregates.map((_, i) => `arg${i}`);
-  const factory = new Function('keyId', 'extreme', 'MIXED', ...names, source) as (...args: unknown[]) => Accumulators;
-  return factory(keyId, extreme, MIXED, ...aggregates.map((a) => a.arg));
+  const factory = new Function('keyId', 'extreme', 'MIXED', 'addInts', 'carry', 'intTotal', 'finite', 'stddevOf', ...names, source) as (...args: unknown[]) => Accumulators;
+  return factory(keyId, extreme, MIXED, addInts, carry, intTotal, finite, stddevOf, ...aggregates.map((a) => a.arg));
 }

@@ -20,7 +20,8 @@
  * the same aggregate (it also reads what the array-based queues of earlier versions saved).
  */
 import { keyId } from '../../runtime/row.js';
-import { comparable, type AggregateShape } from './accumulators.js';
+import { addInts, carry, finite, intTotal } from '../../util/sums.js';
+import { comparable, stddevOf, type AggregateShape } from './accumulators.js';
 
 export interface SlidingAggregator {
   /** Adds the value of the event at position `pos` (positions increase by one per event). */
@@ -364,34 +365,50 @@ abstract class TwoStacks implements SlidingAggregator {
   }
 }
 
-/** SUM and AVG: [count, sum]. */
+/**
+ * SUM and AVG: [count, sum]; an INT SUM [count, low, high], exact (util/int-sum.ts): a total of
+ * integers is the same however it is grouped, so the two stacks' parts add up exactly.
+ */
 class SlidingSum extends TwoStacks {
-  readonly #out = new Float64Array(2);
+  readonly #out: Float64Array;
   constructor(
     readonly integral: boolean,
     readonly average: boolean,
   ) {
-    super(2);
+    super(integral ? 3 : 2);
+    this.#out = new Float64Array(this.width);
   }
   protected identity(): Vec {
-    return new Float64Array(2);
+    return new Float64Array(this.width);
   }
   protected unit(value: number, out: Vec, at: number): void {
     out[at] = 1;
     out[at + 1] = value;
+    if (this.integral) out[at + 2] = 0;
   }
   protected combine(left: Vec, l: number, right: Vec, r: number, out: Vec, at: number): void {
     const n = left[l]! + right[r]!;
-    const sum = left[l + 1]! + right[r + 1]!;
+    if (this.integral) {
+      const low = addInts(left[l + 1]!, right[r + 1]!);
+      out[at + 2] = left[l + 2]! + right[r + 2]! + carry.value;
+      out[at + 1] = low;
+    } else out[at + 1] = left[l + 1]! + right[r + 1]!;
     out[at] = n;
-    out[at + 1] = sum;
   }
   result(): number | null {
     const out = this.#out;
     this.total(out);
     if (out[0] === 0) return null;
-    if (this.average) return out[1]! / out[0]!;
-    return this.integral && !Number.isSafeInteger(out[1]!) ? null : out[1]!;
+    if (this.average) return finite(out[1]! / out[0]!);
+    return this.integral ? intTotal(out[1]!, out[2]!) : finite(out[1]!);
+  }
+  /** An INT SUM saved as [count, sum] (earlier versions) gets a high part of 0. */
+  override load(state: unknown): void {
+    const s = state as { suffix: number[]; back: number[] };
+    if (this.integral && s.back.length === 2) {
+      const widen = (v: readonly number[]): number[] => v.flatMap((x, i) => (i % 2 === 1 ? [x, 0] : [x]));
+      super.load({ ...s, suffix: widen(s.suffix), back: widen(s.back) });
+    } else super.load(state);
   }
 }
 
@@ -435,7 +452,7 @@ class SlidingStdDev extends TwoStacks {
   result(): number | null {
     const out = this.#out;
     this.total(out);
-    return out[0]! < 2 ? null : Math.sqrt(Math.max(0, out[2]!) / (out[0]! - 1));
+    return out[0]! < 2 ? null : stddevOf(out[0]!, out[1]!, out[2]!);
   }
 }
 

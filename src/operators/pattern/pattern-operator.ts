@@ -5,6 +5,7 @@
  * a trailing NOT completes.
  */
 import { Heap } from '../../util/heap.js';
+import { addInts, carry, finite, intTotal } from '../../util/sums.js';
 import { stateClass } from '../../util/state-codec.js';
 import { ReusableList } from '../../util/reusable-list.js';
 import { emptyScope, type EvalScope, type Row } from '../../runtime/row.js';
@@ -296,9 +297,9 @@ export class PatternOperator implements Operator {
       this.#partitions.set(id, partition);
       // Saved before partitions kept when their first run is due (earlier versions).
       partition.refreshDue();
-      for (let run = partition.head; run; run = run.next) this.#flatten(run);
+      for (let run = partition.head; run; run = run.next) this.#upgrade(run);
     }
-    for (const run of s.waiting) this.#flatten(run);
+    for (const run of s.waiting) this.#upgrade(run);
     this.#waiting.load(s.waiting);
     this.#nextSweep = s.nextSweep;
     this.#requested = s.requested;
@@ -579,6 +580,7 @@ export class PatternOperator implements Operator {
           kleene[i] = initial[i];
           work[2 * i] = 0;
           work[2 * i + 1] = 0;
+          work[2 * a.kleeneAggregates.length + i] = 0;
         }
       });
       for (const node of choice) this.#aggregate(kleene, work, spec.atom.slot, node.row);
@@ -786,10 +788,14 @@ export class PatternOperator implements Operator {
   }
 
   /**
-   * A restored run of a flat automaton saved before runs kept their bindings in their slot
-   * arrays (checkpoints of earlier versions): its trail moves there.
+   * A restored run saved by an earlier version: an INT SUM over Kleene events gets its high
+   * part, and for a flat automaton, if it was saved before runs kept their bindings in their
+   * slot arrays, its trail moves there.
    */
-  #flatten(run: Run): void {
+  #upgrade(run: Run): void {
+    // Saved with two numbers of work per Kleene aggregate: INT SUMs get their high part.
+    const n = this.#a.kleeneAggregates.length;
+    if (run.work.length === 2 * n && n > 0) for (let i = 0; i < n; i++) run.work.push(0);
     if (!this.#flat || run.bound.length >= this.#slots) return;
     const bound = run.bound as unknown[];
     for (let i = bound.length; i < this.#slots; i++) bound[i] = undefined;
@@ -808,9 +814,10 @@ export class PatternOperator implements Operator {
     return specs.length === 0 ? NOTHING : specs.map((s) => (s.fn === 'COUNT' ? 0 : null));
   }
 
+  /** Per Kleene aggregate two numbers (see #aggregate), then one more each: an INT SUM's high part. */
   #initialWork(): number[] {
     const n = this.#a.kleeneAggregates.length;
-    return n === 0 ? NOTHING : new Array<number>(n * 2).fill(0);
+    return n === 0 ? NOTHING : new Array<number>(n * 3).fill(0);
   }
 
   /** Adds an event to the Kleene aggregates of its slot. NULLs are ignored, as in SQL. */
@@ -841,9 +848,17 @@ export class PatternOperator implements Operator {
         case 'SUM':
         case 'AVG':
           if (typeof v !== 'number') break;
-          work[2 * i] = work[2 * i]! + v;
           work[2 * i + 1] = work[2 * i + 1]! + 1;
-          kleene[i] = spec.fn === 'AVG' ? work[2 * i]! / work[2 * i + 1]! : spec.integral && !Number.isSafeInteger(work[2 * i]!) ? null : work[2 * i]!;
+          if (spec.fn === 'SUM' && spec.integral) {
+            // Exact (util/sums.ts): the total is work[2i] + work[2n + i] · 2^52.
+            const high = 2 * specs.length + i;
+            work[2 * i] = addInts(work[2 * i]!, v);
+            work[high] = work[high]! + carry.value;
+            kleene[i] = intTotal(work[2 * i]!, work[high]!);
+            break;
+          }
+          work[2 * i] = work[2 * i]! + v;
+          kleene[i] = finite(spec.fn === 'AVG' ? work[2 * i]! / work[2 * i + 1]! : work[2 * i]!);
           break;
         case 'MIN':
         case 'MAX':

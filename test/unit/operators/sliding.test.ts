@@ -22,6 +22,7 @@ const CASES: [string, AggregateCall][] = [
   ['COUNT DISTINCT', call('COUNT', true)],
   ['SUM', call('SUM')],
   ['SUM of INT', call('SUM', false, 'INT')],
+  ['SUM of large INT (exact past 2^53 and back)', call('SUM', false, 'INT')],
   ['AVG', call('AVG')],
   ['MIN', call('MIN')],
   ['MAX', call('MAX')],
@@ -39,7 +40,13 @@ describe('sliding aggregators = recomputation over the window', () => {
   for (const [name, c] of CASES) {
     it(name, () => {
       const value: fc.Arbitrary<unknown> =
-        c.type === 'STRING' ? fc.constantFrom('a', 'b', 'c', 'd') : c.arg!.type === 'INT' ? fc.integer({ min: -50, max: 50 }) : fc.double({ min: -1e6, max: 1e6, noNaN: true });
+        c.type === 'STRING'
+          ? fc.constantFrom('a', 'b', 'c', 'd')
+          : name.startsWith('SUM of large')
+            ? fc.oneof(fc.integer({ min: -Number.MAX_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER }), fc.constantFrom(Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER, 1))
+            : c.arg!.type === 'INT'
+              ? fc.integer({ min: -50, max: 50 })
+              : fc.double({ min: -1e6, max: 1e6, noNaN: true });
       // Each step pushes a value (or NULL) and then keeps the last `width` positions.
       // Now and then the aggregator is replaced by one restored from its checkpoint (save, then
       // load into a fresh one), and windows are sometimes long enough for the rings to grow.
@@ -87,6 +94,17 @@ describe('sliding aggregators = recomputation over the window', () => {
     const max = newSlidingAggregator({ fn: 'MAX', star: false, distinct: false, integral: false }, true);
     max.load({ deque: { pos: [0, 3, 4], vals: [99, 7, 5], head: 1 }, kinds: new Map(), all: { pos: [], vals: [], head: 0 } });
     expect(max.result()).toBe(7);
+  });
+
+  it('reads an INT SUM saved as [count, sum] (before sums were exact)', () => {
+    const agg = newSlidingAggregator({ fn: 'SUM', star: false, distinct: false, integral: true }, true);
+    agg.load({ q: { pos: [0, 1, 2], vals: [10, 20, 30], head: 0 }, suffix: [2, 30, 1, 20], split: 2, back: [1, 30] });
+    expect(agg.result()).toBe(60);
+    agg.evict(1);
+    expect(agg.result()).toBe(50);
+    agg.push(Number.MAX_SAFE_INTEGER, 3);
+    agg.push(-Number.MAX_SAFE_INTEGER, 4);
+    expect(agg.result()).toBe(50);
   });
 
   it('COUNT(*) counts the positions kept', () => {
