@@ -506,6 +506,9 @@ function bindCall(ctx: BindContext, call: A.FunctionCall): BoundExpr {
   if ((name === 'COALESCE' || name === 'GREATEST' || name === 'LEAST') && commonTypeOf(args.map((a) => a.type)) === undefined) {
     report(ctx, 'typeMismatch', call.span, `the arguments of ${name} have types that do not mix: ${args.map((a) => a.type).join(', ')}`);
   }
+  if (name === 'NULLIF' && args.length === 2 && !comparable(args[0]!.type, args[1]!.type)) {
+    report(ctx, 'typeMismatch', call.span, `the arguments of NULLIF cannot be compared: ${args[0]!.type} and ${args[1]!.type}`);
+  }
   return { kind: 'call', type, name, udf: false, args, span: call.span };
 }
 

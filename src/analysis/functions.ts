@@ -70,7 +70,8 @@ const builtins: BuiltinFunction[] = [
   { name: 'TRIM', minArgs: 1, maxArgs: 1, args: ['string'], returns: fixed('STRING') },
   { name: 'CONCAT', minArgs: 1, maxArgs: Infinity, args: ['any'], returns: fixed('STRING') },
   { name: 'COALESCE', minArgs: 1, maxArgs: Infinity, args: ['any'], returns: (t) => commonTypeOf(t) ?? 'JSON' },
-  { name: 'NULLIF', minArgs: 2, maxArgs: 2, args: ['any', 'any'], returns: (t) => t[0] ?? 'NULL' },
+  // As PostgreSQL: the type the implied `a = b` compares in (NULLIF(int, double) is a DOUBLE).
+  { name: 'NULLIF', minArgs: 2, maxArgs: 2, args: ['any', 'any'], returns: (t) => (t[0] === 'INT' && t[1] === 'DOUBLE' ? 'DOUBLE' : t[0] === 'NULL' ? (t[1] ?? 'NULL') : (t[0] ?? 'NULL')) },
   { name: 'GREATEST', minArgs: 1, maxArgs: Infinity, args: ['any'], returns: (t) => commonTypeOf(t) ?? 'JSON' },
   { name: 'LEAST', minArgs: 1, maxArgs: Infinity, args: ['any'], returns: (t) => commonTypeOf(t) ?? 'JSON' },
   { name: 'GEO_DISTANCE', minArgs: 4, maxArgs: 4, args: ['numeric', 'numeric', 'numeric', 'numeric'], returns: fixed('DOUBLE') },

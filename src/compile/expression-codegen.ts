@@ -9,7 +9,8 @@ import type { BoundExpr } from '../analysis/bound.js';
 import { isColumnType } from '../model/types.js';
 import { builtinCall, udfCall } from './call-codegen.js';
 import { Generator, guarded, mayBeNull, notNull, numberLiteral, type Binding, type Emitters, type GenOptions } from './expression-generator.js';
-import { caster, isPrototypeName } from './values.js';
+import { isPrototypeName, objectKey } from '../runtime/row.js';
+import { caster } from './values.js';
 
 // ------------------------------------------------------------------------------- generation
 
@@ -75,11 +76,6 @@ function wrapTry(g: Generator, onFault: string): string[] {
     `    ${onFault}`,
     '  }',
   ];
-}
-
-function objectKey(name: string): string {
-  // `__proto__: v` in an object literal would set the prototype; a computed key defines a field.
-  return name === '__proto__' ? `[${JSON.stringify(name)}]` : JSON.stringify(name);
 }
 
 /** One emitter per node kind: it writes statements and returns the text of the value (a temporary or a literal). */

@@ -424,7 +424,7 @@ export class Generator {
     const not = e.negated ? '!' : '';
     let test: string;
     if (e.pattern.kind === 'literal' && typeof e.pattern.value === 'string') {
-      test = `${not}${this.likeTest(x, e.pattern.value)}`;
+      test = e.negated ? `!(${this.likeTest(x, e.pattern.value)})` : this.likeTest(x, e.pattern.value);
     } else {
       test = `${not}${this.helper('likeMatch')}(${x}, ${p})`;
       if (e.pattern.type === 'JSON') test = `typeof ${p} === "string" ? ${test} : null`;

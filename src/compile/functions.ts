@@ -9,6 +9,7 @@
  * The time functions use luxon. A TIMESTAMP is epoch milliseconds; the default zone is UTC.
  */
 import { DateTime, FixedOffsetZone, IANAZone, type Zone } from 'luxon';
+import { fromFormat } from '../runtime/timestamps.js';
 import { roundHalfAwayFromZero, type Fault } from './values.js';
 
 /** What an implementation may call. */
@@ -249,12 +250,13 @@ function formatTimestamp(ctx: FunctionContext, ts: number, fmt: string, tz?: str
 
 /**
  * PARSE_TIMESTAMP(str, fmt[, tz]): luxon's `fromFormat`, the text read in the zone (default UTC)
- * unless it carries an offset; epoch milliseconds. Text that does not match is a fault.
+ * unless it carries an offset; epoch milliseconds. Text that does not match is a fault; a format
+ * without a year reads its missing date fields from 1970-01-01 (runtime/timestamps.ts).
  */
 function parseTimestamp(ctx: FunctionContext, text: string, fmt: string, tz?: string): number | null {
   const opts = zoneOptions(ctx, 'PARSE_TIMESTAMP', tz);
   if (opts === null) return null;
-  const dt = DateTime.fromFormat(text, fmt, opts);
+  const dt = fromFormat(text, fmt, opts);
   if (!dt.isValid) return ctx.fault(`PARSE_TIMESTAMP: ${JSON.stringify(text)} does not match ${JSON.stringify(fmt)}: ${dt.invalidExplanation ?? dt.invalidReason}`);
   return dt.toMillis();
 }

@@ -18,8 +18,7 @@
 import type { BoundExpr } from '../analysis/bound.js';
 import type { CqlType } from '../model/types.js';
 import type { EventGuard } from '../operators/operator.js';
-import type { Row } from '../runtime/row.js';
-import { isPrototypeName } from './values.js';
+import { isPrototypeName, type Row } from '../runtime/row.js';
 
 type Constant = string | number | boolean;
 

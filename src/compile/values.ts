@@ -8,8 +8,8 @@
  * a number of epoch milliseconds.
  */
 import { CASTABLE } from '../analysis/functions.js';
-import { DateTime } from 'luxon';
 import type { ColumnType, CqlType } from '../model/types.js';
+import { fromIso } from '../runtime/timestamps.js';
 
 /** A run-time fault of an expression: the expression is NULL for that event and the fault is counted. */
 export class ExpressionError extends Error {
@@ -34,14 +34,6 @@ const hasOwn = Object.prototype.hasOwnProperty;
 export function getField(v: unknown, key: string): unknown {
   if (typeof v !== 'object' || v === null || Array.isArray(v) || !hasOwn.call(v, key)) return null;
   return (v as Record<string, unknown>)[key] ?? null;
-}
-
-/**
- * Whether reading `row[name]` could reach Object.prototype (a column called `constructor`,
- * `toString`, `__proto__`): such columns are read with `getField` instead of inline.
- */
-export function isPrototypeName(name: string): boolean {
-  return name === '__proto__' || name in Object.prototype;
 }
 
 // ------------------------------------------------------------------------------- comparison
@@ -320,7 +312,7 @@ const TO_BOOLEAN: CasterTable = {
 
 /**
  * Decision (CAST to TIMESTAMP): a STRING of a whole number is epoch milliseconds; otherwise it
- * must be ISO-8601 (luxon's `fromISO`), read as UTC when it has no offset; anything else is a
+ * must be ISO-8601 with a date (runtime/timestamps.ts), read as UTC when it has no offset; anything else is a
  * fault. INT and DOUBLE are already milliseconds.
  */
 const TO_TIMESTAMP: CasterTable = {
@@ -333,7 +325,7 @@ export function parseTimestampText(s: string, fault: Fault): number | null {
     const n = Number(t) + 0;
     return Number.isSafeInteger(n) ? n : fault(`${t} is out of the TIMESTAMP range`);
   }
-  const dt = DateTime.fromISO(t, { zone: 'utc' });
+  const dt = fromIso(t, { zone: 'utc' });
   return dt.isValid ? dt.toMillis() : fault(`cannot CAST ${JSON.stringify(s)} to TIMESTAMP: not ISO-8601 or epoch milliseconds`);
 }
 

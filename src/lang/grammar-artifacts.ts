@@ -127,7 +127,8 @@ export function textMateGrammar(): object {
       comments: {
         patterns: [
           { name: 'comment.line.double-dash.cql', match: source(T.LineComment) },
-          { name: 'comment.block.cql', begin: '/\\*', end: '\\*/' },
+          // Block comments nest (SQL): an inner one is matched as a comment of its own.
+          { name: 'comment.block.cql', begin: '/\\*', end: '\\*/', patterns: [{ include: '#comments' }] },
         ],
       },
       strings: {

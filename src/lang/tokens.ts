@@ -157,7 +157,26 @@ export const Semicolon = createToken({ name: 'Semicolon', label: "';'", pattern:
 // Trivia.
 export const WhiteSpace = createToken({ name: 'WhiteSpace', pattern: /\s+/, group: Lexer.SKIPPED });
 export const LineComment = createToken({ name: 'LineComment', pattern: /--[^\n\r]*/, group: 'comments' });
-export const BlockComment = createToken({ name: 'BlockComment', pattern: /\/\*[\s\S]*?\*\//, group: 'comments' });
+/**
+ * `/* … *\/`, nesting as in the SQL standard and PostgreSQL: `/* a /* b *\/ c *\/` is one comment.
+ * One that never closes is left to UnterminatedComment.
+ */
+function blockComment(text: string, offset: number): RegExpExecArray | null {
+  if (!text.startsWith('/*', offset)) return null;
+  let depth = 0;
+  for (let i = offset; i < text.length - 1; ) {
+    if (text.startsWith('/*', i)) {
+      depth++;
+      i += 2;
+    } else if (text.startsWith('*/', i)) {
+      i += 2;
+      if (--depth === 0) return [text.slice(offset, i)] as unknown as RegExpExecArray;
+    } else i++;
+  }
+  return null;
+}
+
+export const BlockComment = createToken({ name: 'BlockComment', pattern: { exec: blockComment }, line_breaks: true, start_chars_hint: ['/'], group: 'comments' });
 export const UnterminatedComment = createToken({
   name: 'UnterminatedComment',
   pattern: /\/\*[\s\S]*/,

@@ -71,6 +71,19 @@ export function keyId(value: unknown): string {
 }
 
 /**
+ * Whether reading `row[name]` could reach Object.prototype (a column called `constructor`,
+ * `toString`, `__proto__`): generated code reads such columns only as own fields.
+ */
+export function isPrototypeName(name: string): boolean {
+  return name === '__proto__' || name in Object.prototype;
+}
+
+/** The key `name` in generated object-literal code: `__proto__: v` would set the prototype, a computed key defines a field. */
+export function objectKey(name: string): string {
+  return name === '__proto__' ? `[${JSON.stringify(name)}]` : JSON.stringify(name);
+}
+
+/**
  * A function reading one column of a row, compiled for that column: a call site shared by
  * every stream (the engine's event time, the fanout's index) would otherwise read rows of many
  * shapes with many keys, and V8 makes such a keyed read megamorphic and slow for all of them.

@@ -4,9 +4,9 @@
  * object, a NOT NULL column is missing, a value has the wrong type (no coercion: "12" is not a
  * DOUBLE), or its timestamp is missing or unparseable. TIMESTAMP values become epoch ms.
  */
-import { DateTime } from 'luxon';
 import type { Column } from '../model/types.js';
-import type { Row } from './row.js';
+import { isPrototypeName, objectKey, type Row } from './row.js';
+import { fromFormat, fromIso } from './timestamps.js';
 
 export interface StreamShape {
   readonly name: string;
@@ -33,8 +33,8 @@ export function parseTimestamp(value: unknown, format: string | undefined, zone:
   if (typeof value === 'number') return Number.isSafeInteger(value) ? value : undefined;
   if (typeof value !== 'string') return undefined;
   const options = { zone: zone ?? 'utc', setZone: false };
-  let parsed = DateTime.fromISO(value, options);
-  if (!parsed.isValid && format) parsed = DateTime.fromFormat(value, format, options);
+  let parsed = fromIso(value, options);
+  if (!parsed.isValid && format) parsed = fromFormat(value, format, options);
   return parsed.isValid ? parsed.toMillis() : undefined;
 }
 
@@ -51,8 +51,10 @@ export function compileValidator(shape: StreamShape): (event: unknown) => Valida
   shape.columns.forEach((c, i) => {
     const name = JSON.stringify(c.name);
     const v = `v${i}`;
-    fields.push(`${name}: ${v}`);
-    lines.push(`let ${v} = e[${name}];`);
+    fields.push(`${objectKey(c.name)}: ${v}`);
+    // A column called `constructor` or `toString` is read only as the event's own field: an
+    // event without it has it NULL, not Object.prototype's function.
+    lines.push(isPrototypeName(c.name) ? `let ${v} = Object.hasOwn(e, ${name}) ? e[${name}] : undefined;` : `let ${v} = e[${name}];`);
     const missing = c.notNull ? `return ${JSON.stringify(`missing NOT NULL column '${c.name}'`)};` : `${v} = null;`;
     const wrong = (type: string) => `return ${JSON.stringify(`column '${c.name}' must be ${type}, not `)} + describe(${v});`;
     let check: string;

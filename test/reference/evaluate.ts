@@ -12,6 +12,7 @@
 import { DateTime } from 'luxon';
 import type { BoundExpr, KleeneAggregateFn } from '../../src/analysis/bound.js';
 import type { CqlType } from '../../src/model/types.js';
+import { clockFree } from './validate.js';
 
 export type Value = null | number | string | boolean | object;
 export type Row = Readonly<Record<string, unknown>>;
@@ -125,8 +126,7 @@ function arithmetic(op: string, type: CqlType, a: Value, b: Value): Value {
 }
 
 export function parseIsoTimestamp(s: string, zone = 'utc'): number | null {
-  const d = DateTime.fromISO(s, { zone });
-  return d.isValid ? d.toMillis() : null;
+  return clockFree(() => DateTime.fromISO(s, { zone }));
 }
 
 /** CAST(x AS STRING), also used by `||` and CONCAT. `type` is the operand's static type. */

@@ -4,7 +4,7 @@
  * is not an object, a NOT NULL column is missing, a value has the wrong type (no coercion), or
  * its timestamp is missing or unparseable.
  */
-import { DateTime } from 'luxon';
+import { DateTime, Settings } from 'luxon';
 import type { StreamDefinition } from '../../src/analysis/bound.js';
 import type { ColumnType } from '../../src/model/types.js';
 import type { Row } from './evaluate.js';
@@ -23,13 +23,41 @@ export function parseTimestamp(v: unknown, def: StreamDefinition): number | type
   if (typeof v === 'number') return Number.isSafeInteger(v) ? v : WRONG;
   if (typeof v !== 'string') return WRONG;
   const zone = def.timezone ?? 'utc';
-  const iso = DateTime.fromISO(v, { zone });
-  if (iso.isValid) return iso.toMillis();
+  const iso = clockFree(() => DateTime.fromISO(v, { zone }));
+  if (iso !== null) return iso;
   if (def.timestampFormat !== undefined) {
-    const formatted = DateTime.fromFormat(v, def.timestampFormat, { zone });
-    if (formatted.isValid) return formatted.toMillis();
+    const formatted = atEpoch(() => DateTime.fromFormat(v, def.timestampFormat!, { zone }));
+    if (formatted !== null) return formatted;
   }
   return WRONG;
+}
+
+/**
+ * Luxon fills what a text leaves out (the date of `05:06`, the year of `MM/dd`) from its clock.
+ * The reference asks it at two different clocks: text whose reading moves with the clock has
+ * no date, and is not a TIMESTAMP (ISO-8601); a format is read with the clock at 1970-01-01, so
+ * that what it leaves out is taken from there (as ksqlDB's PARSE_TIMESTAMP does).
+ */
+export function clockFree(parse: () => DateTime): number | null {
+  const a = atClock(Date.UTC(1970, 0, 1, 12), parse);
+  const b = atClock(Date.UTC(2001, 6, 15, 12), parse);
+  return a !== null && a === b ? a : null;
+}
+
+export function atEpoch(parse: () => DateTime): number | null {
+  // Noon UTC is 1970-01-01 in every zone.
+  return atClock(Date.UTC(1970, 0, 1, 12), parse);
+}
+
+function atClock(now: number, parse: () => DateTime): number | null {
+  const saved = Settings.now;
+  Settings.now = () => now;
+  try {
+    const d = parse();
+    return d.isValid ? d.toMillis() : null;
+  } finally {
+    Settings.now = saved;
+  }
 }
 
 /** The validated value of one column (TIMESTAMPs become epoch ms), or WRONG. */

@@ -49,6 +49,21 @@ const LEX = new RegExp(
   'y',
 );
 
+/** Where the block comment at `start` ends, nested ones included (the text's end when it never does). */
+function blockCommentEnd(text, start) {
+  let depth = 0;
+  for (let i = start; i < text.length - 1; ) {
+    if (text.startsWith('/*', i)) {
+      depth++;
+      i += 2;
+    } else if (text.startsWith('*/', i)) {
+      i += 2;
+      if (--depth === 0) return i;
+    } else i++;
+  }
+  return text.length;
+}
+
 /** Splits a script into `{start, end, cls}` tokens; `cls` is '' for plain text. */
 function tokenize(text) {
   const tokens = [];
@@ -56,12 +71,17 @@ function tokenize(text) {
   LEX.lastIndex = 0;
   for (let m = LEX.exec(text); m !== null && m[0].length > 0; m = LEX.exec(text)) {
     const start = m.index;
-    const end = start + m[0].length;
+    let end = start + m[0].length;
     let cls = '';
     if (m[1]) {
       tokens.push({ start, end, cls });
       continue;
-    } else if (m[2] || m[3]) cls = 'comment';
+    } else if (m[2]) cls = 'comment';
+    else if (m[3]) {
+      // Block comments nest, as in SQL: the comment ends where its own `*/` closes it.
+      cls = 'comment';
+      end = LEX.lastIndex = blockCommentEnd(text, start);
+    }
     else if (m[4]) cls = 'string';
     else if (m[5]) cls = 'quoted';
     else if (m[6]) cls = 'number';

@@ -218,6 +218,13 @@ describe('IN, BETWEEN and LIKE', () => {
     expect(value("s NOT LIKE 'a%'", { s: 'abc' })).toBe(F);
     expect(value("s NOT LIKE 'a%'", { s: 'b' })).toBe(T);
     expect(value("s NOT LIKE 'a%'", {})).toBe(N);
+    // A pattern without wildcards is an equality test, negated as a whole.
+    expect(value("s NOT LIKE 'ab'", { s: 'x' })).toBe(T);
+    expect(value("s NOT LIKE 'ab'", { s: 'ab' })).toBe(F);
+    expect(value("s NOT LIKE ''", { s: 'x' })).toBe(T);
+    expect(value("s NOT LIKE ''", { s: '' })).toBe(F);
+    expect(value("s NOT LIKE '%b'", { s: 'ab' })).toBe(F);
+    expect(value("s NOT LIKE '%b%'", { s: 'xyz' })).toBe(T);
   });
 
   it('LIKE agrees with a regular expression on random strings and patterns, code points included', () => {
@@ -425,6 +432,12 @@ describe('CAST', () => {
     ['CAST(s AS TIMESTAMP)', { s: '2026-03-29' }, ms('2026-03-29T00:00:00Z')],
     ['CAST(s AS TIMESTAMP)', { s: '1774747800000' }, 1774747800000],
     ['CAST(s AS TIMESTAMP)', { s: 'yesterday' }, null, 1],
+    // A time without a date is not a TIMESTAMP (luxon would date it today).
+    ['CAST(s AS TIMESTAMP)', { s: '12:00' }, null, 1],
+    ['CAST(s AS TIMESTAMP)', { s: '05:06:07Z' }, null, 1],
+    ['CAST(s AS TIMESTAMP)', { s: '050607.5' }, null, 1],
+    ['CAST(s AS TIMESTAMP)', { s: '2026-W13-7' }, ms('2026-03-29T00:00:00Z')],
+    ['CAST(s AS TIMESTAMP)', { s: '20260329T013000Z' }, ms('2026-03-29T01:30:00Z')],
     ['CAST(i AS TIMESTAMP)', { i: 1000 }, 1000],
     ['CAST(d AS TIMESTAMP)', { d: 1000.5 }, 1000.5],
     ['CAST(j AS TIMESTAMP)', { j: 1000 }, 1000],

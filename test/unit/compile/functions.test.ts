@@ -146,6 +146,9 @@ describe('NULL handling functions', () => {
     ['NULLIF(i, i2)', { i2: 4 }, N],
     ['NULLIF(j, 1)', { j: '1' }, '1'],
     ["NULLIF(s, '')", { s: '' }, N],
+    // Typed as the comparison is made (PostgreSQL): NULLIF(INT, DOUBLE) is a DOUBLE.
+    ['NULLIF(i, d) / 2', { i: 7, d: 2.5 }, 3.5],
+    ['NULLIF(i, d) / 2', { i: 7, d: 7 }, N],
     ['GREATEST(i, i2, 3)', { i: 1, i2: 5 }, 5],
     ['GREATEST(i, i2, 3)', { i: 1 }, 3],
     ['GREATEST(i, i2)', {}, N],
@@ -205,6 +208,13 @@ describe('time (luxon)', () => {
     ["PARSE_TIMESTAMP(s, 'yyyy-MM-dd HH:mm ZZ', 'Asia/Tokyo')", { s: '2026-03-29 02:30 +01:00' }, bst],
     ["PARSE_TIMESTAMP(s, 'dd/MM/yyyy')", { s: '2026-03-29' }, N, 1],
     ["PARSE_TIMESTAMP(s, 'dd/MM/yyyy', 'Bad/Zone')", { s: '29/03/2026' }, N, 1],
+    // A format without a year reads the missing date fields from 1970-01-01 (as ksqlDB), never
+    // from the machine's clock.
+    ["PARSE_TIMESTAMP(s, 'HH:mm')", { s: '10:00' }, ms('1970-01-01T10:00:00Z')],
+    ["PARSE_TIMESTAMP(s, 'MM/dd')", { s: '01/02' }, ms('1970-01-02T00:00:00Z')],
+    ["PARSE_TIMESTAMP(s, 'dd HH:mm')", { s: '15 10:00' }, ms('1970-01-15T10:00:00Z')],
+    ["PARSE_TIMESTAMP(s, 'HH:mm', 'Europe/Paris')", { s: '10:00' }, ms('1970-01-01T09:00:00Z')],
+    ["PARSE_TIMESTAMP(s, 'MM/dd HH:mm', 'Europe/Paris')", { s: '07/01 10:00' }, ms('1970-07-01T09:00:00Z')],
   ]);
 
   it('NOW() is the scope’s event time', () => {

@@ -138,6 +138,35 @@ describe('rejected events (section 2)', () => {
     engine.end();
     expect(out.map((o) => o.data['name'])).toEqual(['d', 'b', 'a', 'c']);
   });
+
+  it('rejects a time without a date as a timestamp (it would be dated by the clock)', () => {
+    const engine = new Engine();
+    deploy(engine, S + 'CREATE STREAM all_s AS SELECT name FROM S;');
+    const rejected = collect(engine, '_rejected');
+    const out = collect(engine, 'all_s');
+    for (const ts of ['05:06:07', '12:00Z', '050607+01:00', '2026-12-06T05:06:07Z']) engine.push('S', { name: ts, ts });
+    expect(rejected.map((r) => (r.data['event'] as { ts: string }).ts)).toEqual(['05:06:07', '12:00Z', '050607+01:00']);
+    expect(out).toEqual([{ stream: 'all_s', time: Date.parse('2026-12-06T05:06:07Z'), data: { name: '2026-12-06T05:06:07Z' } }]);
+  });
+
+  it('reads columns named after Object.prototype fields only from the event itself (a missing one is NULL)', () => {
+    const engine = new Engine();
+    deploy(
+      engine,
+      "CREATE STREAM P (id INT, `constructor` STRING, `valueOf` JSON, `__proto__` JSON, ts TIMESTAMP) WITH (timestamp = 'ts');\n" +
+        'CREATE STREAM o AS SELECT id, `constructor`, `valueOf`, `valueOf` IS NULL AS v_null, `__proto__` FROM P;',
+    );
+    const out = collect(engine, 'o');
+    const rejected = collect(engine, '_rejected');
+    engine.push('P', { id: 1, ts: 1 });
+    engine.push('P', JSON.parse('{"id": 2, "constructor": "c", "valueOf": [1], "__proto__": {"x": 1}, "ts": 2}'));
+    expect(rejected).toEqual([]);
+    expect(out.map((o) => o.data)).toEqual([
+      { id: 1, constructor: null, valueOf: null, v_null: true, ['__proto__']: null },
+      { id: 2, constructor: 'c', valueOf: [1], v_null: false, ['__proto__']: { x: 1 } },
+    ]);
+    expect(Object.keys(out[1]!.data)).toEqual(['id', 'constructor', 'valueOf', 'v_null', '__proto__']);
+  });
 });
 
 describe('patterns', () => {
