@@ -91,6 +91,8 @@ export async function run(args: readonly string[], io: Io): Promise<number> {
     return 1;
   }
 
+  // EXPLAIN statements are printed, not run (section 9); standard output is the events'.
+  for (const plan of deployed.deployment.explained) io.err(`${plan}\n\n`);
   const out = new LineWriter(io.outRaw, io.drain);
   for (const stream of engine.outputStreams()) {
     engine.subscribe(stream, (e) => out.line(JSON.stringify({ stream: e.stream, time: e.time, data: e.data })));

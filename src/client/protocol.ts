@@ -67,6 +67,8 @@ export interface DeployResultPayload {
   readonly deployment: number;
   readonly streams: readonly string[];
   readonly queries: readonly string[];
+  /** The plans of the script's `EXPLAIN <query>` statements, which are not run. */
+  readonly explained: readonly string[];
 }
 
 export interface PublishResultPayload {

@@ -18,6 +18,7 @@ import { Catalog } from '../analysis/catalog.js';
 import type { FunctionSignature } from '../analysis/functions.js';
 import type { Diagnostic } from '../lang/diagnostics.js';
 import type { CqlType } from '../model/types.js';
+import { explainQuery } from '../compile/explain.js';
 import { compileQuery } from '../compile/query.js';
 import type { Operator, OperatorContext } from '../operators/operator.js';
 import { TableOperator } from '../operators/table-operator.js';
@@ -53,6 +54,8 @@ export interface Deployment {
   readonly streams: readonly string[];
   /** Output streams of the script's queries. */
   readonly queries: readonly string[];
+  /** The plan of each `EXPLAIN <query>` statement (section 9), in script order: it is printed, not run. */
+  readonly explained: readonly string[];
 }
 
 /** Where an event came from, said by its `toString()` (see Engine.push). */
@@ -251,13 +254,15 @@ export class Engine {
     const staged: (() => void)[] = [];
     const streams: string[] = [];
     const queries: string[] = [];
+    const explained: string[] = [];
     for (const statement of result.script.statements) {
+      if (statement.kind === 'explain') explained.push(explainQuery(statement.query));
       const step = this.#stage(statement, id, streams, queries);
       if (step) staged.push(step);
     }
     for (const apply of staged) apply();
     this.#catalog = result.catalog;
-    const deployment: Deployment = { id, streams, queries };
+    const deployment: Deployment = { id, streams, queries, explained };
     this.#deployments.set(id, deployment);
     this.#sources.set(id, { source, file });
     return { ok: true, deployment };

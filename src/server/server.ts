@@ -393,7 +393,7 @@ export class CepheusServer {
     }
     this.metrics.trackQueries();
     const d = result.deployment;
-    return { deployment: d.id, streams: d.streams, queries: d.queries };
+    return { deployment: d.id, streams: d.streams, queries: d.queries, explained: d.explained };
   }
 
   #undeploy(p: Record<string, unknown>): unknown {

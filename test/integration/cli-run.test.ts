@@ -48,6 +48,21 @@ describe('cepheus run', () => {
     expect(r.stderr).toMatch(/^events: 5, outputs: 1, matches: 1, rejected: 0, time: [\d.]+ s, events\/s: \d+\n$/);
   });
 
+  it('prints the plan of an EXPLAIN statement on standard error, and does not run it (section 9)', () => {
+    const script = file(
+      'explain.cql',
+      `CREATE STREAM S (i INT, ts TIMESTAMP) WITH (timestamp = 'ts');
+EXPLAIN SELECT i FROM S WHERE i > 1;
+CREATE STREAM o AS SELECT i FROM S;
+`,
+    );
+    const r = cepheus(['run', script], JSON.stringify({ stream: 'S', data: { i: 5, ts: 1 } }));
+    expect(r.code).toBe(0);
+    expect(lines(r.stdout)).toEqual([{ stream: 'o', time: 1, data: { i: 5 } }]);
+    expect(r.stderr).toMatch(/^query query_1 \(filter\)\n {2}reads: S\n {2}operators: read S -> filter \[i > 1\] -> project\n/);
+    expect(r.stderr).toMatch(/\nevents: 1, outputs: 1, /);
+  });
+
   it('says in the summary how many runs the caps dropped, when some were', () => {
     const script = file(
       'caps.cql',

@@ -87,6 +87,7 @@ describe('cepheus serve: the WebSocket API', () => {
     const client = await CepheusClient.connect(url, { token: TOKEN });
     const deployed = await client.deploy(`${STREAMS}\n${QUERIES}`, { file: 'cards.cql' });
     expect(deployed.queries).toEqual(['card_testing', 'per_card', 'big']);
+    expect(deployed.explained).toEqual([]);
     const received: WireOutputEvent[] = [];
     for (const q of deployed.queries) await client.subscribe(q, (e) => received.push(e));
     const events = input(3000);

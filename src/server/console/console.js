@@ -319,6 +319,8 @@ async function deploy() {
     showDiagnostics(script, []);
     const queries = r.queries.length === 0 ? 'no query' : `${r.queries.length === 1 ? 'query' : 'queries'} ${r.queries.join(', ')}`;
     setStatus(deployStatus, 'ok', `Deployed #${r.deployment}: ${queries}${r.streams.length > 0 ? `; streams ${r.streams.join(', ')}` : ''}.`);
+    // EXPLAIN statements are not run: their plans are shown.
+    if (r.explained?.length > 0) showPlan('the EXPLAIN statements', r.explained.join('\n\n'));
     await refresh();
   } catch (error) {
     showDiagnostics(script, error.diagnostics ?? []);

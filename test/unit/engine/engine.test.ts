@@ -313,6 +313,14 @@ describe('the library API', () => {
     expect(engine.catalog().has('S')).toBe(false);
   });
 
+  it('gives the plan of each EXPLAIN statement with the deployment, and does not run it', () => {
+    const engine = new Engine();
+    const r = engine.deploy(S + "EXPLAIN SELECT name FROM S WHERE kind = 'x';\nEXPLAIN SELECT COUNT(*) AS n FROM S;");
+    expect(r.ok && r.deployment.queries).toEqual([]);
+    expect(r.ok && r.deployment.explained.map((p) => p.split('\n')[0])).toEqual(['query query_1 (filter)', 'query query_1 (aggregate)']);
+    expect(engine.queries()).toEqual([]);
+  });
+
   it('streams outputs through an async iterator that ends at end()', async () => {
     const engine = new Engine();
     deploy(engine, S + "CREATE STREAM big AS SELECT name, v * 2 AS v2 FROM S WHERE v > 1;");
