@@ -45,6 +45,7 @@ export const CATALOGUE = {
   missingSemicolon: { code: 'CQL1011', category: 'syntax' },
   invalidNumber: { code: 'CQL1012', category: 'syntax' },
   nestingTooDeep: { code: 'CQL1013', category: 'syntax' },
+  emptyIdentifier: { code: 'CQL1014', category: 'syntax' },
 
   unknownStream: { code: 'CQL2001', category: 'unknown-name' },
   unknownColumn: { code: 'CQL2002', category: 'unknown-name' },

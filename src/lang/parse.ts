@@ -286,6 +286,10 @@ export function parseScript(text: string, file = '<script>'): ParseResult {
     if (token.tokenType.name === 'NumberLiteral' && !Number.isFinite(Number(token.image))) {
       diagnostics.push(diagnostic('invalidNumber', file, tokenSpan(token), `number ${token.image} is out of range`));
     }
+    // As PostgreSQL's "zero-length delimited identifier".
+    if (token.tokenType === QuotedIdentifier && token.image === '``') {
+      diagnostics.push(diagnostic('emptyIdentifier', file, tokenSpan(token), 'a back-quoted name cannot be empty'));
+    }
   }
 
   // A statement nested too deeply for the parser is reported and left out before parsing.
