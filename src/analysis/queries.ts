@@ -301,6 +301,13 @@ function analyzeAggregate(ctx: AnalysisContext, q: A.Query, ref: A.StreamRef, ta
   if (q.where && containsAggregate(q.where)) {
     // bindCondition has reported it; say where aggregates go.
   }
+  for (const g of q.groupBy) {
+    // PostgreSQL reads `GROUP BY 1` as the first output column, standard SQL as the constant:
+    // rather than guess (and put every row in one group), it is refused.
+    if (g.kind === 'Literal' && g.literalType === 'NUMBER' && !g.fractional) {
+      report(ctx, 'notSupportedYet', g.span, 'GROUP BY a position (GROUP BY 1) is not supported', 'name the column or expression to group by');
+    }
+  }
   const groupBy = q.groupBy.map((g) => bindExpr(bindContext(ctx, scope, { kind: 'forbidden', clause: 'GROUP BY' }), g));
   const calls: AggregateCall[] = [];
   const windowed = q.window !== undefined;
