@@ -175,6 +175,56 @@ CREATE STREAM sums AS SELECT k, COUNT(*) AS n, SUM(v) AS total, WINDOW_START AS 
     ]);
   });
 
+  it('takes back INT sums saved before they were exact: Kleene runs with two numbers of work each, windows without a high part', () => {
+    const script = `CREATE STREAM S (k STRING, v INT, kind STRING, ts TIMESTAMP) WITH (timestamp = 'ts');
+CREATE STREAM kleene AS SELECT SUM(r.v) AS total, COUNT(r) AS n FROM PATTERN r=S[kind = 'r']{3} WITHIN 1 MINUTE;
+CREATE STREAM windows AS SELECT SUM(v) AS total FROM S WINDOW TUMBLING (SIZE 1 MINUTE);`;
+    const start = (): { engine: Engine; out: OutputEvent[] } => {
+      const e = new Engine();
+      const deployed = e.deploy(script);
+      if (!deployed.ok) throw new Error(JSON.stringify(deployed.diagnostics));
+      const out: OutputEvent[] = [];
+      for (const stream of ['kleene', 'windows']) e.subscribe(stream, (o) => out.push(o));
+      return { engine: e, out };
+    };
+    const first = start();
+    first.engine.push('S', { k: 'a', v: 10, kind: 'r', ts: 1000 });
+    first.engine.push('S', { k: 'a', v: 20, kind: 'r', ts: 2000 });
+    const kleene = {};
+    const windows = {};
+    const names = new Map([
+      ['query kleene', kleene],
+      ['query windows', windows],
+    ]);
+    const state = decodeState(first.engine.snapshot(), names) as {
+      queries: [string, { partitions?: Map<string, { head?: { work: number[]; next?: unknown } }>; groups?: Map<string, { panes: { state: Record<string, unknown> }[] }> }][];
+    };
+    let runs = 0;
+    for (const [name, q] of state.queries) {
+      if (name === 'kleene') {
+        for (const p of q.partitions!.values()) {
+          for (let run = p.head; run; run = run.next as typeof run) {
+            expect(run.work).toHaveLength(6);
+            run.work.length = 4; // two aggregates, two numbers each
+            runs++;
+          }
+        }
+      } else for (const g of q.groups!.values()) for (const pane of g.panes) delete pane.state['h0'];
+    }
+    expect(runs).toBe(2);
+    const second = start();
+    second.engine.restore(encodeState(state, new Map([...names].map(([k, v]) => [v, k]))));
+    second.engine.push('S', { k: 'a', v: Number.MAX_SAFE_INTEGER, kind: 'r', ts: 3000 });
+    second.engine.push('S', { k: 'a', v: -Number.MAX_SAFE_INTEGER, kind: 'r', ts: 4000 });
+    second.engine.end();
+    expect(second.out.map((o) => [o.stream, o.data])).toEqual([
+      // 10 + 20 + (2^53 - 1) is past the safe integers; 20 + (2^53 - 1) - (2^53 - 1) is 20.
+      ['kleene', { total: null, n: 3 }],
+      ['kleene', { total: 20, n: 3 }],
+      ['windows', { total: 30 }],
+    ]);
+  });
+
   it('cannot be taken from a subscriber, in the middle of processing an event', () => {
     const first = engine();
     let error: unknown;
