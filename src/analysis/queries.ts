@@ -28,6 +28,14 @@ export function analyzeQuery(ctx: AnalysisContext, q: A.Query, target: QueryTarg
     keepName(ctx, target, read);
     return undefined;
   }
+  // An event runs through a chain of derived streams at once, one level inside the other.
+  // (A stream whose own query had an error reports nothing more.)
+  const deep = read.find((n) => ctx.catalog.get(n.text)?.incomplete !== true && derivationDepth(ctx, n.text) >= MAX_DERIVATION_DEPTH);
+  if (deep && target.outputName) {
+    report(ctx, 'derivationTooDeep', deep.span, `stream '${deep.text}' is already ${MAX_DERIVATION_DEPTH} queries away from a source stream: a derived stream may be at most ${MAX_DERIVATION_DEPTH} away`, 'read an earlier stream of the chain');
+    keepName(ctx, target, read);
+    return undefined;
+  }
   let bound: BoundQuery | undefined;
   if (from.kind === 'FromPattern') bound = analyzePattern(ctx, q, from, target);
   else if (from.joins.length > 0) bound = analyzeJoin(ctx, q, from, target);
@@ -35,6 +43,26 @@ export function analyzeQuery(ctx: AnalysisContext, q: A.Query, target: QueryTarg
   else bound = analyzeFilter(ctx, q, from.source, target);
   if (!bound) keepName(ctx, target, read);
   return bound;
+}
+
+/** How many queries a derived stream may be away from the source streams it comes from. */
+export const MAX_DERIVATION_DEPTH = 100;
+
+/**
+ * How many queries `name` is away from a source stream: 0 for a source, else 1 + the most of
+ * the streams its query reads; more than MAX_DERIVATION_DEPTH is not looked into further.
+ */
+function derivationDepth(ctx: AnalysisContext, name: string, memo = new Map<string, number>(), budget = MAX_DERIVATION_DEPTH + 1): number {
+  const known = memo.get(name);
+  if (known !== undefined) return known;
+  const entry = ctx.catalog.get(name);
+  let depth = 0;
+  if (entry?.derived) {
+    if (budget === 0) return MAX_DERIVATION_DEPTH + 1;
+    for (const r of entry.reads) depth = Math.max(depth, 1 + derivationDepth(ctx, r, memo, budget - 1));
+  }
+  memo.set(name, depth);
+  return depth;
 }
 
 /**

@@ -87,6 +87,7 @@ export const CATALOGUE = {
   streamInUse: { code: 'CQL3028', category: 'invalid-query' },
   cycle: { code: 'CQL3029', category: 'invalid-query' },
   invalidDuration: { code: 'CQL3030', category: 'invalid-query' },
+  derivationTooDeep: { code: 'CQL3031', category: 'invalid-query' },
   notSupportedYet: { code: 'CQL3090', category: 'unsupported' },
 
   internalError: { code: 'CQL9999', category: 'internal' },

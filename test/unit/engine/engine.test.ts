@@ -313,6 +313,18 @@ describe('the library API', () => {
     expect(engine.catalog().has('S')).toBe(false);
   });
 
+  it('runs a chain of 100 derived streams, and refuses a 101st with its position (an event runs through the chain at once)', () => {
+    const chain = (n: number): string =>
+      "CREATE STREAM s0 (v INT, ts TIMESTAMP) WITH (timestamp = 'ts');\n" + Array.from({ length: n }, (_, i) => `CREATE STREAM s${i + 1} AS SELECT v FROM s${i};`).join('\n');
+    const engine = new Engine();
+    deploy(engine, chain(100));
+    const out = collect(engine, 's100');
+    engine.push('s0', { v: 7, ts: 1 });
+    expect(out).toEqual([{ stream: 's100', time: 1, data: { v: 7 } }]);
+    const refused = new Engine().deploy(chain(103));
+    expect(!refused.ok && refused.diagnostics.map((d) => [d.code, d.line, d.column])).toEqual([['CQL3031', 102, 37]]);
+  });
+
   it('gives the plan of each EXPLAIN statement with the deployment, and does not run it', () => {
     const engine = new Engine();
     const r = engine.deploy(S + "EXPLAIN SELECT name FROM S WHERE kind = 'x';\nEXPLAIN SELECT COUNT(*) AS n FROM S;");
