@@ -25,12 +25,31 @@ function describe(value: unknown): string {
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
   if (typeof value === 'number') return `the number ${value}`;
-  return `a ${typeof value}`;
+  if (value === undefined) return 'undefined';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
+
+/**
+ * How deeply a JSON column's value may nest: deeper values are rejected, as a line too deep for
+ * JSON.stringify to write again (about 3,000 levels, less inside deep processing) would lose
+ * its outputs. Real payloads nest a few levels.
+ */
+export const MAX_JSON_DEPTH = 256;
+
+/** Whether a value nests objects or arrays more than `depth` levels deep. */
+function tooDeep(value: unknown, depth: number): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (depth === 0) return true;
+  for (const v of Array.isArray(value) ? value : Object.values(value)) if (tooDeep(v, depth - 1)) return true;
+  return false;
+}
+
+/** The instants a TIMESTAMP may be, those of a JavaScript Date: ±8.64e15 ms (±273,790 years). */
+const MAX_TIME = 8.64e15;
 
 /** Epoch milliseconds of a TIMESTAMP value, or undefined when it is not one. */
 export function parseTimestamp(value: unknown, format: string | undefined, zone: string | undefined): number | undefined {
-  if (typeof value === 'number') return Number.isSafeInteger(value) ? value : undefined;
+  if (typeof value === 'number') return Number.isSafeInteger(value) && Math.abs(value) <= MAX_TIME ? value : undefined;
   if (typeof value !== 'string') return undefined;
   const options = { zone: zone ?? 'utc', setZone: false };
   let parsed = fromIso(value, options);
@@ -73,11 +92,11 @@ export function compileValidator(shape: StreamShape): (event: unknown) => Valida
         break;
       case 'TIMESTAMP': {
         const what = `a TIMESTAMP (epoch milliseconds or an ISO-8601 string${shape.timestampFormat ? ` or '${shape.timestampFormat}'` : ''})`;
-        check = `if (typeof ${v} !== "number" || !Number.isSafeInteger(${v})) { const ms = parse(${v}); if (ms === undefined) ${wrong(what)} ${v} = ms; }`;
+        check = `if (typeof ${v} !== "number" || !Number.isSafeInteger(${v}) || ${v} > ${MAX_TIME} || ${v} < -${MAX_TIME}) { const ms = parse(${v}); if (ms === undefined) ${wrong(what)} ${v} = ms; }`;
         break;
       }
       case 'JSON':
-        check = '';
+        check = `if (typeof ${v} === "object" && tooDeep(${v}, ${MAX_JSON_DEPTH})) return ${JSON.stringify(`column '${c.name}' nests deeper than ${MAX_JSON_DEPTH} levels`)};`;
         break;
     }
     lines.push(`if (${v} === undefined || ${v} === null) { ${missing} } else { ${check} }`);
@@ -88,6 +107,6 @@ export function compileValidator(shape: StreamShape): (event: unknown) => Valida
   }
   lines.push(`return { ${fields.join(', ')} };`);
   const parse = (value: unknown) => parseTimestamp(value, shape.timestampFormat, shape.timezone);
-  const factory = new Function('describe', 'parse', `"use strict";\nreturn function validate(e) {\n${lines.join('\n')}\n};`);
-  return factory(describe, parse) as (event: unknown) => Validated;
+  const factory = new Function('describe', 'parse', 'tooDeep', `"use strict";\nreturn function validate(e) {\n${lines.join('\n')}\n};`);
+  return factory(describe, parse, tooDeep) as (event: unknown) => Validated;
 }

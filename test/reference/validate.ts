@@ -20,7 +20,8 @@ const WRONG = Symbol('wrong type');
  * `timezone` when it has no offset, else UTC), or a string in the stream's `timestamp_format`.
  */
 export function parseTimestamp(v: unknown, def: StreamDefinition): number | typeof WRONG {
-  if (typeof v === 'number') return Number.isSafeInteger(v) ? v : WRONG;
+  // The instants of a JavaScript Date.
+  if (typeof v === 'number') return Number.isSafeInteger(v) && Math.abs(v) <= 8.64e15 ? v : WRONG;
   if (typeof v !== 'string') return WRONG;
   const zone = def.timezone ?? 'utc';
   const iso = clockFree(() => DateTime.fromISO(v, { zone }));
@@ -74,8 +75,16 @@ function checkValue(v: unknown, type: ColumnType, def: StreamDefinition): unknow
     case 'TIMESTAMP':
       return parseTimestamp(v, def);
     case 'JSON':
-      return v;
+      return depthOf(v) > 256 ? WRONG : v;
   }
+}
+
+/** How many levels of objects and arrays a value nests (0 for a scalar). */
+function depthOf(v: unknown): number {
+  if (typeof v !== 'object' || v === null) return 0;
+  let most = 0;
+  for (const x of Object.values(v)) most = Math.max(most, depthOf(x));
+  return 1 + most;
 }
 
 export function validateEvent(def: StreamDefinition, raw: unknown): Validation {

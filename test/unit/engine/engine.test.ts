@@ -139,6 +139,33 @@ describe('rejected events (section 2)', () => {
     expect(out.map((o) => o.data['name'])).toEqual(['d', 'b', 'a', 'c']);
   });
 
+  it('rejects JSON nested deeper than 256 levels, timestamps beyond a Date, and says what it got in words', () => {
+    const engine = new Engine();
+    deploy(engine, "CREATE STREAM J (p JSON, s STRING, ts TIMESTAMP) WITH (timestamp = 'ts');\nCREATE STREAM o AS SELECT p FROM J;");
+    const rejected = collect(engine, '_rejected');
+    const out = collect(engine, 'o');
+    const nest = (levels: number): unknown => (levels === 0 ? 1 : [nest(levels - 1)]);
+    engine.push('J', { p: nest(256), ts: 1 });
+    engine.push('J', { p: nest(257), ts: 2 });
+    engine.push('J', { p: nest(5000), ts: 3 });
+    engine.push('J', { ts: 8.64e15 + 1 });
+    engine.push('J', { ts: -8.64e15 - 1 });
+    engine.push('J', undefined);
+    engine.push('J', { s: {}, ts: 4 });
+    expect(out).toHaveLength(1);
+    expect(rejected.map((r) => r.data['reason'])).toEqual([
+      "column 'p' nests deeper than 256 levels",
+      "column 'p' nests deeper than 256 levels",
+      "column 'ts' must be a TIMESTAMP (epoch milliseconds or an ISO-8601 string), not the number 8640000000000001",
+      "column 'ts' must be a TIMESTAMP (epoch milliseconds or an ISO-8601 string), not the number -8640000000000001",
+      'an event must be a JSON object, not undefined',
+      "column 's' must be STRING, not an object",
+    ]);
+    // The watermark did not move past the rejected times.
+    engine.push('J', { p: 2, ts: 5 });
+    expect(out.map((o) => o.data['p'])).toEqual([nest(256), 2]);
+  });
+
   it('rejects a time without a date as a timestamp (it would be dated by the clock)', () => {
     const engine = new Engine();
     deploy(engine, S + 'CREATE STREAM all_s AS SELECT name FROM S;');
