@@ -24,10 +24,17 @@ export function parseDuration(text: string): number | undefined {
   return Number.isSafeInteger(ms) ? ms : undefined;
 }
 
-/** Writes lines in large chunks, waiting when the pipe is full. */
+/**
+ * Writes lines in large chunks, waiting when the pipe is full. One event may complete millions
+ * of matches (SKIP TILL ANY MATCH) inside one push, where nothing can be awaited: past
+ * WRITE_AT bytes the lines are written at once (standard output is synchronous for files and
+ * pipes on Linux), so that they never pile up in memory; the next flush waits for a full pipe.
+ */
 class LineWriter {
   #chunk: string[] = [];
   #size = 0;
+  /** A write was refused (an asynchronous stream, full): the next flush waits for it to drain. */
+  #full = false;
   readonly #write: (text: string) => boolean | void;
   readonly #drain: () => Promise<void>;
 
@@ -39,6 +46,7 @@ class LineWriter {
   line(text: string): void {
     this.#chunk.push(text);
     this.#size += text.length + 1;
+    if (this.#size >= WRITE_AT) this.#writeNow();
   }
 
   get pending(): number {
@@ -46,13 +54,23 @@ class LineWriter {
   }
 
   async flush(): Promise<void> {
-    if (this.#chunk.length === 0) return;
+    if (this.#chunk.length > 0) this.#writeNow();
+    if (this.#full) {
+      this.#full = false;
+      await this.#drain();
+    }
+  }
+
+  #writeNow(): void {
     const text = this.#chunk.join('\n') + '\n';
     this.#chunk = [];
     this.#size = 0;
-    if (this.#write(text) === false) await this.#drain();
+    if (this.#write(text) === false) this.#full = true;
   }
 }
+
+/** Bytes of output lines kept before they are written, even in the middle of an event. */
+const WRITE_AT = 1 << 20;
 
 export async function run(args: readonly string[], io: Io): Promise<number> {
   let parsed;
@@ -121,6 +139,7 @@ export async function run(args: readonly string[], io: Io): Promise<number> {
         currentSource = sources[i];
         currentLine = lines[i]!;
         engine.push(streams[i]!, data[i]);
+        if (out.pending > 1 << 16) await out.flush();
       }
       events += streams.length;
       if (out.pending > 1 << 16) await out.flush();
