@@ -46,6 +46,7 @@ export const CATALOGUE = {
   invalidNumber: { code: 'CQL1012', category: 'syntax' },
   nestingTooDeep: { code: 'CQL1013', category: 'syntax' },
   emptyIdentifier: { code: 'CQL1014', category: 'syntax' },
+  statementTooLong: { code: 'CQL1015', category: 'syntax' },
 
   unknownStream: { code: 'CQL2001', category: 'unknown-name' },
   unknownColumn: { code: 'CQL2002', category: 'unknown-name' },
@@ -132,6 +133,9 @@ export function sortDiagnostics(list: readonly Diagnostic[]): Diagnostic[] {
  *         |        ^^^^^
  *         = help: did you mean 'amount'?
  */
+/** How much of a long source line a rendered diagnostic shows. */
+const SHOWN = 160;
+
 export function renderDiagnostic(d: Diagnostic, source: string | undefined): string {
   const head = `${d.file}:${d.line}:${d.column}: error[${d.code}]: ${d.message}`;
   const lines = [head];
@@ -142,8 +146,13 @@ export function renderDiagnostic(d: Diagnostic, source: string | undefined): str
     const start = Math.max(0, d.column - 1);
     const lastColumn = d.span.endLine === d.line ? d.span.endColumn : text.length;
     const width = Math.max(1, Math.min(lastColumn, Math.max(text.length, start + 1)) - start);
-    lines.push(`${lineNo} | ${text}`);
-    lines.push(`${pad} | ${' '.repeat(start)}${'^'.repeat(width)}`);
+    // A long line is shown around the error, cut with '…' (a generated script may have a
+    // megabyte on one line).
+    const from = text.length > SHOWN ? Math.max(0, Math.min(start - 40, text.length - SHOWN)) : 0;
+    const before = from > 0 ? '…' : '';
+    const shown = text.length > SHOWN ? `${before}${text.slice(from, from + SHOWN)}${from + SHOWN < text.length ? '…' : ''}` : text;
+    lines.push(`${lineNo} | ${shown}`);
+    lines.push(`${pad} | ${' '.repeat(start - from + before.length)}${'^'.repeat(Math.min(width, SHOWN - (start - from)))}`);
   }
   if (d.hint) lines.push(`${pad} = help: ${d.hint}`);
   return lines.join('\n');

@@ -45,6 +45,13 @@ export interface ParseResult {
 export const MAX_NESTING = 64;
 
 /**
+ * How many tokens one statement may have. Parsing costs memory by the token (a chain of 40,000
+ * `OR`s took 500 MB before the tree's depth was even checked), so a statement past this is
+ * refused before parsing. Scripts may have any number of statements.
+ */
+export const MAX_STATEMENT_TOKENS = 50_000;
+
+/**
  * How deep a statement's syntax tree may be. A long operator chain (`a OR b OR …`) parses in a
  * loop but builds a tree as deep as the chain is long, and every later pass (analysis, planning,
  * evaluation) recurses over it. SQLite has the same limit (SQLITE_MAX_EXPR_DEPTH).
@@ -129,13 +136,14 @@ const NESTING_CLOSERS = new Map<TokenType, TokenType>([
 const PREFIX_OPERATORS = new Set<TokenType>([Not, Minus, Plus]);
 
 /**
- * The statements nested deeper than MAX_NESTING, as token index ranges (up to their ';'), each
- * with the token where the limit is passed. A level is an open bracket or CASE, plus the prefix
+ * The statements nested deeper than MAX_NESTING, or longer than MAX_STATEMENT_TOKENS (`long`),
+ * as token index ranges (up to their ';'), each with the token where the limit is passed (a long
+ * statement's first). A level is an open bracket or CASE, plus the prefix
  * operators waiting for it; a closer that does not match the innermost opener closes nothing,
  * so unbalanced input only counts deeper.
  */
-function tooDeeplyNested(tokens: readonly IToken[]): { from: number; to: number; at: IToken }[] {
-  const found: { from: number; to: number; at: IToken }[] = [];
+function tooDeeplyNested(tokens: readonly IToken[]): { from: number; to: number; at: IToken; long: boolean }[] {
+  const found: { from: number; to: number; at: IToken; long: boolean }[] = [];
   let statementStart = 0;
   const closers: TokenType[] = [];
   const waiting: number[] = [];
@@ -166,10 +174,11 @@ function tooDeeplyNested(tokens: readonly IToken[]): { from: number; to: number;
     } else {
       prefixes = 0;
     }
-    if (closers.length + waitingTotal + prefixes > MAX_NESTING) {
+    const long = i - statementStart >= MAX_STATEMENT_TOKENS;
+    if (long || closers.length + waitingTotal + prefixes > MAX_NESTING) {
       let end = i;
       while (end < tokens.length && tokens[end]!.tokenType !== Semicolon) end++;
-      found.push({ from: statementStart, to: end, at: tokens[i]! });
+      found.push({ from: statementStart, to: end, at: long ? tokens[statementStart]! : tokens[i]!, long });
       i = end - 1;
     }
   }
@@ -295,9 +304,11 @@ export function parseScript(text: string, file = '<script>'): ParseResult {
   // A statement nested too deeply for the parser is reported and left out before parsing.
   const incompleteNames = new Set<string>();
   const tooDeep = tooDeeplyNested(patched);
-  for (const { from, to, at } of tooDeep) {
+  for (const { from, to, at, long } of tooDeep) {
     diagnostics.push(
-      diagnostic('nestingTooDeep', file, tokenSpan(at), `nesting too deep: more than ${MAX_NESTING} levels of parentheses, brackets, CASE or prefix operators`),
+      long
+        ? diagnostic('statementTooLong', file, tokenSpan(at), `statement too long: more than ${MAX_STATEMENT_TOKENS.toLocaleString('en-US')} tokens`, 'split it into several statements (a long IN list into a table to join)')
+        : diagnostic('nestingTooDeep', file, tokenSpan(at), `nesting too deep: more than ${MAX_NESTING} levels of parentheses, brackets, CASE or prefix operators`),
     );
     const name = definedName(patched.slice(from, to));
     if (name) incompleteNames.add(name);
