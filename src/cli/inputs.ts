@@ -83,24 +83,49 @@ export async function* readInput(spec: InputSpec, bad: (b: BadLine) => void, std
     }
     out.add(envelope.stream, envelope.data, source, line);
   };
+  const withoutCr = (text: string): string => (text.endsWith('\r') ? text.slice(0, -1) : text);
+  // A line longer than MAX_LINE is reported as soon as it is known to be; one whose end has not
+  // come yet is read on to its newline and dropped (`skipping`).
+  let skipping = false;
+  const tooLong = (untilNewline: boolean): void => {
+    line++;
+    bad({ source, line, reason: `longer than ${MAX_LINE / (1 << 20)} MiB` });
+    skipping = untilNewline;
+    rest = '';
+  };
   for await (const chunk of stream as AsyncIterable<string>) {
-    const text = rest + chunk;
+    // Newlines are looked for in the new chunk only: a long line costs its length, once.
+    let nl = chunk.indexOf('\n');
+    if (nl === -1) {
+      if (!skipping) {
+        rest += chunk;
+        if (rest.length > MAX_LINE) tooLong(true);
+      }
+      continue;
+    }
     const batch = new InputBatch();
-    let start = 0;
-    for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
-      const end = nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
-      parse(text.slice(start, end), batch);
+    if (skipping) skipping = false;
+    else if (rest.length + nl > MAX_LINE) tooLong(false);
+    else parse(withoutCr(rest + chunk.slice(0, nl)), batch);
+    let start = nl + 1;
+    for (nl = chunk.indexOf('\n', start); nl !== -1; nl = chunk.indexOf('\n', start)) {
+      if (nl - start > MAX_LINE) tooLong(false);
+      else parse(withoutCr(chunk.slice(start, nl)), batch);
       start = nl + 1;
     }
-    rest = text.slice(start);
+    rest = chunk.slice(start);
+    if (rest.length > MAX_LINE) tooLong(true);
     if (batch.size > 0) yield batch;
   }
-  if (rest.length > 0) {
+  if (rest.length > 0 && !skipping) {
     const batch = new InputBatch();
-    parse(rest.endsWith('\r') ? rest.slice(0, -1) : rest, batch);
+    parse(withoutCr(rest), batch);
     if (batch.size > 0) yield batch;
   }
 }
+
+/** The longest input line read, in UTF-16 code units (an event is a line: 16 MiB is far past any). */
+export const MAX_LINE = 16 * (1 << 20);
 
 /**
  * Merges inputs by event time (ties: the input given first, then file order), in batches.

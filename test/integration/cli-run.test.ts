@@ -110,6 +110,21 @@ CREATE STREAM pairs AS SELECT a.ts AS at FROM PATTERN a=S[kind = 'a'] -> b=S[kin
     expect(r.stderr).toMatch(/rejected: 3,/);
   });
 
+  it('skips a line longer than 16 MiB with its number, in time and memory of its length, and goes on', () => {
+    const ok = (ts: number) => JSON.stringify({ stream: 'Txn', data: { card: 'c1', amount: 0.5, ts } });
+    const long = JSON.stringify({ stream: 'Txn', data: { card: 'x'.repeat(17 * (1 << 20)), amount: 0.5, ts: 2000 } });
+    const input = file('long.ndjson', [ok(1000), long, 'not json', ok(3000)].join('\n') + '\n');
+    const script = file('all.cql', "CREATE STREAM Txn (card STRING NOT NULL, amount DOUBLE, ts TIMESTAMP) WITH (timestamp = 'ts');\nCREATE STREAM o AS SELECT ts FROM Txn;\n");
+    const r = cepheus(['run', script, '--input', input]);
+    expect(r.code).toBe(0);
+    expect(lines(r.stdout)).toEqual([
+      { stream: 'o', time: 1000, data: { ts: 1000 } },
+      { stream: 'o', time: 3000, data: { ts: 3000 } },
+    ]);
+    expect(r.stderr).toContain('long.ndjson:2: skipped: longer than 16 MiB\n');
+    expect(r.stderr).toMatch(/long\.ndjson:3: skipped: not JSON/);
+  });
+
   it('merges several inputs by event time', () => {
     const txns = file('txns.ndjson', [{ card: 'c1', amount: 0.5, ts: 1000 }, { card: 'c1', amount: 900, ts: 5000 }].map((e) => JSON.stringify(e)).join('\n'));
     const checks = file('checks.ndjson', JSON.stringify({ card: 'c1', ts: 3000 }));
