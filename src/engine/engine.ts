@@ -44,6 +44,11 @@ export interface EngineOptions {
   readonly maxGroups?: number;
   /** Events one group's sliding window holds. Default 1,000,000. */
   readonly maxWindowEvents?: number;
+  /**
+   * Distinct values one `COUNT(DISTINCT x)` holds per group and window. Default 100,000: past
+   * it the count is NULL for that group and window, and one drop is counted.
+   */
+  readonly maxDistinct?: number;
   /** Events a stream-stream join keeps per side. Default 1,000,000. */
   readonly maxJoinEvents?: number;
 }
@@ -203,6 +208,7 @@ export class Engine {
       maxTableRows: options.maxTableRows ?? 1_000_000,
       maxGroups: options.maxGroups ?? 1_000_000,
       maxWindowEvents: options.maxWindowEvents ?? 1_000_000,
+      maxDistinct: options.maxDistinct ?? 100_000,
       maxJoinEvents: options.maxJoinEvents ?? 1_000_000,
     };
     this.#subscriptions = new Subscriptions(() => this.#stats.subscriberErrors++);

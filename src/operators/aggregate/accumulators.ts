@@ -11,7 +11,7 @@
  * they give NULL (`COUNT`: 0). Sliding windows, which also lose values, use `sliding.ts`.
  *
  * A state holds only numbers, nulls, values, `undefined` (MIXED) and, for COUNT(DISTINCT), a Set
- * of key ids: operators checkpoint it as it is (src/engine/snapshot.ts).
+ * of key ids (null once it held too many): operators checkpoint it as it is (src/engine/snapshot.ts).
  */
 import { keyId, type EvalScope, type Row } from '../../runtime/row.js';
 import { addInts, carry, finite, intTotal } from '../../util/sums.js';
@@ -90,11 +90,12 @@ function parts(shape: AggregateShape, i: number): Parts {
     case 'COUNT':
       if (shape.star) return { fields: [`c${i}: 0`], add: `s.c${i}++;`, merge: `a.c${i} += b.c${i};`, result: `s.c${i}` };
       if (shape.distinct) {
+        // Past maxDistinct values the set is let go (null): the count is NULL, not a wrong number.
         return {
           fields: [`d${i}: new Set()`],
-          add: `if (v !== null) s.d${i}.add(keyId(v));`,
-          merge: `for (const x of b.d${i}) a.d${i}.add(x);`,
-          result: `s.d${i}.size`,
+          add: `if (v !== null && s.d${i} !== null) { s.d${i}.add(keyId(v)); if (s.d${i}.size > maxDistinct) { s.d${i} = null; dropped(1); } }`,
+          merge: `if (a.d${i} !== null) { if (b.d${i} === null) a.d${i} = null; else { for (const x of b.d${i}) a.d${i}.add(x); if (a.d${i}.size > maxDistinct) { a.d${i} = null; dropped(1); } } }`,
+          result: `(s.d${i} === null ? null : s.d${i}.size)`,
         };
       }
       return { fields: [`c${i}: 0`], add: `if (v !== null) s.c${i}++;`, merge: `a.c${i} += b.c${i};`, result: `s.c${i}` };
@@ -151,8 +152,16 @@ function parts(shape: AggregateShape, i: number): Parts {
 
 type Arg = ((input: Row | undefined, scope: EvalScope) => unknown) | undefined;
 
+/** What a COUNT(DISTINCT) may hold: past `maxDistinct` values in one state it is NULL, and one drop is counted. */
+export interface DistinctLimit {
+  readonly maxDistinct: number;
+  readonly dropped: (n: number) => void;
+}
+
+const UNLIMITED: DistinctLimit = { maxDistinct: Infinity, dropped: () => {} };
+
 /** Generates the accumulators of a query's aggregates (arguments already compiled). */
-export function compileAccumulators(aggregates: readonly { readonly shape: AggregateShape; readonly arg: Arg }[]): Accumulators {
+export function compileAccumulators(aggregates: readonly { readonly shape: AggregateShape; readonly arg: Arg }[], limit: DistinctLimit = UNLIMITED): Accumulators {
   const all = aggregates.map((a, i) => parts(a.shape, i));
   const values = aggregates.map((a, i) => (a.arg === undefined ? '' : `const v${i} = arg${i}(row, scope) ?? null;`)).join(' ');
   const addValues = aggregates.map((a, i) => (a.arg === undefined ? all[i]!.add : `{ const v = v${i}; ${all[i]!.add} }`)).join('\n    ');
@@ -178,6 +187,6 @@ return {
   },
 };`;
   const names = aggregates.map((_, i) => `arg${i}`);
-  const factory = new Function('keyId', 'extreme', 'MIXED', 'addInts', 'carry', 'intTotal', 'finite', 'stddevOf', ...names, source) as (...args: unknown[]) => Accumulators;
-  return factory(keyId, extreme, MIXED, addInts, carry, intTotal, finite, stddevOf, ...aggregates.map((a) => a.arg));
+  const factory = new Function('keyId', 'extreme', 'MIXED', 'addInts', 'carry', 'intTotal', 'finite', 'stddevOf', 'maxDistinct', 'dropped', ...names, source) as (...args: unknown[]) => Accumulators;
+  return factory(keyId, extreme, MIXED, addInts, carry, intTotal, finite, stddevOf, limit.maxDistinct, limit.dropped, ...aggregates.map((a) => a.arg));
 }

@@ -52,6 +52,8 @@ export interface AggregateLimits {
   readonly maxGroups: number;
   /** Events one group's sliding window holds; beyond it, events are dropped and counted. */
   readonly maxWindowEvents: number;
+  /** Distinct values one COUNT(DISTINCT) holds per group and window; beyond it, its count is NULL and a drop counted. */
+  readonly maxDistinct: number;
 }
 
 export function createAggregateOperator(def: AggregateDefinition, ctx: OperatorContext, limits: AggregateLimits): Operator {
@@ -105,7 +107,7 @@ abstract class AggregateBase<G extends Group> implements Operator {
     this.limits = limits;
     this.inputs = [def.input];
     this.results = new Array<unknown>(def.aggregates.length).fill(null);
-    this.acc = compileAccumulators(def.aggregates);
+    this.acc = compileAccumulators(def.aggregates, { maxDistinct: limits.maxDistinct, dropped: (n) => ctx.dropped(n) });
     this.#keyScratch = new Array<unknown>(def.groupBy.length).fill(null);
     this.scope.aggregates = this.results;
   }

@@ -29,6 +29,25 @@ describe('caps on windows, aggregates and joins', () => {
     expect(r.out).toEqual(['k0', 'k1', 'k2', 'k3'].map((k) => ({ k, n: 10 })));
   });
 
+  it('maxDistinct: a COUNT(DISTINCT) past that many values is NULL for its window, with one drop; other windows and keys are exact', () => {
+    const events: [string, Record<string, unknown>][] = [
+      ...Array.from({ length: 30 }, (_, i): [string, Record<string, unknown>] => ['S', { k: 'many', v: i, ts: i }]),
+      ...Array.from({ length: 30 }, (_, i): [string, Record<string, unknown>] => ['S', { k: 'few', v: i % 3, ts: 30 + i }]),
+      ['S', { k: 'many', v: 1, ts: 1500 }],
+    ];
+    const r = run({ maxDistinct: 10 }, 'CREATE STREAM out AS SELECT k, COUNT(DISTINCT v) AS d, COUNT(*) AS n FROM S WINDOW TUMBLING (SIZE 1 SECOND) GROUP BY k;', events);
+    expect(r.dropped).toBe(1);
+    expect(r.out).toEqual([
+      { k: 'many', d: null, n: 30 },
+      { k: 'few', d: 3, n: 30 },
+      { k: 'many', d: 1, n: 1 },
+    ]);
+    // Merged panes (a hopping window of more than 16 windows an event) keep to the cap too.
+    const hop = run({ maxDistinct: 10 }, 'CREATE STREAM out AS SELECT COUNT(DISTINCT v) AS d FROM S WINDOW HOPPING (SIZE 100 MILLISECONDS, ADVANCE BY 5 MILLISECONDS);', events.slice(0, 12));
+    expect(hop.out.map((o) => o['d'])).toContain(null);
+    expect(hop.out.map((o) => o['d'])).toContain(10);
+  });
+
   it('maxWindowEvents: a sliding window holds at most that many events of a key', () => {
     const events = Array.from({ length: 50 }, (_, i): [string, Record<string, unknown>] => ['S', { k: 'a', v: i, ts: i }]);
     const r = run({ maxWindowEvents: 10 }, 'CREATE STREAM out AS SELECT COUNT(*) AS n, MAX(v) AS mx FROM S WINDOW SLIDING (SIZE 1 MINUTE);', events);
