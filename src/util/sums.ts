@@ -47,7 +47,8 @@ export function addInts(a: number, b: number): number {
 
 /** The total `low + high · 2^52`: exact when it is a safe integer, else null (SQL's overflow, as a NULL). */
 export function intTotal(low: number, high: number): number | null {
-  if (high === 0) return low;
+  // (`low` is safe unless a state was saved by an earlier version, which summed in doubles.)
+  if (high === 0) return Number.isSafeInteger(low) ? low : null;
   // Exact whenever the true total is a safe integer: high · 2^52 is exact, and so is a sum of
   // two exact numbers whose result is representable.
   const total = high * HALF + low;

@@ -103,7 +103,7 @@ function parts(shape: AggregateShape, i: number): Parts {
     case 'AVG': {
       // A JSON argument that is not a number is not summed (as for Kleene aggregates).
       if (shape.integral && shape.fn === 'SUM') {
-        // Exact (util/int-sum.ts): the total is s + h · 2^52. A state saved before h existed has none.
+        // Exact (util/sums.ts): the total is s + h · 2^52. A state saved before h existed has none.
         const add = (a: string, b: string, h: string): string =>
           `{ const t = ${a} + ${b}; if (t <= 9007199254740991 && t >= -9007199254740991) ${a} = t; else { ${a} = addInts(${a}, ${b}); ${h} = (${h} ?? 0) + carry.value; } }`;
         return {

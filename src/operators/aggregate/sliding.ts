@@ -366,7 +366,7 @@ abstract class TwoStacks implements SlidingAggregator {
 }
 
 /**
- * SUM and AVG: [count, sum]; an INT SUM [count, low, high], exact (util/int-sum.ts): a total of
+ * SUM and AVG: [count, sum]; an INT SUM [count, low, high], exact (util/sums.ts): a total of
  * integers is the same however it is grouped, so the two stacks' parts add up exactly.
  */
 class SlidingSum extends TwoStacks {
