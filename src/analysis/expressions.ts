@@ -9,6 +9,7 @@ import { diagnostic, didYouMean, type Diagnostic, type DiagnosticKind } from '..
 import { closestMatch } from '../util/edit-distance.js';
 import type { Span } from '../model/span.js';
 import { findColumn, isColumnType, type CqlType } from '../model/types.js';
+import { resolveZone } from '../model/zones.js';
 import type { AggregateCall, AggregateFn, BoundExpr, KleeneAggregateFn } from './bound.js';
 import type { Catalog } from './catalog.js';
 import {
@@ -506,11 +507,21 @@ function bindCall(ctx: BindContext, call: A.FunctionCall): BoundExpr {
   if ((name === 'COALESCE' || name === 'GREATEST' || name === 'LEAST') && commonTypeOf(args.map((a) => a.type)) === undefined) {
     report(ctx, 'typeMismatch', call.span, `the arguments of ${name} have types that do not mix: ${args.map((a) => a.type).join(', ')}`);
   }
+  // A time zone written as a literal is checked now, as a stream's `timezone` option is; one
+  // computed from data can only fault when it runs.
+  const zoneAt = ZONE_ARGUMENT[name];
+  const zone = zoneAt === undefined ? undefined : args[zoneAt];
+  if (zone?.kind === 'literal' && typeof zone.value === 'string' && resolveZone(zone.value) === null) {
+    report(ctx, 'invalidOptionValue', zone.span, `unknown time zone '${zone.value}'`, "use an IANA zone such as 'Europe/London', 'UTC', or an offset such as 'UTC+3'");
+  }
   if (name === 'NULLIF' && args.length === 2 && !comparable(args[0]!.type, args[1]!.type)) {
     report(ctx, 'typeMismatch', call.span, `the arguments of NULLIF cannot be compared: ${args[0]!.type} and ${args[1]!.type}`);
   }
   return { kind: 'call', type, name, udf: false, args, span: call.span };
 }
+
+/** The position of the time-zone argument of the time functions that take one. */
+const ZONE_ARGUMENT: Readonly<Record<string, number>> = { HOUR: 1, DAY_OF_WEEK: 1, FORMAT_TIMESTAMP: 2, PARSE_TIMESTAMP: 2 };
 
 function arity(min: number, max: number): string {
   if (min === max) return `${min} argument${min === 1 ? '' : 's'}`;

@@ -5,6 +5,7 @@
 import type * as A from '../lang/ast.js';
 import { didYouMean } from '../lang/diagnostics.js';
 import type { Column } from '../model/types.js';
+import { resolveZone } from '../model/zones.js';
 import { closestMatch } from '../util/edit-distance.js';
 import { report, type AnalysisContext } from './context.js';
 
@@ -31,13 +32,9 @@ export const SINK_OPTIONS: Record<string, OptionKind> = {
   replicas: 'positiveInt',
 };
 
+/** As the time functions read zones (model/zones.ts): IANA names, `UTC`, offsets such as `UTC+3`. */
 function isValidTimezone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
+  return resolveZone(zone) !== null;
 }
 
 export function buildOptions(
@@ -80,7 +77,7 @@ export function buildOptions(
         continue;
       }
     } else if (kind === 'timezone' && !isValidTimezone(value)) {
-      report(ctx, 'invalidOptionValue', option.value.span, `unknown time zone '${value}'`, "use an IANA zone such as 'Europe/London' or 'UTC'");
+      report(ctx, 'invalidOptionValue', option.value.span, `unknown time zone '${value}'`, "use an IANA zone such as 'Europe/London', 'UTC', or an offset such as 'UTC+3'");
       continue;
     }
     result[name] = value;

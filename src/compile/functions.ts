@@ -8,7 +8,8 @@
  *
  * The time functions use luxon. A TIMESTAMP is epoch milliseconds; the default zone is UTC.
  */
-import { DateTime, FixedOffsetZone, IANAZone, type Zone } from 'luxon';
+import { DateTime, FixedOffsetZone, type Zone } from 'luxon';
+import { resolveZone } from '../model/zones.js';
 import { fromFormat } from '../runtime/timestamps.js';
 import { roundHalfAwayFromZero, type Fault } from './values.js';
 
@@ -137,34 +138,6 @@ function trim(_ctx: FunctionContext, s: string): string {
 }
 
 // --------------------------------------------------------------------------------------- time
-
-const ZONE_CACHE_LIMIT = 1000;
-const zoneCache = new Map<string, Zone | null>();
-
-/**
- * A time zone by name: an IANA name (`Europe/London`), `UTC`/`GMT`, or a fixed offset
- * (`UTC+3`, `UTC-05:30`); null when unknown. Decision: `local` and `system` are not zones here
- * (the output would depend on the machine). Cached, with a bound because names may come from data.
- */
-export function resolveZone(name: string): Zone | null {
-  let zone = zoneCache.get(name);
-  if (zone === undefined) {
-    zone = lookupZone(name);
-    if (zoneCache.size >= ZONE_CACHE_LIMIT) zoneCache.clear();
-    zoneCache.set(name, zone);
-  }
-  return zone;
-}
-
-function lookupZone(name: string): Zone | null {
-  const lower = name.trim().toLowerCase();
-  if (lower === 'utc' || lower === 'gmt' || lower === 'z') return FixedOffsetZone.utcInstance;
-  if (lower === 'local' || lower === 'system' || lower === '') return null;
-  const fixed = FixedOffsetZone.parseSpecifier(lower);
-  if (fixed) return fixed;
-  const iana = IANAZone.create(name.trim());
-  return iana.isValid ? iana : null;
-}
 
 const MAX_TIME = 8.64e15;
 const HOUR_MS = 3_600_000;
