@@ -5,14 +5,16 @@
  * a trailing NOT completes.
  */
 import { Heap } from '../../util/heap.js';
-import { addInts, carry, finite, intTotal } from '../../util/sums.js';
 import { stateClass } from '../../util/state-codec.js';
 import { ReusableList } from '../../util/reusable-list.js';
 import { emptyScope, type EvalScope, type Row } from '../../runtime/row.js';
 import type { Operator, OperatorContext, OperatorEvent } from '../operator.js';
-import type { AtomSpec, Automaton, KleeneAggregateSpec, PartitionKeyReader } from './automaton.js';
-import { bindingsInto, compareMatches, Run, RunChain, trailOf, type Binding } from './run.js';
+import type { AtomSpec, Automaton, PartitionKeyReader } from './automaton.js';
+import { Run, RunChain, trailOf, type Binding } from './run.js';
 import { choices, sharedEvents } from './shared-kleene.js';
+import { aggregateInto, initialKleene, initialWork } from './kleene-aggregates.js';
+import { fresh, Partition } from './partition.js';
+import { sortByRule9, type Match as AnyMatch } from './matches.js';
 
 export interface PatternLimits {
   /** Runs kept per partition; a new run beyond it is dropped and counted. */
@@ -23,71 +25,7 @@ export interface PatternLimits {
   readonly maxMatchesPerCompletion?: number;
 }
 
-/** A partition's runs, in order (dead ones included until its next event or sweep). */
-class Partition extends RunChain {
-  readonly id: string;
-  values: readonly unknown[];
-  live = 0;
-  /**
-   * Before when no run of the partition can have expired (see dueOf): its first run's
-   * deadline, the earliest, rounded down to DUE_UNIT milliseconds. An event before it is
-   * stepped without reading any run's deadline, and one that no run can take is passed over
-   * reading the partition alone.
-   */
-  due = MAX_DUE;
-
-  constructor(id: string, values: readonly unknown[]) {
-    super();
-    this.id = id;
-    this.values = values;
-  }
-
-  override moveFrom(other: RunChain): void {
-    super.moveFrom(other);
-    this.refreshDue();
-  }
-
-  /** Chains the runs of `other` after its own (`other` is left empty); the first run, and so `due`, changes only when it had none. */
-  append(other: RunChain): void {
-    if (other.head === undefined) return;
-    if (this.tail === undefined) {
-      this.moveFrom(other);
-      return;
-    }
-    this.tail.next = other.head;
-    this.tail = other.tail;
-    other.head = undefined;
-    other.tail = undefined;
-  }
-
-  refreshDue(): void {
-    this.due = this.head === undefined ? MAX_DUE : dueOf(this.head.deadline);
-  }
-}
-
-/**
- * Partition.due is kept a small integer (V8 stores it in the object; a time in milliseconds
- * would be a double in a box of its own, one more memory access per event): the deadline
- * in units of DUE_UNIT ms, rounded down, so that `time < due * DUE_UNIT` implies `time <
- * deadline`. Deadlines past the range get MAX_DUE (still below them); deadlines before it get
- * MIN_DUE, which means "read the runs' deadlines".
- */
-const DUE_UNIT = 2048;
-const MAX_DUE = 0x3fffffff;
-const MIN_DUE = -0x3fffffff;
-
-function dueOf(deadline: number): number {
-  const d = Math.floor(deadline / DUE_UNIT);
-  return d >= MAX_DUE ? MAX_DUE : d > MIN_DUE ? d : MIN_DUE;
-}
-
-/** Whether no run of the partition can have expired by `time`. */
-function fresh(p: Partition, time: number): boolean {
-  return p.due > MIN_DUE && time < p.due * DUE_UNIT;
-}
-
 stateClass('pattern.Run', Run);
-stateClass('pattern.Partition', Partition);
 
 /** What a checkpoint keeps of a pattern operator (runs share events, prefixes and shared Kleene nodes). */
 interface PatternState {
@@ -118,37 +56,13 @@ interface StreamInput {
   readonly runBits: readonly number[] | undefined;
 }
 
-interface Match {
-  readonly data: Record<string, unknown>;
-  readonly time: number;
-  /** The run's bindings (newest first), turned into `trail` only when matches must be ordered. */
-  readonly head: Binding | undefined;
-  /** Instead of `head`, for a run that binds at most one event per element: the event bound to each element (see PatternOperator.#flat). */
-  readonly seqs: readonly number[] | undefined;
-  trail: Binding[] | undefined;
-  /** The sequence numbers of its first and last events, for AFTER MATCH SKIP PAST LAST EVENT. */
-  readonly firstSeq: number;
-  readonly lastSeq: number;
-  readonly partition: Partition;
-}
+type Match = AnyMatch<Partition>;
 
 /** A satisfied take, packed as `element * 256 + atom` (groups have fewer than 256 atoms). */
 type Take = number;
 const takeOf = (element: number, atom: number): Take => element * 256 + atom;
 
 const NO_KEY: readonly unknown[] = [];
-const NOTHING: never[] = [];
-
-function trailOfMatch(m: Match): Binding[] {
-  if (m.trail) return m.trail;
-  const out: Binding[] = [];
-  if (m.seqs !== undefined) {
-    m.seqs.forEach((seq, element) => seq >= 0 && out.push({ seq, element, atom: 0, prev: undefined }));
-    return (m.trail = out);
-  }
-  for (let b = m.head; b; b = b.prev) out.push(b);
-  return (m.trail = out.reverse());
-}
 
 const isAlive = (run: Run): boolean => run.alive;
 
@@ -181,42 +95,6 @@ function elementBits(a: Automaton, stream: string): number[] {
     }
     return bits;
   });
-}
-
-const byRule9 = (x: Match, y: Match): number => compareMatches(trailOfMatch(x), trailOfMatch(y));
-
-/** Scratch space for comparing two matches' bindings without making their trails. */
-const scratchX: Binding[] = [];
-const scratchY: Binding[] = [];
-
-function bindingsOf(m: Match, scratch: Binding[]): number {
-  if (!m.trail && m.seqs === undefined) return bindingsInto(m.head, scratch);
-  const trail = trailOfMatch(m);
-  for (let i = 0; i < trail.length; i++) scratch[i] = trail[i]!;
-  return trail.length;
-}
-
-/**
- * Rule 9 order. The few matches one event completes in a partition are sorted in place by
- * insertion, comparing their bindings in scratch arrays: no trail is built and nothing is
- * allocated; many matches are sorted with their trails.
- */
-function sortByRule9(matches: Match[]): void {
-  if (matches.length > 16) {
-    matches.sort(byRule9);
-    return;
-  }
-  for (let i = 1; i < matches.length; i++) {
-    const m = matches[i]!;
-    const mLength = bindingsOf(m, scratchX);
-    let j = i - 1;
-    for (; j >= 0; j--) {
-      const other = matches[j]!;
-      if (compareMatches(scratchY, scratchX, bindingsOf(other, scratchY), mLength) <= 0) break;
-      matches[j + 1] = other;
-    }
-    matches[j + 1] = m;
-  }
 }
 
 export class PatternOperator implements Operator {
@@ -276,7 +154,7 @@ export class PatternOperator implements Operator {
     this.#limits = limits;
     this.inputs = [...automaton.streams];
     this.#noBindings = new Array<Row | undefined>(automaton.slotCount);
-    this.#noKleene = this.#initialKleene();
+    this.#noKleene = initialKleene(this.#a.kleeneAggregates);
     this.#recycles = automaton.sharedKleene === undefined && !automaton.trailingNotAfter.includes(true);
     this.#flat = automaton.sharedKleene === undefined && automaton.elements.every((e) => e.kind === 'not' || (e.kind === 'atom' && e.max === 1));
     this.#slots = this.#flat ? automaton.slotCount + automaton.elements.length : automaton.slotCount;
@@ -571,7 +449,7 @@ export class PatternOperator implements Operator {
     const before = trail.filter((b) => b.element < element);
     const after = trail.filter((b) => b.element > element);
     const scope = this.#scope;
-    const initial = this.#initialKleene();
+    const initial = initialKleene(this.#a.kleeneAggregates);
     for (const choice of chosen) {
       const kleene = run.kleene.slice();
       const work = run.work.slice();
@@ -583,7 +461,7 @@ export class PatternOperator implements Operator {
           work[2 * a.kleeneAggregates.length + i] = 0;
         }
       });
-      for (const node of choice) this.#aggregate(kleene, work, spec.atom.slot, node.row);
+      for (const node of choice) aggregateInto(a.kleeneAggregates, kleene, work, spec.atom.slot, node.row);
       scope.bound = run.bound;
       scope.kleene = kleene;
       if (a.completion && !a.completion(scope)) continue;
@@ -662,7 +540,7 @@ export class PatternOperator implements Operator {
       run.mask = e.kind === 'and' ? 1 << atom : 0;
     }
     if (e.kind === 'atom') {
-      if (e.max > 1) this.#aggregate(run.kleene, run.work, e.atom.slot, ev.row);
+      if (e.max > 1) aggregateInto(this.#a.kleeneAggregates, run.kleene, run.work, e.atom.slot, ev.row);
       else run.bound[e.atom.slot] = ev.row;
     } else if (e.kind === 'or' || e.kind === 'and') {
       run.bound[e.atoms[atom]!.slot] = ev.row;
@@ -758,7 +636,7 @@ export class PatternOperator implements Operator {
     const free = this.#free;
     if (free === undefined) {
       const slots = new Array<Row | undefined>(this.#slots).fill(undefined);
-      return new Run(0, ev.time, ev.seq, a.within, slots, this.#initialKleene(), this.#initialWork());
+      return new Run(0, ev.time, ev.seq, a.within, slots, initialKleene(this.#a.kleeneAggregates), initialWork(this.#a.kleeneAggregates));
     }
     this.#free = free.next;
     this.#freeCount--;
@@ -806,73 +684,6 @@ export class PatternOperator implements Operator {
   #load(run: Run): void {
     this.#scope.bound = run.bound;
     this.#scope.kleene = run.kleene;
-  }
-
-  /** Initial Kleene aggregate values: COUNT 0, the others NULL (shared when there are none). */
-  #initialKleene(): unknown[] {
-    const specs = this.#a.kleeneAggregates;
-    return specs.length === 0 ? NOTHING : specs.map((s) => (s.fn === 'COUNT' ? 0 : null));
-  }
-
-  /** Per Kleene aggregate two numbers (see #aggregate), then one more each: an INT SUM's high part. */
-  #initialWork(): number[] {
-    const n = this.#a.kleeneAggregates.length;
-    return n === 0 ? NOTHING : new Array<number>(n * 3).fill(0);
-  }
-
-  /** Adds an event to the Kleene aggregates of its slot. NULLs are ignored, as in SQL. */
-  #aggregate(kleene: unknown[], work: number[], slot: number, row: Row): void {
-    const specs = this.#a.kleeneAggregates;
-    for (let i = 0; i < specs.length; i++) {
-      const spec: KleeneAggregateSpec = specs[i]!;
-      if (spec.slot !== slot) continue;
-      if (spec.fn === 'COUNT') {
-        kleene[i] = (kleene[i] as number) + 1;
-        continue;
-      }
-      const v = spec.arg!(row) ?? null;
-      // FIRST and LAST read the first and last bound event, whatever its value: LAST(r.price)
-      // is the previous event's price (6.1). The other aggregates ignore NULLs, as in SQL.
-      if (spec.fn === 'FIRST') {
-        if (work[2 * i] === 0) kleene[i] = v;
-        work[2 * i] = 1;
-        continue;
-      }
-      if (spec.fn === 'LAST') {
-        kleene[i] = v;
-        continue;
-      }
-      if (v === null) continue;
-      const current = kleene[i];
-      switch (spec.fn) {
-        case 'SUM':
-        case 'AVG':
-          if (typeof v !== 'number') break;
-          work[2 * i + 1] = work[2 * i + 1]! + 1;
-          if (spec.fn === 'SUM' && spec.integral) {
-            // Exact (util/sums.ts): the total is work[2i] + work[2n + i] · 2^52.
-            const high = 2 * specs.length + i;
-            work[2 * i] = addInts(work[2 * i]!, v);
-            work[high] = work[high]! + carry.value;
-            kleene[i] = intTotal(work[2 * i]!, work[high]!);
-            break;
-          }
-          work[2 * i] = work[2 * i]! + v;
-          kleene[i] = finite(spec.fn === 'AVG' ? work[2 * i]! / work[2 * i + 1]! : work[2 * i]!);
-          break;
-        case 'MIN':
-        case 'MAX':
-          // Values of different types do not compare: the aggregate is NULL from then on.
-          if (work[2 * i] === 1) break;
-          if (current === null) kleene[i] = typeof v === 'object' ? null : v;
-          else if (typeof v !== typeof current || typeof v === 'object') {
-            work[2 * i] = 1;
-            kleene[i] = null;
-          } else if (spec.fn === 'MIN' ? (v as number) < (current as number) : (v as number) > (current as number)) kleene[i] = v;
-          if (typeof v === 'object') work[2 * i] = 1;
-          break;
-      }
-    }
   }
 
   #admit(partition: Partition): boolean {
