@@ -10,7 +10,7 @@
  */
 import { DateTime, FixedOffsetZone, type Zone } from 'luxon';
 import { resolveZone } from '../model/zones.js';
-import { fromFormat } from '../runtime/timestamps.js';
+import { fromFormat, MAX_TIME } from '../runtime/timestamps.js';
 import { roundHalfAwayFromZero, type Fault } from './values.js';
 
 /** What an implementation may call. */
@@ -139,7 +139,6 @@ function trim(_ctx: FunctionContext, s: string): string {
 
 // --------------------------------------------------------------------------------------- time
 
-const MAX_TIME = 8.64e15;
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
 

@@ -9,7 +9,7 @@
  */
 import { CASTABLE } from '../analysis/functions.js';
 import type { ColumnType, CqlType } from '../model/types.js';
-import { fromIso } from '../runtime/timestamps.js';
+import { fromIso, MAX_TIME } from '../runtime/timestamps.js';
 
 /** A run-time fault of an expression: the expression is NULL for that event and the fault is counted. */
 export class ExpressionError extends Error {
@@ -248,7 +248,6 @@ export function timestampToString(ms: number, fault: Fault): string | null {
   return `${String(year).padStart(4, '0')}-${DIGITS[month]!.slice(1)}-${DIGITS[day]!.slice(1)}T${DIGITS[hour]!.slice(1)}:${DIGITS[minute]!.slice(1)}:${DIGITS[second]!.slice(1)}.${DIGITS[milli]}Z`;
 }
 
-const MAX_TIME = 8.64e15;
 const DAY_MS = 86_400_000;
 /** 0000-01-01T00:00:00Z and 10000-01-01T00:00:00Z. */
 const MIN_FAST = -62_167_219_200_000;

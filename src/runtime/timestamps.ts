@@ -27,8 +27,14 @@ export function fromIso(text: string, options: DateTimeOptions): DateTime {
   return !dt.isValid || hasDate(text) ? dt : DateTime.invalid('a time without a date', `${JSON.stringify(text)} has no date`);
 }
 
-/** Per format (at most FORMATS of them), whether it reads a year (or a week-year). */
-const yearIn = new Map<string, boolean>();
+/** The instants a TIMESTAMP may be, those of a JavaScript Date: ±8.64e15 ms (±273,790 years). */
+export const MAX_TIME = 8.64e15;
+
+/** Which date fields a format reads; null when it reads a year (or a week-year), all it needs. */
+type MissingDate = { readonly month: boolean; readonly day: boolean } | null;
+
+/** Per format (at most FORMATS of them): the fields a format reads are the same for every text it matches. */
+const dateFields = new Map<string, MissingDate>();
 const FORMATS = 256;
 
 /**
@@ -39,15 +45,13 @@ const FORMATS = 256;
 export function fromFormat(text: string, format: string, options: DateTimeOptions): DateTime {
   const dt = DateTime.fromFormat(text, format, options);
   if (!dt.isValid) return dt;
-  let withYear = yearIn.get(format);
-  if (withYear === undefined) {
-    // The fields a format reads are the same for every text it matches.
+  let fields = dateFields.get(format);
+  if (fields === undefined) {
     const units = DateTime.fromFormatExplain(text, format, options).result ?? {};
-    withYear = 'year' in units || 'weekYear' in units;
-    if (yearIn.size >= FORMATS) yearIn.clear();
-    yearIn.set(format, withYear);
+    fields = 'year' in units || 'weekYear' in units ? null : { month: 'month' in units, day: 'day' in units };
+    if (dateFields.size >= FORMATS) dateFields.clear();
+    dateFields.set(format, fields);
   }
-  if (withYear) return dt;
-  const units = DateTime.fromFormatExplain(text, format, options).result ?? {};
-  return dt.set({ year: 1970, month: 'month' in units ? dt.month : 1, day: 'day' in units ? dt.day : 1 });
+  if (fields === null) return dt;
+  return dt.set({ year: 1970, month: fields.month ? dt.month : 1, day: fields.day ? dt.day : 1 });
 }

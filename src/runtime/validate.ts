@@ -6,7 +6,7 @@
  */
 import type { Column } from '../model/types.js';
 import { isPrototypeName, objectKey, type Row } from './row.js';
-import { fromFormat, fromIso } from './timestamps.js';
+import { fromFormat, fromIso, MAX_TIME } from './timestamps.js';
 
 export interface StreamShape {
   readonly name: string;
@@ -43,9 +43,6 @@ function tooDeep(value: unknown, depth: number): boolean {
   for (const v of Array.isArray(value) ? value : Object.values(value)) if (tooDeep(v, depth - 1)) return true;
   return false;
 }
-
-/** The instants a TIMESTAMP may be, those of a JavaScript Date: ±8.64e15 ms (±273,790 years). */
-const MAX_TIME = 8.64e15;
 
 /** Epoch milliseconds of a TIMESTAMP value, or undefined when it is not one. */
 export function parseTimestamp(value: unknown, format: string | undefined, zone: string | undefined): number | undefined {

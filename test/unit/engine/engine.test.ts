@@ -166,6 +166,14 @@ describe('rejected events (section 2)', () => {
     expect(out.map((o) => o.data['p'])).toEqual([nest(256), 2]);
   });
 
+  it("reads a timestamp without an offset in the stream's timezone, an offset such as 'UTC+3' as the time functions take it", () => {
+    const engine = new Engine();
+    deploy(engine, "CREATE STREAM Z (ts TIMESTAMP) WITH (timestamp = 'ts', timezone = 'UTC+3');\nCREATE STREAM o AS SELECT HOUR(ts, 'UTC+3') AS h FROM Z;");
+    const out = collect(engine, 'o');
+    engine.push('Z', { ts: '2026-01-01T03:00:00' });
+    expect(out).toEqual([{ stream: 'o', time: Date.parse('2026-01-01T00:00:00Z'), data: { h: 3 } }]);
+  });
+
   it('rejects a time without a date as a timestamp (it would be dated by the clock)', () => {
     const engine = new Engine();
     deploy(engine, S + 'CREATE STREAM all_s AS SELECT name FROM S;');
