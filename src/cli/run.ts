@@ -155,7 +155,8 @@ export async function run(args: readonly string[], io: Io): Promise<number> {
   const stats = engine.stats();
   const rate = seconds > 0 ? Math.round(events / seconds) : events;
   // Runs, rows or matches a cap dropped (engine options): said only when there were some.
-  const dropped = stats.runsDropped > 0 ? `dropped: ${stats.runsDropped}, ` : '';
+  const forMemory = stats.memoryDrops > 0 ? ` (${stats.memoryDrops} for want of memory)` : '';
+  const dropped = stats.runsDropped > 0 ? `dropped: ${stats.runsDropped}${forMemory}, ` : '';
   io.err(
     `events: ${events}, outputs: ${stats.outputs}, matches: ${stats.matches}, rejected: ${stats.rejected + badLines}, ${dropped}` +
       `time: ${seconds.toFixed(3)} s, events/s: ${rate}\n`,

@@ -26,6 +26,7 @@ import { columnReader, type EvalServices, type Row } from '../runtime/row.js';
 import { compileValidator, type Validated } from '../runtime/validate.js';
 import { Clock, type ClockState } from './clock.js';
 import { Fanout } from './fanout.js';
+import { defaultMaxHeapBytes, MemoryGuard } from './memory.js';
 import { Subscriptions, type OutputEvent, type Subscriber } from './outputs.js';
 import { decodeState, encodeState, SnapshotError } from '../util/state-codec.js';
 
@@ -51,6 +52,13 @@ export interface EngineOptions {
   readonly maxDistinct?: number;
   /** Events a stream-stream join keeps per side. Default 1,000,000. */
   readonly maxJoinEvents?: number;
+  /**
+   * The engine-wide memory budget, over every query: while the V8 heap holds more than this many
+   * bytes, no query keeps new state (runs, groups, window and join events, table rows are dropped
+   * and counted in `runsDropped` and `memoryDrops`), so that the caps of many queries together, or
+   * large events, cannot end the process. Default: 80% of the heap limit; `Infinity` turns it off.
+   */
+  readonly maxHeapBytes?: number;
 }
 
 export interface Deployment {
@@ -84,6 +92,10 @@ export interface EngineStats {
   readonly runsAlive: number;
   /** What caps dropped: pattern runs, table rows, groups, window and join events. */
   readonly runsDropped: number;
+  /** Of `runsDropped`: state refused because the heap was past `maxHeapBytes`. */
+  readonly memoryDrops: number;
+  /** Whether the heap is past `maxHeapBytes` now, so that no new state is kept. */
+  readonly memoryFull: boolean;
   /** Run-time faults in expressions (each made a value NULL). */
   readonly faults: number;
   /** Subscriber callbacks that threw. */
@@ -192,6 +204,7 @@ export class Engine {
   readonly #sources = new Map<number, { source: string; file: string }>();
   readonly #subscriptions: Subscriptions;
   readonly #clock: Clock;
+  readonly #memory: MemoryGuard;
   readonly #services: EvalServices;
   readonly #events: { stream: string; row: Row; time: number; seq: number }[] = [];
   #depth = 0;
@@ -210,7 +223,9 @@ export class Engine {
       maxWindowEvents: options.maxWindowEvents ?? 1_000_000,
       maxDistinct: options.maxDistinct ?? 100_000,
       maxJoinEvents: options.maxJoinEvents ?? 1_000_000,
+      maxHeapBytes: options.maxHeapBytes ?? defaultMaxHeapBytes(),
     };
+    this.#memory = new MemoryGuard(this.#options.maxHeapBytes, () => this.#stateSize());
     this.#subscriptions = new Subscriptions(() => this.#stats.subscriberErrors++);
     this.#clock = new Clock(this.#options.lateness, {
       process: (stream, row, time) => this.#process(stream, row, time),
@@ -289,7 +304,7 @@ export class Engine {
         const validate = compileValidator({ name: t.name, columns: t.schema.columns, timestamp: t.timestamp, timestampFormat: t.timestampFormat, timezone: t.timezone });
         // The event-time column says when, not what: a row whose other columns are all NULL deletes.
         const values = t.schema.columns.map((c) => c.name).filter((c) => c !== t.timestamp);
-        const table = new TableOperator(t.name, t.primaryKey, values, this.#options.maxTableRows, (n) => (this.#stats.runsDropped += n));
+        const table = new TableOperator(t.name, t.primaryKey, values, this.#options.maxTableRows, (n) => (this.#stats.runsDropped += n), () => this.#admit());
         const time = t.timestamp === undefined ? undefined : columnReader(t.timestamp);
         streams.push(t.name);
         return () => {
@@ -307,6 +322,7 @@ export class Engine {
           scheduleAfter: (time) => this.#clock.schedule(operator, time, rank),
           scheduleAt: (time) => this.#clock.schedule(operator, time, rank, true),
           dropped: (n) => (this.#stats.runsDropped += n),
+          admit: () => this.#admit(),
         };
         const operator = compileQuery(q, ctx, this.#services, this.#options);
         queries.push(q.output);
@@ -618,7 +634,7 @@ export class Engine {
       perQuery[name] = { outputs: q.outputs, state };
       if (q.query.kind === 'pattern') runsAlive += state;
     }
-    return { ...this.#stats, runsAlive, watermark: this.#clock.watermark, waiting: this.#clock.waiting, perQuery };
+    return { ...this.#stats, memoryDrops: this.#memory.refused, memoryFull: this.#memory.full(), runsAlive, watermark: this.#clock.watermark, waiting: this.#clock.waiting, perQuery };
   }
 
   /** The streams and tables the engine knows, with their schemas. */
@@ -696,6 +712,21 @@ export class Engine {
     // A derived stream's events go to its readers at once, before the next input event.
     const destination = (runtime.destination = this.#destination(query.output, runtime.destination));
     this.#process(query.output, data, time, destination);
+  }
+
+  /** Pieces of state held by every query and table (for the memory guard). */
+  #stateSize(): number {
+    let size = 0;
+    for (const q of this.#queries.values()) size += q.operator.stateSize();
+    for (const t of this.#tables.values()) size += t.stateSize();
+    return size;
+  }
+
+  /** OperatorContext.admit: the memory guard's answer, a refusal counted as a drop. */
+  #admit(): boolean {
+    if (this.#memory.admit()) return true;
+    this.#stats.runsDropped++;
+    return false;
   }
 
   #reject(stream: string, reason: string, event: unknown, time: number | undefined): void {

@@ -178,6 +178,7 @@ export class StreamJoinOperator implements Operator {
       this.#ctx.dropped(1);
       return;
     }
+    if (!this.#ctx.admit()) return;
     this.#left.add(entry);
     if (def.type === 'LEFT') this.#request(entry.time + def.within);
   }
@@ -198,6 +199,7 @@ export class StreamJoinOperator implements Operator {
       this.#ctx.dropped(1);
       return;
     }
+    if (!this.#ctx.admit()) return;
     this.#right.add({ row: ev.row, time: ev.time, key, matched: false });
   }
 

@@ -23,6 +23,12 @@ export interface OperatorContext {
   scheduleAt(time: number): void;
   /** Counts a dropped run or row (a cap was hit). */
   dropped(count: number): void;
+  /**
+   * Asked before keeping a new piece of state (a run, group, window or join event, table row):
+   * false while the engine's heap is past its limit (EngineOptions.maxHeapBytes), and then the
+   * drop is counted already.
+   */
+  admit(): boolean;
 }
 
 /** An equality an event must satisfy to matter to an operator: its `column` holds one of `values`. */

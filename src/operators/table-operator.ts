@@ -12,23 +12,28 @@ export class TableOperator implements Operator {
   readonly #valueColumns: readonly string[];
   readonly #maxRows: number;
   readonly #dropped: (n: number) => void;
+  readonly #admit: () => boolean;
 
-  constructor(name: string, key: string, columns: readonly string[], maxRows: number, dropped: (n: number) => void) {
+  /** `dropped` counts a row refused at the cap; `admit` is asked before a new key is kept (OperatorContext.admit). */
+  constructor(name: string, key: string, columns: readonly string[], maxRows: number, dropped: (n: number) => void, admit: () => boolean) {
     this.inputs = [name];
     this.#key = key;
     this.#valueColumns = columns.filter((c) => c !== key);
     this.#maxRows = maxRows;
     this.#dropped = dropped;
+    this.#admit = admit;
   }
 
   onEvent(ev: OperatorEvent): void {
     const id = keyId(ev.row[this.#key]);
     if (this.#valueColumns.every((c) => ev.row[c] === null || ev.row[c] === undefined)) {
       this.#rows.delete(id);
-    } else if (this.#rows.has(id) || this.#rows.size < this.#maxRows) {
+    } else if (this.#rows.has(id)) {
       this.#rows.set(id, ev.row);
-    } else {
+    } else if (this.#rows.size >= this.#maxRows) {
       this.#dropped(1);
+    } else if (this.#admit()) {
+      this.#rows.set(id, ev.row);
     }
   }
 

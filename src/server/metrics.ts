@@ -59,6 +59,8 @@ export class ServerMetrics {
     engineGauge('cepheus_late_total', 'Late events', () => stats().late);
     engineGauge('cepheus_runs_alive', 'Partial matches alive', () => stats().runsAlive);
     engineGauge('cepheus_runs_dropped_total', 'Runs, groups, window and join events dropped by caps', () => stats().runsDropped);
+    engineGauge('cepheus_memory_drops_total', 'Of those, state refused because the heap was past the engine memory budget (maxHeapBytes)', () => stats().memoryDrops);
+    engineGauge('cepheus_memory_full', '1 while the heap is past the engine memory budget and no new state is kept', () => (stats().memoryFull ? 1 : 0));
     engineGauge('cepheus_faults_total', 'Run-time faults in expressions', () => stats().faults);
     engineGauge('cepheus_watermark_ms', 'The event-time watermark (epoch ms)', () => {
       const w = stats().watermark;

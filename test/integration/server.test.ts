@@ -300,6 +300,8 @@ describe('cepheus serve: HTTP endpoints and shutdown', () => {
     for (const name of ['cepheus_events_in_total', 'cepheus_rejected_total', 'cepheus_runs_alive', 'cepheus_clients_connected', 'cepheus_query_latency_seconds']) {
       expect(metrics).toContain(`# TYPE ${name}`);
     }
+    expect(metrics).toMatch(/^cepheus_memory_full 0$/m);
+    expect(metrics).toMatch(/^cepheus_memory_drops_total 0$/m);
     expect((await fetch(`${server.url}/nope`)).status).toBe(404);
     expect((await fetch(`${server.url}/../../package.json`)).status).toBe(404);
     const client = await fetch(`${server.url}/client.js`);

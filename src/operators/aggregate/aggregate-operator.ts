@@ -123,6 +123,7 @@ abstract class AggregateBase<G extends Group> implements Operator {
         this.ctx.dropped(1);
         return;
       }
+      if (!this.ctx.admit()) return;
       group = this.newGroup(id, this.def.groupBy.length === 0 ? NO_KEYS : this.#keyScratch.slice(), ev);
       this.groups.set(id, group);
     }
@@ -553,6 +554,7 @@ class SlidingAggregate extends AggregateBase<SlidingGroup> {
       this.ctx.dropped(1);
       return;
     }
+    if (!this.ctx.admit()) return;
     const start = g.pos - times.size;
     const aggs = g.aggs;
     for (let i = 0; i < aggs.length; i++) aggs[i]!.evict(start);

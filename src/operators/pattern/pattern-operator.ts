@@ -415,6 +415,7 @@ export class PatternOperator implements Operator {
     const element = a.sharedKleene!;
     let holder = run;
     if (run.element === element) {
+      if (!this.#ctx.admit()) return;
       run.shared = { row: ev.row, seq: ev.seq, prev: run.shared };
       run.count++;
       run.lastSeq = ev.seq;
@@ -691,7 +692,7 @@ export class PatternOperator implements Operator {
       this.#ctx.dropped(1);
       return false;
     }
-    return true;
+    return this.#ctx.admit();
   }
 
   #newFork(run: Run, partition: Partition): Run | undefined {
