@@ -68,6 +68,9 @@ const builtins: BuiltinFunction[] = [
   { name: 'LENGTH', minArgs: 1, maxArgs: 1, args: ['string'], returns: fixed('INT') },
   { name: 'SUBSTRING', minArgs: 2, maxArgs: 3, args: ['string', 'numeric', 'numeric'], returns: fixed('STRING') },
   { name: 'TRIM', minArgs: 1, maxArgs: 1, args: ['string'], returns: fixed('STRING') },
+  { name: 'BTRIM', minArgs: 1, maxArgs: 2, args: ['string', 'string'], returns: fixed('STRING') },
+  { name: 'LTRIM', minArgs: 1, maxArgs: 2, args: ['string', 'string'], returns: fixed('STRING') },
+  { name: 'RTRIM', minArgs: 1, maxArgs: 2, args: ['string', 'string'], returns: fixed('STRING') },
   { name: 'CONCAT', minArgs: 1, maxArgs: Infinity, args: ['any'], returns: fixed('STRING') },
   { name: 'COALESCE', minArgs: 1, maxArgs: Infinity, args: ['any'], returns: (t) => commonTypeOf(t) ?? 'JSON' },
   // As PostgreSQL: the type the implied `a = b` compares in (NULLIF(int, double) is a DOUBLE).

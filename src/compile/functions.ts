@@ -130,11 +130,24 @@ function substring(ctx: FunctionContext, s: string, start: number, len?: number)
  * list (PostgreSQL); tabs and newlines stay.
  */
 function trim(_ctx: FunctionContext, s: string): string {
+  return trimEnds(s, ' ', true, true);
+}
+
+/**
+ * BTRIM, LTRIM and RTRIM (s [, characters]) as PostgreSQL's: the longest run of the given
+ * characters (code points; a space by default) is removed from both ends, the start or the end.
+ * `TRIM([BOTH | LEADING | TRAILING] [characters] FROM s)` is written as them (cst-to-ast.ts).
+ */
+function trimEnds(s: string, characters: string, leading: boolean, trailing: boolean): string {
+  const set = new Set(Array.from(characters));
+  const points = characters.length === set.size && !hasSurrogates(s) ? undefined : Array.from(s);
+  const units = points ?? s;
   let start = 0;
-  let end = s.length;
-  while (start < end && s.charCodeAt(start) === 32) start++;
-  while (end > start && s.charCodeAt(end - 1) === 32) end--;
-  return start === 0 && end === s.length ? s : s.slice(start, end);
+  let end = units.length;
+  if (leading) while (start < end && set.has(units[start]!)) start++;
+  if (trailing) while (end > start && set.has(units[end - 1]!)) end--;
+  if (start === 0 && end === units.length) return s;
+  return points ? points.slice(start, end).join('') : s.slice(start, end);
 }
 
 // --------------------------------------------------------------------------------------- time
@@ -250,6 +263,9 @@ export const BUILTIN_IMPLEMENTATIONS: Readonly<Record<string, BuiltinImplementat
   LENGTH: length,
   SUBSTRING: substring,
   TRIM: trim,
+  BTRIM: (_ctx: FunctionContext, s: string, characters = ' ') => trimEnds(s, characters, true, true),
+  LTRIM: (_ctx: FunctionContext, s: string, characters = ' ') => trimEnds(s, characters, true, false),
+  RTRIM: (_ctx: FunctionContext, s: string, characters = ' ') => trimEnds(s, characters, false, true),
   GEO_DISTANCE: geoDistance,
   HOUR: hour,
   DAY_OF_WEEK: dayOfWeek,

@@ -550,14 +550,40 @@ function buildPrimary(node: CstNode): A.Expr {
   const name = nameOf(needToken(call, 'Identifier'));
   if (!token(call, 'LParen')) return { kind: 'Identifier', name, span: name.span };
   needToken(call, 'RParen');
+  const args = nodes(call, 'args').map(buildExpr);
+  const from = token(call, 'from');
+  if (from) return keywordCall(call, name, args, from);
   return {
     kind: 'FunctionCall',
     name,
-    args: nodes(call, 'args').map(buildExpr),
+    args,
     star: token(call, 'Star') !== undefined,
     distinct: token(call, 'Distinct') !== undefined,
     span: nodeSpan(call),
   };
+}
+
+/**
+ * SQL's keyword forms of two functions, as the plain calls they stand for (PostgreSQL's):
+ * `SUBSTRING(s FROM i [FOR n])` is SUBSTRING(s, i [, n]); `TRIM([BOTH] [chars] FROM s)` is
+ * BTRIM(s [, chars]), with LEADING LTRIM and with TRAILING RTRIM.
+ */
+function keywordCall(call: CstNode, name: A.Name, args: A.Expr[], from: IToken): A.FunctionCall {
+  const fn = name.text.toUpperCase();
+  const source = buildExpr(needChild(call, 'source'));
+  const side = token(call, 'side');
+  const length = child(call, 'length');
+  const plain = (text: string, list: A.Expr[]): A.FunctionCall => ({ kind: 'FunctionCall', name: { ...name, text }, args: list, star: false, distinct: false, span: nodeSpan(call) });
+  const distinct = token(call, 'Distinct') !== undefined;
+  if (fn === 'SUBSTRING' && !side && !distinct) return plain(name.text, [...args, source, ...(length ? [buildExpr(length)] : [])]);
+  if (fn === 'TRIM' && !length && !distinct) {
+    const which = side?.image.toUpperCase();
+    return plain(which === 'LEADING' ? 'LTRIM' : which === 'TRAILING' ? 'RTRIM' : 'BTRIM', [source, ...args]);
+  }
+  throw new IncompleteSyntax('keyword arguments', {
+    span: tokenSpan(from),
+    message: `'FROM' between a call's parentheses belongs to SUBSTRING(s FROM start [FOR length]) and TRIM([BOTH | LEADING | TRAILING] [characters] FROM s), not to ${name.text}(...)`,
+  });
 }
 
 function buildCase(node: CstNode): A.CaseExpr {

@@ -8,7 +8,7 @@
  * `CREATE AGGREGATE`), so that the analyser can report a precise error or "not supported yet"
  * where a parser could only say "unexpected token".
  */
-import { CstParser, EOF, type IParserErrorMessageProvider, type TokenType, type IToken } from 'chevrotain';
+import { CstParser, EOF, tokenMatcher, type IParserErrorMessageProvider, type TokenType, type IToken } from 'chevrotain';
 import * as T from './tokens.js';
 
 /** Tokens that CONSUME(Identifier) already accepts, through their category. */
@@ -480,7 +480,8 @@ export class CqlParser extends CstParser {
   /** `10 MINUTES`, `100 EVENTS`; the unit is checked by the analyser. */
   public duration = this.RULE('duration', () => {
     this.CONSUME(T.NumberLiteral);
-    this.OPTION(() => this.CONSUME(T.Identifier, { LABEL: 'unit' }));
+    // `SUBSTRING(s FROM 2 FOR 3)`: FOR is no unit.
+    this.OPTION({ GATE: () => this.LA(1).tokenType !== T.For, DEF: () => this.CONSUME(T.Identifier, { LABEL: 'unit' }) });
   });
 
   // -------------------------------------------------------------------------------- patterns
@@ -716,6 +717,11 @@ export class CqlParser extends CstParser {
     ]);
   });
 
+  /**
+   * A name, or a call. Besides comma-separated arguments, a call takes SQL's keyword forms
+   * `SUBSTRING(s FROM i [FOR n])` and `TRIM([BOTH | LEADING | TRAILING] [chars] FROM s)`; which
+   * functions may is the AST builder's to say.
+   */
   public nameOrCall = this.RULE('nameOrCall', () => {
     this.CONSUME(T.Identifier);
     this.OPTION(() => {
@@ -724,9 +730,38 @@ export class CqlParser extends CstParser {
         this.OR([
           { ALT: () => this.CONSUME(T.Star) },
           {
+            // `LEADING` is a side when what follows cannot continue an expression named so.
+            GATE: () => TRIM_SIDES.includes(this.LA(1).tokenType) && SIDE_FOLLOWERS.some((t) => tokenMatcher(this.LA(2), t)),
+            ALT: () => {
+              this.OR2(TRIM_SIDES.map((side) => ({ ALT: () => this.CONSUME(side, { LABEL: 'side' }) })));
+              this.OPTION4(() => this.SUBRULE2(this.expression, { LABEL: 'args' }));
+              this.CONSUME(T.From, { LABEL: 'from' });
+              this.SUBRULE3(this.expression, { LABEL: 'source' });
+            },
+          },
+          {
             ALT: () => {
               this.OPTION3(() => this.CONSUME(T.Distinct));
-              this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.expression, { LABEL: 'args' }) });
+              this.SUBRULE(this.expression, { LABEL: 'args' });
+              this.OR3([
+                {
+                  ALT: () => {
+                    this.CONSUME2(T.From, { LABEL: 'from' });
+                    this.SUBRULE4(this.expression, { LABEL: 'source' });
+                    this.OPTION5(() => {
+                      this.CONSUME(T.For);
+                      this.SUBRULE5(this.expression, { LABEL: 'length' });
+                    });
+                  },
+                },
+                {
+                  ALT: () =>
+                    this.MANY(() => {
+                      this.CONSUME(T.Comma);
+                      this.SUBRULE6(this.expression, { LABEL: 'args' });
+                    }),
+                },
+              ]);
             },
           },
         ]);
@@ -734,6 +769,7 @@ export class CqlParser extends CstParser {
       this.CONSUME(T.RParen);
     });
   });
+
 
   public caseExpression = this.RULE('caseExpression', () => {
     this.CONSUME(T.Case);
@@ -760,6 +796,11 @@ export class CqlParser extends CstParser {
     this.CONSUME(T.RParen);
   });
 }
+
+/** The sides of `TRIM(side [chars] FROM s)`. */
+const TRIM_SIDES: readonly TokenType[] = [T.Both, T.Leading, T.Trailing];
+/** What may follow a side word: `FROM`, or the start of the characters (a literal or a name). */
+const SIDE_FOLLOWERS: readonly TokenType[] = [T.From, T.StringLiteral, T.NumberLiteral, T.Identifier];
 
 /** The one parser instance: chevrotain parsers are reusable and costly to build. */
 export const cqlParser = new CqlParser();

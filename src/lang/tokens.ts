@@ -111,6 +111,11 @@ export const Contiguity = keyword('CONTIGUITY', false);
 export const Past = keyword('PAST', false);
 export const Last = keyword('LAST', false);
 export const Event = keyword('EVENT', false);
+// SQL's keyword arguments: SUBSTRING(s FROM i FOR n), TRIM(LEADING 'x' FROM s).
+export const For = keyword('FOR', false);
+export const Both = keyword('BOTH', false);
+export const Leading = keyword('LEADING', false);
+export const Trailing = keyword('TRAILING', false);
 
 // Literals.
 export const NumberLiteral = createToken({
