@@ -61,8 +61,10 @@ export async function* readInput(spec: InputSpec, bad: (b: BadLine) => void, std
   stream.setEncoding('utf8');
   let line = 0;
   let rest = '';
-  const parse = (text: string, out: InputBatch): void => {
+  const parse = (line1: string, out: InputBatch): void => {
     line++;
+    // A byte-order mark before the first line (some editors write one) is no part of the JSON.
+    const text = line === 1 && line1.charCodeAt(0) === 0xfeff ? line1.slice(1) : line1;
     // JSON.parse allows white space around a value: only a line that starts with some can be blank.
     if (text.length === 0 || (text.charCodeAt(0) <= 32 && text.trim() === '')) return;
     let value: unknown;

@@ -287,6 +287,27 @@ export class Clock {
     if (least > this.#maxSeen) this.#maxSeen = least;
   }
 
+  /** Cancels every timer of `owner` (a query undeployed or dropped). */
+  cancelTimers(owner: object): void {
+    this.#timers.retain((t) => t.owner !== owner);
+  }
+
+  /** Discards the events of `stream` that wait for the watermark (a stream dropped). */
+  discardEvents(stream: string): void {
+    const keep = (e: Pending): boolean => e.stream !== stream;
+    this.#stragglers.retain(keep);
+    let waiting = this.#stragglers.size;
+    for (const lane of this.#busy) {
+      const items = lane.items.slice(lane.head).filter(keep);
+      lane.items.length = 0;
+      lane.items.push(...items);
+      lane.head = 0;
+      waiting += items.length;
+    }
+    for (let i = this.#busy.length - 1; i >= 0; i--) if (this.#busy[i]!.items.length === 0) this.#busy.splice(i, 1);
+    this.#waiting = waiting;
+  }
+
   /** The clock's state for a checkpoint: events waiting, timers pending (their owners are operators), inputs. */
   save(): ClockState {
     const events = [...this.#stragglers.items()];

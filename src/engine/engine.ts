@@ -23,9 +23,9 @@ import { compileQuery } from '../compile/query.js';
 import type { Operator, OperatorContext } from '../operators/operator.js';
 import { TableOperator } from '../operators/table-operator.js';
 import { columnReader, type EvalServices, type Row } from '../runtime/row.js';
-import { compileValidator, type Validated } from '../runtime/validate.js';
+import { compileValidator, shownEvent, type Validated } from '../runtime/validate.js';
 import { Clock, type ClockState } from './clock.js';
-import { Fanout } from './fanout.js';
+import { Fanout, type Sequence } from './fanout.js';
 import { defaultMaxHeapBytes, MemoryGuard } from './memory.js';
 import { Subscriptions, type OutputEvent, type Subscriber } from './outputs.js';
 import { decodeState, encodeState, SnapshotError } from '../util/state-codec.js';
@@ -59,6 +59,17 @@ export interface EngineOptions {
    * large events, cannot end the process. Default: 80% of the heap limit; `Infinity` turns it off.
    */
   readonly maxHeapBytes?: number;
+}
+
+/** Refuses options that are no number of the kind they count (a negative lateness, NaN). */
+function checkOptions(options: EngineOptions): void {
+  for (const [name, value] of Object.entries(options)) {
+    if (value === undefined) continue;
+    const finite = name === 'lateness';
+    if (typeof value !== 'number' || Number.isNaN(value) || value < 0 || (finite && !Number.isFinite(value))) {
+      throw new RangeError(`the engine option ${name} must be ${finite ? 'a finite number of milliseconds' : 'a number'} of 0 or more, not ${String(value)}`);
+    }
+  }
 }
 
 export interface Deployment {
@@ -208,12 +219,15 @@ export class Engine {
   readonly #services: EvalServices;
   readonly #events: { stream: string; row: Row; time: number; seq: number }[] = [];
   #depth = 0;
+  /** Events pushed while processing (see push). */
+  readonly #deferred: { stream: string; event: unknown; origin: string | Origin | undefined; input: string | undefined }[] = [];
   #nextDeployment = 1;
   #nextRank = 0;
-  #seq = 0;
+  readonly #sequence: Sequence = { last: 0 };
   #stats = { eventsIn: 0, outputs: 0, matches: 0, rejected: 0, late: 0, runsDropped: 0, faults: 0, subscriberErrors: 0 };
 
   constructor(options: EngineOptions = {}) {
+    checkOptions(options);
     this.#options = {
       lateness: options.lateness ?? 0,
       maxRunsPerPartition: options.maxRunsPerPartition ?? 10_000,
@@ -364,6 +378,7 @@ export class Engine {
     const query = this.#queries.get(name);
     if (query) {
       this.#unroute(query.operator);
+      this.#clock.cancelTimers(query.operator);
       this.#queries.delete(name);
     }
     const table = this.#tables.get(name);
@@ -371,6 +386,9 @@ export class Engine {
       this.#unroute(table);
       this.#tables.delete(name);
     }
+    // Events of a source stream or table waiting for the watermark go with it: a stream created
+    // again under its name must not receive them.
+    if (this.#streams.get(name)?.validate !== undefined) this.#clock.discardEvents(name);
     this.#streams.delete(name);
   }
 
@@ -382,18 +400,22 @@ export class Engine {
     const id = typeof deployment === 'number' ? deployment : deployment.id;
     const d = this.#deployments.get(id);
     if (!d) return { ok: false, reason: `no deployment ${id}` };
-    const names = new Set([...d.streams, ...d.queries]);
+    // What the deployment still owns: a later deployment may have dropped a name and made it again.
+    const owned = (name: string) => this.#streams.get(name)?.deployment === id;
+    const queries = d.queries.filter(owned);
+    const streams = d.streams.filter(owned);
+    const names = new Set([...streams, ...queries]);
     for (const [name, q] of this.#queries) {
       if (q.deployment === id) continue;
       const read = q.query.reads.find((r) => names.has(r));
       if (read) return { ok: false, reason: `'${name}' (another deployment) reads '${read}'` };
     }
     const catalog = this.#catalog.clone();
-    for (const name of [...d.queries].reverse()) {
+    for (const name of [...queries].reverse()) {
       this.#drop(name);
       catalog.remove(name);
     }
-    for (const name of d.streams) {
+    for (const name of streams) {
       this.#drop(name);
       catalog.remove(name);
     }
@@ -414,6 +436,17 @@ export class Engine {
    * has sent (LANGUAGE.md section 3), so one input's backlog does not make another's events late.
    */
   push(stream: string, event: unknown, origin?: string | Origin, input?: string): void {
+    if (this.#depth > 0) {
+      // From a subscriber or a function while an event or timer is being processed: it waits
+      // until that is done, so that events stay in time order (section 3).
+      this.#deferred.push({ stream, event, origin, input });
+      return;
+    }
+    this.#accept(stream, event, origin, input);
+    this.#settle();
+  }
+
+  #accept(stream: string, event: unknown, origin: string | Origin | undefined, input: string | undefined): void {
     this.#stats.eventsIn++;
     const target = this.#streams.get(stream);
     if (!target || !target.validate) {
@@ -441,7 +474,8 @@ export class Engine {
     const time = target.time !== undefined ? (target.time(row) as number) : Math.max(Date.now(), this.#clock.watermark);
     if (this.#clock.isLate(time)) {
       this.#stats.late++;
-      this.#reject(stream, origin === undefined ? 'late' : `late (${origin})`, event, time);
+      // Section 3: the reason is `late`, whatever the input (queries select on it).
+      this.#reject(stream, 'late', event, time);
       return;
     }
     this.#clock.accept(stream, row, time, input);
@@ -458,11 +492,13 @@ export class Engine {
   /** A named input has sent nothing for a while: it stops holding the watermark back until it does. */
   inputIdle(input: string): void {
     this.#clock.idle(input);
+    this.#settle();
   }
 
   /** A named input is gone (a partition revoked or finished): it no longer holds the watermark back. */
   removeInput(input: string): void {
     this.#clock.removeInput(input);
+    this.#settle();
   }
 
   /**
@@ -471,6 +507,18 @@ export class Engine {
    */
   advanceInput(input: string, time: number): void {
     this.#clock.advance(input, time);
+    this.#settle();
+  }
+
+  /** Pushes what subscribers pushed while events were being processed, in the order they did. */
+  #settle(): void {
+    const deferred = this.#deferred;
+    if (this.#depth > 0 || deferred.length === 0) return;
+    for (let i = 0; i < deferred.length; i++) {
+      const d = deferred[i]!;
+      this.#accept(d.stream, d.event, d.origin, d.input);
+    }
+    deferred.length = 0;
   }
 
   /** Events accepted and waiting for the watermark (as `stats().waiting`, without the rest of stats). */
@@ -539,6 +587,8 @@ export class Engine {
   /** The end of input: the watermark goes to +∞, every pending timer fires, iterators end. */
   end(): void {
     this.#clock.end();
+    // Pushed by subscribers during the last timers: after the end of input, they are late.
+    this.#settle();
     this.#subscriptions.closeIterators();
   }
 
@@ -559,7 +609,7 @@ export class Engine {
     for (const [name, t] of this.#tables) externals.set(t, `table ${name}`);
     const state: EngineState = {
       deployed: this.#fingerprint(),
-      seq: this.#seq,
+      seq: this.#sequence.last,
       clock: this.#clock.save(),
       queries: [...this.#queries].map(([name, q]) => [name, q.operator.saveState?.()]),
       tables: [...this.#tables].map(([name, t]) => [name, t.saveState()]),
@@ -574,7 +624,7 @@ export class Engine {
    * happen to decode): the engine is then put back as it was, empty.
    */
   restore(bytes: Uint8Array): void {
-    if (this.#seq > 0 || this.#stats.eventsIn > 0) throw new SnapshotError('a snapshot can only be restored into an engine that has seen no event');
+    if (this.#sequence.last > 0 || this.#stats.eventsIn > 0) throw new SnapshotError('a snapshot can only be restored into an engine that has seen no event');
     const state = this.#decode(bytes);
     const deployed = this.#fingerprint();
     if (state?.deployed !== deployed) {
@@ -600,7 +650,7 @@ export class Engine {
   }
 
   #load(state: EngineState): void {
-    this.#seq = state.seq;
+    this.#sequence.last = state.seq;
     this.#clock.load(state.clock);
     for (const [name, saved] of state.queries) if (saved !== undefined) this.#queries.get(name)!.operator.loadState?.(saved);
     for (const [name, saved] of state.tables) this.#tables.get(name)!.loadState(saved);
@@ -670,7 +720,7 @@ export class Engine {
     let fanout = this.#fanouts.get(stream);
     if (!fanout) {
       const operators = this.#routes.get(stream);
-      if (operators) this.#fanouts.set(stream, (fanout = new Fanout(stream, operators)));
+      if (operators) this.#fanouts.set(stream, (fanout = new Fanout(stream, operators, this.#sequence)));
     }
     const destination: Destination = { version, subscribers: this.#subscriptions.subscribers(stream), fanout };
     this.#destinations.set(stream, destination);
@@ -680,7 +730,7 @@ export class Engine {
   // ------------------------------------------------------------------------------ processing
 
   #process(stream: string, row: Row, time: number, destination: Destination = this.#destination(stream)): void {
-    const seq = ++this.#seq;
+    const seq = ++this.#sequence.last;
     // One event object per nesting depth (a derived stream's events are processed inside their
     // producer's): operators read it during onEvent and never keep it.
     const depth = this.#depth++;
@@ -735,6 +785,6 @@ export class Engine {
     // queries read are never late (section 3): a window over _rejected must not reopen.
     const wm = this.#clock.watermark;
     const at = Number.isFinite(wm) ? Math.max(0, wm) : (time ?? 0);
-    this.#process('_rejected', { stream, reason, event: event === undefined ? null : event }, at);
+    this.#process('_rejected', { stream, reason, event: event === undefined ? null : shownEvent(event) }, at);
   }
 }

@@ -36,6 +36,17 @@ export interface DeliveredEvent {
 
 type Deliver = (ev: DeliveredEvent) => void;
 
+/**
+ * The engine's arrival numbering (OperatorEvent.seq): the number given last. Derived events are
+ * processed inside the event that caused them, so they are numbered while it is still being
+ * delivered; the fanout then numbers the event again for the operators after, so that each
+ * operator sees numbers grow in the order it is given events (a pattern's rule 9 and AFTER
+ * MATCH SKIP rely on it).
+ */
+export interface Sequence {
+  last: number;
+}
+
 export class Fanout {
   /**
    * Delivers the event to each operator in turn. The code is generated per fanout (see
@@ -46,13 +57,16 @@ export class Fanout {
    */
   readonly deliver: Deliver;
 
-  /** `stream`: the stream whose events these operators read (their guards are per stream). */
-  constructor(stream: string, operators: readonly Operator[] | readonly Entry[]) {
+  /**
+   * `stream`: the stream whose events these operators read (their guards are per stream).
+   * `sequence`: the engine's last arrival number (see Sequence); without it events keep theirs.
+   */
+  constructor(stream: string, operators: readonly Operator[] | readonly Entry[], sequence?: Sequence) {
     const entries: readonly Entry[] = operators.map((o) => ('operator' in o ? o : { operator: o, guards: o.guards?.get(stream) ?? [] }));
     const segments: Segment[] = [];
     let run: Entry[] = [];
     const flush = (): void => {
-      if (run.length >= MIN_INDEXED) segments.push(indexed(stream, run));
+      if (run.length >= MIN_INDEXED) segments.push(indexed(stream, run, sequence));
       else for (const e of run) segments.push({ kind: 'one', operator: e.operator });
       run = [];
     };
@@ -65,7 +79,7 @@ export class Fanout {
     }
     flush();
     const parts: Deliver[] = [];
-    for (let i = 0; i < segments.length; i += SEGMENTS_PER_FUNCTION) parts.push(compile(segments.slice(i, i + SEGMENTS_PER_FUNCTION)));
+    for (let i = 0; i < segments.length; i += SEGMENTS_PER_FUNCTION) parts.push(compile(segments.slice(i, i + SEGMENTS_PER_FUNCTION), sequence));
     this.deliver = parts.length === 0 ? () => {} : parts.length === 1 ? parts[0]! : (ev) => {
       for (let i = 0; i < parts.length; i++) parts[i]!(ev);
     };
@@ -79,7 +93,7 @@ export class Fanout {
  * the value the event has in its column, or to the fanout of the operators without a guard on
  * that column. Only generated names enter the code: the functions and maps are arguments.
  */
-function compile(segments: readonly Segment[]): Deliver {
+function compile(segments: readonly Segment[], sequence: Sequence | undefined): Deliver {
   const names: string[] = [];
   const values: unknown[] = [];
   const bind = (prefix: string, value: unknown): string => {
@@ -88,13 +102,16 @@ function compile(segments: readonly Segment[]): Deliver {
     values.push(value);
     return name;
   };
-  const body: string[] = ['const stream = ev.stream, row = ev.row, time = ev.time, seq = ev.seq;'];
+  const body: string[] = ['const stream = ev.stream, row = ev.row, time = ev.time;', 'let seq = ev.seq;'];
+  // After an operator emitted (its readers processed the derived events at once, numbered
+  // after this one), the operators after it are given the event as arriving after those.
+  const renumber = sequence === undefined ? '' : `if (${bind('sequence', sequence)}.last !== seq) seq = ++${names.at(-1)!}.last; `;
   for (const segment of segments) {
     if (segment.kind === 'indexed') {
       const read = bind('read', segment.read);
       const byValue = bind('byValue', segment.byValue);
       const rest = bind('rest', segment.rest.deliver);
-      body.push(`{ const v = ${read}(row); const sub = v === null || v === undefined ? undefined : ${byValue}.get(v); if (sub === undefined) ${rest}(ev); else sub.deliver(ev); }`);
+      body.push(`{ ${renumber}ev.stream = stream; ev.row = row; ev.time = time; ev.seq = seq; const v = ${read}(row); const sub = v === null || v === undefined ? undefined : ${byValue}.get(v); if (sub === undefined) ${rest}(ev); else sub.deliver(ev); }`);
     } else if (segment.operator instanceof FilterOperator) {
       const k = segment.operator.kernel;
       const where = bind('where', k.where);
@@ -104,7 +121,7 @@ function compile(segments: readonly Segment[]): Deliver {
       body.push(`${scope}.now = time; if (${where}(row, ${scope})) ${emit}(${project}(row, ${scope}), time);`);
     } else {
       const op = bind('op', segment.operator);
-      body.push(`ev.stream = stream; ev.row = row; ev.time = time; ev.seq = seq; ${op}.onEvent(ev);`);
+      body.push(`${renumber}ev.stream = stream; ev.row = row; ev.time = time; ev.seq = seq; ${op}.onEvent(ev);`);
     }
   }
   const factory = new Function(...names, `"use strict";\nreturn function deliver(ev) {\n${body.join('\n')}\n};`) as (...args: unknown[]) => Deliver;
@@ -116,7 +133,7 @@ function compile(segments: readonly Segment[]): Deliver {
  * guarded, times the most distinct values), keeping their order; each value's operators are
  * indexed again on their other guards.
  */
-function indexed(stream: string, run: readonly Entry[]): Segment {
+function indexed(stream: string, run: readonly Entry[], sequence: Sequence | undefined): Segment {
   const stats = new Map<string, { ops: number; values: Set<unknown> }>();
   for (const e of run) {
     for (const column of new Set(e.guards.map((g) => g.column))) {
@@ -143,7 +160,7 @@ function indexed(stream: string, run: readonly Entry[]): Segment {
     const entries = run
       .filter((_, i) => accepts[i] === undefined || accepts[i]!.has(value))
       .map((e) => ({ operator: e.operator, guards: e.guards.filter((g) => g.column !== column) }));
-    byValue.set(value, new Fanout(stream, entries));
+    byValue.set(value, new Fanout(stream, entries, sequence));
   }
-  return { kind: 'indexed', read: columnReader(column), byValue, rest: new Fanout(stream, rest.map((e) => ({ operator: e.operator, guards: e.guards.filter((g) => g.column !== column) }))) };
+  return { kind: 'indexed', read: columnReader(column), byValue, rest: new Fanout(stream, rest.map((e) => ({ operator: e.operator, guards: e.guards.filter((g) => g.column !== column) })), sequence) };
 }

@@ -90,7 +90,9 @@ function showCharacter(text: string, offset: number): string {
 
 function lexingDiagnostic(error: ILexingError, text: string, file: string): Diagnostic {
   const span = spanAt(text, error.offset, Math.max(1, error.length));
-  return diagnostic('unexpectedCharacter', file, span, `unexpected character ${showCharacter(text, error.offset)}`);
+  // SQL writes strings in single quotes and quoted names in double ones; CQL quotes names with back-quotes.
+  const hint = text[error.offset] === '"' ? "write strings in single quotes ('x') and quoted names in back-quotes (`x`)" : undefined;
+  return diagnostic('unexpectedCharacter', file, span, `unexpected character ${showCharacter(text, error.offset)}`, hint);
 }
 
 /** Offsets where lines start: '\n' is the only line break, as in spanAt and renderDiagnostic. */

@@ -26,7 +26,8 @@ export class TableOperator implements Operator {
 
   onEvent(ev: OperatorEvent): void {
     const id = keyId(ev.row[this.#key]);
-    if (this.#valueColumns.every((c) => ev.row[c] === null || ev.row[c] === undefined)) {
+    // A table of a key (and event time) alone has nothing to be NULL: its rows are never deletes.
+    if (this.#valueColumns.length > 0 && this.#valueColumns.every((c) => ev.row[c] === null || ev.row[c] === undefined)) {
       this.#rows.delete(id);
     } else if (this.#rows.has(id)) {
       this.#rows.set(id, ev.row);

@@ -44,6 +44,29 @@ function tooDeep(value: unknown, depth: number): boolean {
   return false;
 }
 
+/**
+ * What `_rejected` shows of a rejected event: the event, or, when it nests too deep to be
+ * written out (the reason it was rejected), a copy cut at MAX_JSON_DEPTH levels, with '…' for
+ * what was below.
+ */
+export function shownEvent(event: unknown): unknown {
+  try {
+    return tooDeep(event, MAX_JSON_DEPTH) ? cut(event, MAX_JSON_DEPTH) : event;
+  } catch {
+    // An object built in code whose fields cannot be read (a throwing getter, a proxy) is shown as it is.
+    return event;
+  }
+}
+
+function cut(value: unknown, depth: number): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  if (depth === 0) return '…';
+  if (Array.isArray(value)) return value.map((v) => cut(v, depth - 1));
+  const copy: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) Object.defineProperty(copy, k, { value: cut(v, depth - 1), enumerable: true, writable: true, configurable: true });
+  return copy;
+}
+
 /** Epoch milliseconds of a TIMESTAMP value, or undefined when it is not one. */
 export function parseTimestamp(value: unknown, format: string | undefined, zone: string | undefined): number | undefined {
   if (typeof value === 'number') return Number.isSafeInteger(value) && Math.abs(value) <= MAX_TIME ? value : undefined;

@@ -58,6 +58,13 @@ export class Heap<T> {
     return this.#items;
   }
 
+  /** Keeps only the items that pass `keep` (in heap order again). */
+  retain(keep: (item: T) => boolean): void {
+    const kept = this.#items.filter(keep);
+    this.#items.length = 0;
+    for (const item of kept) this.push(item);
+  }
+
   /** Replaces the items with ones in heap order, as `items` gave them. */
   load(items: readonly T[]): void {
     this.#items.length = 0;

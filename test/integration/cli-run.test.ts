@@ -110,6 +110,12 @@ CREATE STREAM pairs AS SELECT a.ts AS at FROM PATTERN a=S[kind = 'a'] -> b=S[kin
     expect(r.stderr).toMatch(/rejected: 3,/);
   });
 
+  it('reads past a byte-order mark before the first line', () => {
+    const input = '\ufeff' + JSON.stringify({ stream: 'Txn', data: { card: 'c1', amount: 0.5, ts: 1000 } }) + '\n' + JSON.stringify({ stream: 'Txn', data: { card: 'c1', amount: 900, ts: 2000 } });
+    const r = cepheus(['run', SCRIPT], input);
+    expect(r.stderr).toMatch(/^events: 2, outputs: 1, matches: 1, rejected: 0,/);
+  });
+
   it('skips a line longer than 16 MiB with its number, in time and memory of its length, and goes on', () => {
     const ok = (ts: number) => JSON.stringify({ stream: 'Txn', data: { card: 'c1', amount: 0.5, ts } });
     const long = JSON.stringify({ stream: 'Txn', data: { card: 'x'.repeat(17 * (1 << 20)), amount: 0.5, ts: 2000 } });
