@@ -136,13 +136,22 @@ export function sortDiagnostics(list: readonly Diagnostic[]): Diagnostic[] {
 /** How much of a long source line a rendered diagnostic shows. */
 const SHOWN = 160;
 
+/** The line of `source` holding `offset`, without its line break (found from the offset: a script of many errors must not split the whole text for each). */
+function lineAt(source: string, offset: number): string {
+  const at = Math.min(Math.max(0, offset), source.length);
+  const start = at === 0 ? 0 : source.lastIndexOf('\n', at - 1) + 1;
+  const newline = source.indexOf('\n', at);
+  const line = source.slice(start, newline === -1 ? source.length : newline);
+  return line.endsWith('\r') ? line.slice(0, -1) : line;
+}
+
 export function renderDiagnostic(d: Diagnostic, source: string | undefined): string {
   const head = `${d.file}:${d.line}:${d.column}: error[${d.code}]: ${d.message}`;
   const lines = [head];
   const lineNo = String(d.line);
   const pad = ' '.repeat(lineNo.length);
   if (source !== undefined) {
-    const text = (source.split(/\r?\n/)[d.line - 1] ?? '').replace(/\t/g, ' ');
+    const text = lineAt(source, d.span.start).replace(/\t/g, ' ');
     const start = Math.max(0, d.column - 1);
     const lastColumn = d.span.endLine === d.line ? d.span.endColumn : text.length;
     const width = Math.max(1, Math.min(lastColumn, Math.max(text.length, start + 1)) - start);

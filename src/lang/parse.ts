@@ -277,6 +277,32 @@ function parserDiagnostic(error: IRecognitionException, text: string, file: stri
   return diagnostic('syntaxError', file, span, error.message);
 }
 
+/**
+ * Chevrotain's error recovery recurses once per error inside a repetition, so one parse of a
+ * script with thousands of bad statements ran out of stack. Statements are parsed some hundreds
+ * at a time, split after a ';' (where the script's repetition starts again anyway), with the
+ * tokens' own offsets.
+ */
+const STATEMENTS_PER_PARSE = 200;
+
+function parseInBatches(tokens: readonly IToken[]): { statements: CstNode[]; semicolons: IToken[]; errors: IRecognitionException[] } {
+  const statements: CstNode[] = [];
+  const semicolons: IToken[] = [];
+  const errors: IRecognitionException[] = [];
+  let from = 0;
+  do {
+    let to = from;
+    for (let count = 0; to < tokens.length && count < STATEMENTS_PER_PARSE; to++) if (tokens[to]!.tokenType === Semicolon) count++;
+    cqlParser.input = tokens.slice(from, to);
+    const cst = cqlParser.script();
+    statements.push(...((cst.children['statement'] ?? []) as CstNode[]));
+    semicolons.push(...((cst.children['Semicolon'] ?? []) as IToken[]));
+    errors.push(...cqlParser.errors);
+    from = to;
+  } while (from < tokens.length);
+  return { statements, semicolons, errors };
+}
+
 export function parseScript(text: string, file = '<script>'): ParseResult {
   const diagnostics: Diagnostic[] = [];
   const lexed = cqlLexer.tokenize(text);
@@ -326,20 +352,19 @@ export function parseScript(text: string, file = '<script>'): ParseResult {
     parserInput.push(...patched.slice(next));
   }
 
-  cqlParser.input = parserInput;
-  const cst = cqlParser.script();
-  const statementNodes = (cst.children['statement'] ?? []) as CstNode[];
+  const parsed = parseInBatches(parserInput);
+  const statementNodes = parsed.statements;
   const nodeStarts = statementNodes.map((node) => allTokensOf(node)[0]?.startOffset ?? Infinity);
   // Where statements end: every ';' of the input, including those error recovery skipped.
   const statementEnds = parserInput.filter((t) => t.tokenType === Semicolon).map((t) => t.startOffset);
-  const allSyntaxErrors = cqlParser.errors.map((e) => parserDiagnostic(e, text, file));
+  const allSyntaxErrors = parsed.errors.map((e) => parserDiagnostic(e, text, file));
   const syntaxErrors = firstErrorPerStatement(allSyntaxErrors, diagnostics, statementEnds);
   // Every error, reported or not, keeps its statement out of the AST.
   const errorOffsets = [...allSyntaxErrors, ...diagnostics.filter((d) => d.code !== 'CQL1012')].map((d) => d.span.start).sort((a, b) => a - b);
   diagnostics.push(...syntaxErrors);
 
   const statements: A.Statement[] = [];
-  const semicolons = ((cst.children['Semicolon'] ?? []) as IToken[]).map((t) => t.startOffset).sort((a, b) => a - b);
+  const semicolons = parsed.semicolons.map((t) => t.startOffset).sort((a, b) => a - b);
 
   let previousEnd = -1;
   let previousHadError = false;
