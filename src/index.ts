@@ -2,7 +2,7 @@
  * Cepheus: a complex event processing engine. The public API, as named re-exports only.
  */
 export { compileScript, type CompileOptions, type CompileResult } from './analysis/compile-script.js';
-export { Catalog } from './analysis/catalog.js';
+export { Catalog, type CatalogEntry } from './analysis/catalog.js';
 export { parseScript, type ParseResult } from './lang/parse.js';
 export { renderDiagnostic, CATALOGUE, type Diagnostic, type DiagnosticCategory } from './lang/diagnostics.js';
 export type { Span } from './model/span.js';

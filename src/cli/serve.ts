@@ -32,13 +32,16 @@ import { parseDuration } from './run.js';
 export const SERVE_USAGE =
   'usage: cepheus serve [--port N] [--host H] [--queries DIR|FILE]... [--token T | --tokens-file F] [--read-only-token T] [--lateness DURATION] [--publish-rate N] [--kafka-brokers H:P,...] [--kafka-group G] [--kafka-client-id ID] [--kafka-config FILE] [--exactly-once] [--checkpoint-interval DURATION] [--demo] [--demo-rate N] [--demo-speed K]\n';
 
-/** Tokens from a file: one per line, `read ` before a read-only one; `#` starts a comment. */
+/**
+ * Tokens from a file: one per line, `read ` before a read-only one; a line that starts with `#`
+ * is a comment (a `#` inside a token is part of it).
+ */
 export function readTokens(text: string): { full: string[]; read: string[] } {
   const full: string[] = [];
   const read: string[] = [];
   for (const raw of text.split(/\r?\n/)) {
-    const line = raw.replace(/#.*/, '').trim();
-    if (!line) continue;
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) continue;
     const m = /^(full|read)\s+(\S+)$/.exec(line);
     if (m) (m[1] === 'read' ? read : full).push(m[2]!);
     else full.push(line);
@@ -122,6 +125,15 @@ export async function serve(args: readonly string[], io: Io, signals = true): Pr
       io.err(`cepheus serve: cannot read ${v['tokens-file']}: ${(e as Error).message}\n`);
       return 2;
     }
+    // A file meant to turn authentication on must not leave the server open.
+    if (tokens.full.length === 0 && tokens.read.length === 0) {
+      io.err(`cepheus serve: ${v['tokens-file']} holds no token\n`);
+      return 2;
+    }
+  }
+  if ([...tokens.full, ...tokens.read].some((t) => t.trim() === '')) {
+    io.err('cepheus serve: a token cannot be empty\n');
+    return 2;
   }
 
   const engine = new Engine({ lateness });

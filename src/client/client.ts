@@ -66,6 +66,7 @@ interface Pending {
 interface ClientSubscription {
   readonly onEvent: (event: OutputEvent) => void;
   readonly onDropped: ((count: number) => void) | undefined;
+  readonly onComplete: (() => void) | undefined;
   ended?: () => void;
 }
 
@@ -148,6 +149,7 @@ export class CepheusClient {
         const sub = this.#subscriptions.get(message.id);
         this.#subscriptions.delete(message.id);
         sub?.ended?.();
+        sub?.onComplete?.();
         return;
       }
       case 'result':
@@ -213,15 +215,16 @@ export class CepheusClient {
 
   /**
    * Subscribes to a stream (an input, a query's output, `_rejected`). Resolves once the server
-   * holds the subscription, with a function that ends it.
+   * holds the subscription, with a function that ends it. `onComplete` is called when it ends:
+   * by that function, or by the server when the stream is undeployed or dropped.
    */
   async subscribe(
     stream: string,
     onEvent: (event: OutputEvent) => void,
-    options: { policy?: SlowPolicy; queue?: number; onDropped?: (count: number) => void } = {},
+    options: { policy?: SlowPolicy; queue?: number; onDropped?: (count: number) => void; onComplete?: () => void } = {},
   ): Promise<() => Promise<void>> {
     const id = `s${++this.#next}`;
-    const sub: ClientSubscription = { onEvent, onDropped: options.onDropped };
+    const sub: ClientSubscription = { onEvent, onDropped: options.onDropped, onComplete: options.onComplete };
     this.#subscriptions.set(id, sub);
     try {
       await this.#request('subscribe', { stream, ...(options.policy ? { policy: options.policy } : {}), ...(options.queue ? { queue: options.queue } : {}) }, id);

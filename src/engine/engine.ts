@@ -574,6 +574,11 @@ export class Engine {
     }));
   }
 
+  /** Whether a stream or table of that name exists (source, derived or system). */
+  hasStream(name: string): boolean {
+    return this.#streams.has(name);
+  }
+
   /** The output streams of deployed queries, in deployment order. */
   outputStreams(): string[] {
     return [...this.#queries.keys()];

@@ -94,6 +94,8 @@ export class ServerMetrics {
       if (!names.has(name)) {
         stop();
         this.#tracked.delete(name);
+        // Its latency series go too (`/metrics` would keep every query ever deployed).
+        this.#latency.remove({ query: name });
       }
     }
     for (const name of names) {
@@ -111,7 +113,8 @@ export class ServerMetrics {
 
   /** Runs a publish of `count` events to `stream`, timing the outputs it causes. */
   published(stream: string, count: number, push: () => void): void {
-    this.#eventsIn.inc({ stream }, count);
+    // A label per stream that exists: names a client makes up would grow the metrics for ever.
+    this.#eventsIn.inc({ stream: this.#engine.hasStream(stream) ? stream : '(unknown)' }, count);
     this.#publishStart = process.hrtime.bigint();
     try {
       push();

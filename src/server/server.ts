@@ -24,7 +24,7 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { compileScript, explainQuery, explainScript, type Diagnostic, type Engine } from '../index.js';
+import { compileScript, explainQuery, explainScript, type CatalogEntry, type Diagnostic, type Engine } from '../index.js';
 import {
   CloseCode,
   SUBPROTOCOL,
@@ -60,6 +60,17 @@ export interface ServerOptions {
   readonly maxConnections?: number;
   /** Subscriptions one connection may hold at once. Default 100. */
   readonly maxSubscriptions?: number;
+  /**
+   * Connections not yet authenticated (waiting for `connection_init` on a server with tokens);
+   * more are refused with HTTP 503, so that they cannot keep clients with tokens out. Default 100.
+   */
+  readonly maxUnauthenticated?: number;
+  /**
+   * Bytes a connection may have waiting to be written to a client that does not read: past it a
+   * subscription's message counts as past its queue (its policy applies), and a reply closes the
+   * connection (4509). Default 64 MiB.
+   */
+  readonly maxBufferedBytes?: number;
   /** Lines for the operator (connections, errors); default silent. */
   readonly log?: (line: string) => void;
 }
@@ -109,6 +120,8 @@ class RequestError extends Error {
 interface Subscription {
   readonly id: string;
   readonly stream: string;
+  /** The stream's catalogue entry when subscribed: once the stream is gone or made again, the subscription is complete. */
+  readonly entry: CatalogEntry | undefined;
   readonly policy: SlowPolicy;
   readonly limit: number;
   /** Messages handed to the socket and not yet written out. */
@@ -154,6 +167,8 @@ export class CepheusServer {
       initTimeoutMs: options.initTimeoutMs ?? 10_000,
       maxConnections: options.maxConnections ?? 1_000,
       maxSubscriptions: options.maxSubscriptions ?? 100,
+      maxUnauthenticated: options.maxUnauthenticated ?? 100,
+      maxBufferedBytes: options.maxBufferedBytes ?? 64 * 1024 * 1024,
       log: options.log ?? (() => {}),
     };
     this.metrics = new ServerMetrics(this.engine, () => this.#connections.size);
@@ -166,10 +181,8 @@ export class CepheusServer {
     });
     this.#http.on('upgrade', (req, socket, head) => {
       if (this.#closing) return socket.destroy();
-      if (this.#connections.size >= this.#options.maxConnections) {
-        socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-        return;
-      }
+      const unavailable = (): void => void socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      if (this.#connections.size >= this.#options.maxConnections) return unavailable();
       // A token in the header is checked here: a wrong one is refused before the upgrade.
       const header = req.headers['authorization'];
       let access: 'full' | 'read' | undefined;
@@ -180,6 +193,10 @@ export class CepheusServer {
           socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
           return;
         }
+      } else if (this.secured) {
+        let waiting = 0;
+        for (const c of this.#connections) if (!c.initialised) waiting++;
+        if (waiting >= this.#options.maxUnauthenticated) return unavailable();
       }
       this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, access));
     });
@@ -304,6 +321,11 @@ export class CepheusServer {
 
   #reply(c: Connection, message: ServerMessage): void {
     if (c.socket.readyState !== c.socket.OPEN) return;
+    if (c.socket.bufferedAmount > this.#options.maxBufferedBytes) {
+      this.#drop(c);
+      c.socket.close(CloseCode.SlowConsumer, `more than ${this.#options.maxBufferedBytes} bytes not read`);
+      return;
+    }
     cork(c);
     c.socket.send(JSON.stringify(message));
   }
@@ -392,6 +414,7 @@ export class CepheusServer {
       throw new RequestError(`${n} error${n === 1 ? '' : 's'}: nothing was deployed`, result.diagnostics.map(wireDiagnostic));
     }
     this.metrics.trackQueries();
+    this.#completeGone();
     const d = result.deployment;
     return { deployment: d.id, streams: d.streams, queries: d.queries, explained: d.explained };
   }
@@ -406,7 +429,24 @@ export class CepheusServer {
     const r = this.engine.undeploy(deployment);
     if (!r.ok) throw new RequestError(r.reason);
     this.metrics.trackQueries();
+    this.#completeGone();
     return { deployment };
+  }
+
+  /**
+   * Ends, with `complete`, every subscription to a stream that an undeploy or a DROP removed (or
+   * that was made again under its name: its events are another stream's).
+   */
+  #completeGone(): void {
+    const catalog = this.engine.catalog();
+    for (const c of this.#connections) {
+      for (const [id, sub] of c.subscriptions) {
+        if (catalog.get(sub.stream) === sub.entry) continue;
+        sub.unsubscribe();
+        c.subscriptions.delete(id);
+        this.#reply(c, { type: 'complete', id });
+      }
+    }
   }
 
   /** The deployed queries with live counters, and every stream with its schema. */
@@ -454,7 +494,7 @@ export class CepheusServer {
     if (p['policy'] !== undefined && p['policy'] !== 'drop' && p['policy'] !== 'close') throw new RequestError("policy is 'drop' or 'close'");
     const queue = p['queue'] === undefined ? this.#options.queue : p['queue'];
     if (typeof queue !== 'number' || !Number.isSafeInteger(queue) || queue < 1 || queue > 1_000_000) throw new RequestError('queue is a whole number of messages from 1 to 1,000,000');
-    const sub: Subscription = { id, stream, policy, limit: queue, inFlight: 0, dropped: 0, unsubscribe: () => {} };
+    const sub: Subscription = { id, stream, entry: this.engine.catalog().get(stream), policy, limit: queue, inFlight: 0, dropped: 0, unsubscribe: () => {} };
     const socket = c.socket;
     const written = (): void => {
       sub.inFlight--;
@@ -466,7 +506,7 @@ export class CepheusServer {
     };
     sub.unsubscribe = this.engine.subscribe(stream, (event) => {
       if (socket.readyState !== socket.OPEN) return;
-      if (sub.inFlight >= sub.limit) {
+      if (sub.inFlight >= sub.limit || socket.bufferedAmount > this.#options.maxBufferedBytes) {
         if (sub.policy === 'close') {
           this.metrics.dropped('close', 1);
           this.#drop(c);

@@ -97,4 +97,28 @@ describe('cepheus serve (the binary)', () => {
     expect(broken.stderr).toMatch(/error\[CQL\d{4}\]/);
     expect(broken.stderr).toContain('not started');
   });
+
+  it('refuses a tokens file without tokens and an empty token, which would leave the server open', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cepheus-tokens-'));
+    const empty = join(dir, 'empty.txt');
+    writeFileSync(empty, '# no tokens yet\n\n   \n');
+    const r = spawnSync(process.execPath, [BIN, 'serve', '--port', '0', '--tokens-file', empty], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('holds no token');
+    const blank = spawnSync(process.execPath, [BIN, 'serve', '--port', '0', '--token', ''], { encoding: 'utf8' });
+    expect(blank.status).toBe(2);
+    expect(blank.stderr).toContain('a token cannot be empty');
+  });
+
+  it("a tokens file's comments are whole lines: a '#' inside a token is part of it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cepheus-tokens-'));
+    const file = join(dir, 'tokens.txt');
+    writeFileSync(file, '# the operators\nabc#123\nread r#1\n');
+    const s = await serve(['--tokens-file', file]);
+    const full = await CepheusClient.connect(s.url, { token: 'abc#123' });
+    await full.close();
+    await expect(CepheusClient.connect(s.url, { token: 'abc' })).rejects.toThrow();
+    const reader = await CepheusClient.connect(s.url, { token: 'r#1' });
+    await reader.close();
+  });
 });

@@ -134,6 +134,34 @@ describe('cepheus serve: the WebSocket API', () => {
     await client.close();
   });
 
+  it('ends subscriptions to streams that are undeployed, or dropped and made again, with complete', async () => {
+    const s = await CepheusServer.start({ engine: new Engine(), port: 0 });
+    const client = await CepheusClient.connect(s.url.replace('http', 'ws'));
+    const script = "CREATE STREAM Gone (k STRING, ts TIMESTAMP) WITH (timestamp = 'ts');\nCREATE STREAM gone_out AS SELECT k FROM Gone;";
+    const first = await client.deploy(script);
+    const ended: string[] = [];
+    const got: unknown[] = [];
+    await client.subscribe('gone_out', (e) => got.push(e.data), { onComplete: () => ended.push('gone_out') });
+    await client.subscribe('Gone', (e) => got.push(e.data), { onComplete: () => ended.push('Gone') });
+    await client.publish('Gone', { k: 'a', ts: 1 });
+    await until(() => got.length === 2);
+    await client.undeploy(first.deployment);
+    await until(() => ended.length === 2);
+    expect(ended.sort()).toEqual(['Gone', 'gone_out']);
+    // Made again under the same names: other streams, which the ended subscriptions do not see.
+    await client.deploy(script);
+    const kept: string[] = [];
+    await client.subscribe('Gone', () => {}, { onComplete: () => kept.push('Gone') });
+    await client.deploy("DROP STREAM gone_out;\nCREATE STREAM gone_out AS SELECT UPPER(k) AS k FROM Gone;");
+    await client.publish('Gone', { k: 'b', ts: 2 });
+    expect((await client.list()).queries.map((q) => q.name)).toEqual(['gone_out']);
+    expect(got).toHaveLength(2);
+    // A deployment that dropped another stream ends only the subscriptions to that one.
+    expect(kept).toEqual([]);
+    await client.close();
+    await s.close();
+  });
+
   it('lists queries with live counters and streams with schemas, explains a query, reports stats', async () => {
     const client = await CepheusClient.connect(url, { token: TOKEN });
     const { deployment } = await client.deploy(`${STREAMS}\n${QUERIES}`);
@@ -278,6 +306,44 @@ describe('cepheus serve: the WebSocket API', () => {
     await a.close();
     await b.close();
     await small.close();
+  });
+
+  it('refuses connections without a token past maxUnauthenticated, while clients with one still get in', async () => {
+    const s = await CepheusServer.start({ engine: new Engine(), port: 0, tokens: ['t0k'], maxUnauthenticated: 2 });
+    const wsUrl = s.url.replace('http', 'ws');
+    const open = (headers: Record<string, string> = {}) =>
+      new Promise<WebSocket | number>((r) => {
+        const ws = new WebSocket(wsUrl, SUBPROTOCOL, { headers });
+        ws.on('open', () => r(ws));
+        ws.on('unexpected-response', (_req, res) => r(res.statusCode ?? 0));
+      });
+    const waiting = [await open(), await open()];
+    expect(waiting.every((w) => w instanceof WebSocket)).toBe(true);
+    expect(await open()).toBe(503);
+    const withToken = await open({ authorization: 'Bearer t0k' });
+    expect(withToken).toBeInstanceOf(WebSocket);
+    for (const w of [...waiting, withToken]) (w as WebSocket).terminate();
+    await s.close();
+  });
+
+  it('closes, with 4509, a connection that sends requests and does not read the replies', async () => {
+    const s = await CepheusServer.start({ engine: new Engine(), port: 0, maxBufferedBytes: 256 * 1024 });
+    const { ws, closed } = await (async () => {
+      const socket = new WebSocket(s.url.replace('http', 'ws'), SUBPROTOCOL);
+      const done = new Promise<{ code: number }>((r) => socket.on('close', (code) => r({ code })));
+      await new Promise((r) => socket.once('open', r));
+      return { ws: socket, closed: done };
+    })();
+    ws.send(JSON.stringify({ type: 'connection_init' }));
+    await new Promise((r) => setTimeout(r, 50));
+    // Stop reading; ask for 100 KB answers until the server gives up on the connection.
+    (ws as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause();
+    const payload = 'x'.repeat(100_000);
+    for (let i = 0; i < 300; i++) ws.send(JSON.stringify({ type: 'ping', payload }));
+    await new Promise((r) => setTimeout(r, 500));
+    (ws as unknown as { _socket: { resume(): void } })._socket.resume();
+    expect((await closed).code).toBe(CloseCode.SlowConsumer);
+    await s.close();
   });
 
   it('limits the publish rate per connection', async () => {
