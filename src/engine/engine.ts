@@ -318,7 +318,7 @@ export class Engine {
         const validate = compileValidator({ name: t.name, columns: t.schema.columns, timestamp: t.timestamp, timestampFormat: t.timestampFormat, timezone: t.timezone });
         // The event-time column says when, not what: a row whose other columns are all NULL deletes.
         const values = t.schema.columns.map((c) => c.name).filter((c) => c !== t.timestamp);
-        const table = new TableOperator(t.name, t.primaryKey, values, this.#options.maxTableRows, (n) => (this.#stats.runsDropped += n), () => this.#admit());
+        const table = new TableOperator(t.name, t.primaryKey, values, this.#options.maxTableRows, (n) => (this.#stats.runsDropped += n), () => this.#memory.admit());
         const time = t.timestamp === undefined ? undefined : columnReader(t.timestamp);
         streams.push(t.name);
         return () => {
@@ -331,12 +331,13 @@ export class Engine {
         const q = statement.query;
         const runtime: { outputs: number; destination: Destination | undefined } = { outputs: 0, destination: undefined };
         const rank = this.#nextRank++;
+        const memory = this.#memory;
         const ctx: OperatorContext = {
           emit: (data, time) => this.#emit(q, runtime, data, time),
           scheduleAfter: (time) => this.#clock.schedule(operator, time, rank),
           scheduleAt: (time) => this.#clock.schedule(operator, time, rank, true),
           dropped: (n) => (this.#stats.runsDropped += n),
-          admit: () => this.#admit(),
+          admit: () => memory.admit(),
         };
         const operator = compileQuery(q, ctx, this.#services, this.#options);
         queries.push(q.output);
@@ -443,7 +444,7 @@ export class Engine {
       return;
     }
     this.#accept(stream, event, origin, input);
-    this.#settle();
+    if (this.#deferred.length > 0) this.#settle();
   }
 
   #accept(stream: string, event: unknown, origin: string | Origin | undefined, input: string | undefined): void {
@@ -689,7 +690,7 @@ export class Engine {
       perQuery[name] = { outputs: q.outputs, state };
       if (q.query.kind === 'pattern') runsAlive += state;
     }
-    return { ...this.#stats, memoryDrops: this.#memory.refused, memoryFull: this.#memory.full(), runsAlive, watermark: this.#clock.watermark, waiting: this.#clock.waiting, perQuery };
+    return { ...this.#stats, runsDropped: this.#stats.runsDropped + this.#memory.refused, memoryDrops: this.#memory.refused, memoryFull: this.#memory.full(), runsAlive, watermark: this.#clock.watermark, waiting: this.#clock.waiting, perQuery };
   }
 
   /** The streams and tables the engine knows, with their schemas. */
@@ -775,13 +776,6 @@ export class Engine {
     for (const q of this.#queries.values()) size += q.operator.stateSize();
     for (const t of this.#tables.values()) size += t.stateSize();
     return size;
-  }
-
-  /** OperatorContext.admit: the memory guard's answer, a refusal counted as a drop. */
-  #admit(): boolean {
-    if (this.#memory.admit()) return true;
-    this.#stats.runsDropped++;
-    return false;
   }
 
   #reject(stream: string, reason: string, event: unknown, time: number | undefined): void {

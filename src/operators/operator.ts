@@ -26,7 +26,7 @@ export interface OperatorContext {
   /**
    * Asked before keeping a new piece of state (a run, group, window or join event, table row):
    * false while the engine's heap is past its limit (EngineOptions.maxHeapBytes), and then the
-   * drop is counted already.
+   * drop is counted already (in `runsDropped` and `memoryDrops`).
    */
   admit(): boolean;
 }
