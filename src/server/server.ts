@@ -66,6 +66,11 @@ export interface ServerOptions {
    */
   readonly maxUnauthenticated?: number;
   /**
+   * A publisher (a connection that has published) silent this long stops holding the watermark
+   * back (section 3's idle timeout), until it publishes again. Default 5 s, as the Kafka connector's.
+   */
+  readonly inputIdleMs?: number;
+  /**
    * Bytes a connection may have waiting to be written to a client that does not read: past it a
    * subscription's message counts as past its queue (its policy applies), and a reply closes the
    * connection (4509). Default 64 MiB.
@@ -141,6 +146,10 @@ interface Connection {
   /** Publish token bucket. */
   tokens: number;
   refilled: number;
+  /** The engine input its publishes arrive on (section 3: each publisher is one), from its first publish. */
+  input: string | undefined;
+  lastPublish: number;
+  idle: boolean;
 }
 
 export class CepheusServer {
@@ -152,6 +161,9 @@ export class CepheusServer {
   readonly #full: Buffer[];
   readonly #readOnly: Buffer[];
   readonly #connections = new Set<Connection>();
+  /** Publishers so far, for their input names. */
+  #publishers = 0;
+  #idleTimer: ReturnType<typeof setInterval> | undefined;
   /** Events rejected by the engine so far (for publish results, without building stats). */
   #rejected = 0;
   #closing = false;
@@ -168,6 +180,7 @@ export class CepheusServer {
       maxConnections: options.maxConnections ?? 1_000,
       maxSubscriptions: options.maxSubscriptions ?? 100,
       maxUnauthenticated: options.maxUnauthenticated ?? 100,
+      inputIdleMs: options.inputIdleMs ?? 5_000,
       maxBufferedBytes: options.maxBufferedBytes ?? 64 * 1024 * 1024,
       log: options.log ?? (() => {}),
     };
@@ -234,6 +247,7 @@ export class CepheusServer {
   async close(flushMs = 500): Promise<void> {
     if (this.#closing) return;
     this.#closing = true;
+    clearInterval(this.#idleTimer);
     const httpClosed = new Promise<void>((r) => this.#http.close(() => r()));
     const deadline = Date.now() + flushMs;
     while (Date.now() < deadline && [...this.#connections].some((c) => c.socket.bufferedAmount > 0)) {
@@ -290,7 +304,7 @@ export class CepheusServer {
       socket.close(CloseCode.BadRequest, `use the subprotocol ${SUBPROTOCOL}`);
       return;
     }
-    const c: Connection = { socket, corked: false, access, initialised: false, subscriptions: new Map(), tokens: this.#options.publishRate, refilled: Date.now() };
+    const c: Connection = { socket, corked: false, access, initialised: false, subscriptions: new Map(), tokens: this.#options.publishRate, refilled: Date.now(), input: undefined, lastPublish: 0, idle: false };
     this.#connections.add(c);
     const timer = setTimeout(() => {
       if (!c.initialised) socket.close(CloseCode.InitTimeout, 'connection_init timeout');
@@ -309,6 +323,8 @@ export class CepheusServer {
       clearTimeout(timer);
       this.#drop(c);
       this.#connections.delete(c);
+      // A publisher gone no longer holds the watermark back.
+      if (c.input !== undefined) this.engine.removeInput(c.input);
     });
     socket.on('error', (error) => this.#options.log(`socket error: ${error.message}`));
   }
@@ -547,14 +563,39 @@ export class CepheusServer {
       throw new RequestError(`rate limit: at most ${this.#options.publishRate} events per second per connection; ${events.length} refused`);
     }
     c.tokens -= events.length;
-    return this.publish(stream, events);
+    c.input ??= `websocket ${++this.#publishers}`;
+    c.lastPublish = now;
+    c.idle = false;
+    if (this.#idleTimer === undefined) this.#watchIdle();
+    return this.publish(stream, events, c.input);
   }
 
-  /** Pushes events into the engine as a publish does (counted, timed); never throws. */
-  publish(stream: string, events: readonly unknown[]): PublishResultPayload {
+  /**
+   * Section 3: a publisher silent for `inputIdleMs` stops holding the watermark back (it holds
+   * it again with its next event).
+   */
+  #watchIdle(): void {
+    const idleMs = this.#options.inputIdleMs;
+    this.#idleTimer = setInterval(() => {
+      const now = Date.now();
+      for (const c of this.#connections) {
+        if (c.input === undefined || c.idle || now - c.lastPublish < idleMs) continue;
+        c.idle = true;
+        this.engine.inputIdle(c.input);
+      }
+    }, Math.max(10, Math.min(250, idleMs / 2)));
+    this.#idleTimer.unref();
+  }
+
+  /**
+   * Pushes events into the engine as a publish does (counted, timed); never throws. `input`
+   * names the engine input they arrive on (one per WebSocket publisher); without it, the
+   * engine's default input (the built-in demo's).
+   */
+  publish(stream: string, events: readonly unknown[], input?: string): PublishResultPayload {
     const before = this.#rejected;
     this.metrics.published(stream, events.length, () => {
-      for (const e of events) this.engine.push(stream, e);
+      for (const e of events) this.engine.push(stream, e, undefined, input);
     });
     const rejected = this.#rejected - before;
     return { accepted: events.length - rejected, rejected };

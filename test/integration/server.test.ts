@@ -308,6 +308,32 @@ describe('cepheus serve: the WebSocket API', () => {
     await small.close();
   });
 
+  it('takes each publisher as an input of its own (section 3): the watermark is the least of theirs, and a silent one goes idle', async () => {
+    const s = await CepheusServer.start({ engine: new Engine(), port: 0, inputIdleMs: 300 });
+    const wsUrl = s.url.replace('http', 'ws');
+    const admin = await CepheusClient.connect(wsUrl);
+    await admin.deploy("CREATE STREAM E (src STRING, ts TIMESTAMP) WITH (timestamp = 'ts');\nCREATE STREAM seen AS SELECT src, ts FROM E;");
+    const seen: string[] = [];
+    const rejected: unknown[] = [];
+    await admin.subscribe('seen', (e) => seen.push(`${String(e.data['src'])}@${e.time}`));
+    await admin.subscribe('_rejected', (e) => rejected.push(e.data));
+    const a = await CepheusClient.connect(wsUrl);
+    const b = await CepheusClient.connect(wsUrl);
+    await a.publish('E', { src: 'A', ts: 1000 });
+    await b.publish('E', { src: 'B', ts: 1000 });
+    await a.publish('E', { src: 'A', ts: 10_000 });
+    // B is behind A, not late: the watermark is the least of the two publishers' times.
+    expect(await b.publish('E', { src: 'B', ts: 5000 })).toEqual({ accepted: 1, rejected: 0 });
+    await until(() => seen.length === 3);
+    expect(seen).toEqual(['A@1000', 'B@1000', 'B@5000']);
+    // A's event at 10,000 waits for B, until B has been silent for inputIdleMs.
+    await until(() => seen.length === 4, 3000);
+    expect(seen[3]).toBe('A@10000');
+    expect(rejected).toEqual([]);
+    await Promise.all([a.close(), b.close(), admin.close()]);
+    await s.close();
+  });
+
   it('refuses connections without a token past maxUnauthenticated, while clients with one still get in', async () => {
     const s = await CepheusServer.start({ engine: new Engine(), port: 0, tokens: ['t0k'], maxUnauthenticated: 2 });
     const wsUrl = s.url.replace('http', 'ws');
