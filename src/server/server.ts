@@ -131,6 +131,11 @@ interface Subscription {
   readonly limit: number;
   /** Messages handed to the socket and not yet written out. */
   inFlight: number;
+  /**
+   * Of those, the ones handed over in this turn of the event loop (written out together at its
+   * end): one publish of more events than the queue holds must not look like a slow reader.
+   */
+  fresh: number;
   /** Dropped since the last `dropped` notice. */
   dropped: number;
   unsubscribe: () => void;
@@ -510,7 +515,7 @@ export class CepheusServer {
     if (p['policy'] !== undefined && p['policy'] !== 'drop' && p['policy'] !== 'close') throw new RequestError("policy is 'drop' or 'close'");
     const queue = p['queue'] === undefined ? this.#options.queue : p['queue'];
     if (typeof queue !== 'number' || !Number.isSafeInteger(queue) || queue < 1 || queue > 1_000_000) throw new RequestError('queue is a whole number of messages from 1 to 1,000,000');
-    const sub: Subscription = { id, stream, entry: this.engine.catalog().get(stream), policy, limit: queue, inFlight: 0, dropped: 0, unsubscribe: () => {} };
+    const sub: Subscription = { id, stream, entry: this.engine.catalog().get(stream), policy, limit: queue, inFlight: 0, fresh: 0, dropped: 0, unsubscribe: () => {} };
     const socket = c.socket;
     const written = (): void => {
       sub.inFlight--;
@@ -522,7 +527,7 @@ export class CepheusServer {
     };
     sub.unsubscribe = this.engine.subscribe(stream, (event) => {
       if (socket.readyState !== socket.OPEN) return;
-      if (sub.inFlight >= sub.limit || socket.bufferedAmount > this.#options.maxBufferedBytes) {
+      if (sub.inFlight - sub.fresh >= sub.limit || socket.bufferedAmount > this.#options.maxBufferedBytes) {
         if (sub.policy === 'close') {
           this.metrics.dropped('close', 1);
           this.#drop(c);
@@ -535,6 +540,7 @@ export class CepheusServer {
       }
       sub.inFlight++;
       cork(c);
+      if (c.corked) sub.fresh++;
       socket.send(JSON.stringify({ type: 'next', id, payload: event }), written);
     });
     c.subscriptions.set(id, sub);
@@ -616,6 +622,7 @@ function cork(c: Connection): void {
   raw.cork();
   process.nextTick(() => {
     c.corked = false;
+    for (const s of c.subscriptions.values()) s.fresh = 0;
     raw.uncork();
   });
 }

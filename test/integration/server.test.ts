@@ -290,6 +290,20 @@ describe('cepheus serve: the WebSocket API', () => {
     await client.close();
   }, 30_000);
 
+  it('a subscriber that keeps up receives all of one publish larger than its queue', async () => {
+    const s = await CepheusServer.start({ engine: new Engine(), port: 0 });
+    const client = await CepheusClient.connect(s.url.replace('http', 'ws'));
+    await client.deploy("CREATE STREAM B (i INT, ts TIMESTAMP) WITH (timestamp = 'ts');");
+    let received = 0;
+    let dropped = 0;
+    await client.subscribe('B', () => received++, { queue: 100, onDropped: (n) => (dropped += n) });
+    await client.publish('B', Array.from({ length: 1000 }, (_, i) => ({ i, ts: i })));
+    await until(() => received === 1000);
+    expect(dropped).toBe(0);
+    await client.close();
+    await s.close();
+  });
+
   it('limits connections and subscriptions per connection', async () => {
     const small = await CepheusServer.start({ engine: new Engine(), port: 0, maxConnections: 2, maxSubscriptions: 2 });
     const a = await CepheusClient.connect(small.url);
