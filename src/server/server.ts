@@ -200,6 +200,12 @@ export class CepheusServer {
     this.#http.on('upgrade', (req, socket, head) => {
       if (this.#closing) return socket.destroy();
       const unavailable = (): void => void socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      // Offered only other subprotocols: refused here, as a client would fail a handshake that chose none.
+      const offered = req.headers['sec-websocket-protocol'];
+      if (offered !== undefined && !offered.split(',').some((p) => p.trim() === SUBPROTOCOL)) {
+        socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+        return;
+      }
       if (this.#connections.size >= this.#options.maxConnections) return unavailable();
       // A token in the header is checked here: a wrong one is refused before the upgrade.
       const header = req.headers['authorization'];

@@ -216,6 +216,16 @@ describe('cepheus serve: the WebSocket API', () => {
     c.ws.send(JSON.stringify({ type: 'list', id: '1' })); // before connection_init
     expect((await c.closed).code).toBe(CloseCode.BadRequest);
 
+    // Another subprotocol is refused at the upgrade (HTTP 400); none is closed with 4400.
+    const other = await new Promise<number>((r) => {
+      const ws = new WebSocket(url, 'graphql-ws');
+      ws.on('unexpected-response', (_req, res) => r(res.statusCode ?? 0));
+      ws.on('error', () => r(-1));
+    });
+    expect(other).toBe(400);
+    const none = new WebSocket(url);
+    expect(await new Promise<number>((r) => none.on('close', (code) => r(code)))).toBe(CloseCode.BadRequest);
+
     const d = await raw();
     d.ws.send(JSON.stringify({ type: 'connection_init', payload: { token: TOKEN } }));
     d.ws.send('{not json');
