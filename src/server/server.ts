@@ -166,6 +166,8 @@ export class CepheusServer {
   readonly #full: Buffer[];
   readonly #readOnly: Buffer[];
   readonly #connections = new Set<Connection>();
+  #lastEvent: object | undefined;
+  #lastJson = '';
   /** Publishers so far, for their input names. */
   #publishers = 0;
   #idleTimer: ReturnType<typeof setInterval> | undefined;
@@ -355,6 +357,19 @@ export class CepheusServer {
     }
     cork(c);
     c.socket.send(JSON.stringify(message));
+  }
+
+  /**
+   * An event as JSON, written once however many subscriptions receive it: they are given it one
+   * after the other, so the last one written is remembered (a connection may hold 100
+   * subscriptions to one stream).
+   */
+  #json(event: object): string {
+    if (event !== this.#lastEvent) {
+      this.#lastJson = JSON.stringify(event);
+      this.#lastEvent = event;
+    }
+    return this.#lastJson;
   }
 
   #onMessage(c: Connection, text: string | undefined): void {
@@ -547,7 +562,7 @@ export class CepheusServer {
       sub.inFlight++;
       cork(c);
       if (c.corked) sub.fresh++;
-      socket.send(JSON.stringify({ type: 'next', id, payload: event }), written);
+      socket.send(`{"type":"next","id":${JSON.stringify(id)},"payload":${this.#json(event)}}`, written);
     });
     c.subscriptions.set(id, sub);
     this.#reply(c, { type: 'result', id, payload: { stream, policy, queue } });
