@@ -79,7 +79,7 @@ export class Fanout {
     }
     flush();
     const parts: Deliver[] = [];
-    for (let i = 0; i < segments.length; i += SEGMENTS_PER_FUNCTION) parts.push(compile(segments.slice(i, i + SEGMENTS_PER_FUNCTION), sequence));
+    for (let i = 0; i < segments.length; i += SEGMENTS_PER_FUNCTION) parts.push(compile(segments.slice(i, i + SEGMENTS_PER_FUNCTION), sequence, i === 0));
     this.deliver = parts.length === 0 ? () => {} : parts.length === 1 ? parts[0]! : (ev) => {
       for (let i = 0; i < parts.length; i++) parts[i]!(ev);
     };
@@ -93,7 +93,7 @@ export class Fanout {
  * the value the event has in its column, or to the fanout of the operators without a guard on
  * that column. Only generated names enter the code: the functions and maps are arguments.
  */
-function compile(segments: readonly Segment[], sequence: Sequence | undefined): Deliver {
+function compile(segments: readonly Segment[], sequence: Sequence | undefined, first: boolean): Deliver {
   const names: string[] = [];
   const values: unknown[] = [];
   const bind = (prefix: string, value: unknown): string => {
@@ -105,8 +105,12 @@ function compile(segments: readonly Segment[], sequence: Sequence | undefined): 
   const body: string[] = ['const stream = ev.stream, row = ev.row, time = ev.time;', 'let seq = ev.seq;'];
   // After an operator emitted (its readers processed the derived events at once, numbered
   // after this one), the operators after it are given the event as arriving after those.
-  const renumber = sequence === undefined ? '' : `if (${bind('sequence', sequence)}.last !== seq) seq = ++${names.at(-1)!}.last; `;
-  for (const segment of segments) {
+  // A fanout is entered with the event numbered last (by the engine, or by the fanout that hands
+  // it on), so its first operator needs no check.
+  const check = sequence === undefined ? '' : `if (${bind('sequence', sequence)}.last !== seq) seq = ++${names.at(-1)!}.last; `;
+  for (let i = 0; i < segments.length; i++) {
+    const segment = segments[i]!;
+    const renumber = first && i === 0 ? '' : check;
     if (segment.kind === 'indexed') {
       const read = bind('read', segment.read);
       const byValue = bind('byValue', segment.byValue);
