@@ -38,6 +38,14 @@ export class InputBatch {
   }
 }
 
+/** A line of a stream's input that is no JSON: the engine is told to reject it (Engine.reject). */
+export class Unreadable {
+  constructor(
+    readonly text: string,
+    readonly reason: string,
+  ) {}
+}
+
 export interface BadLine {
   readonly source: string;
   readonly line: number;
@@ -71,7 +79,11 @@ export async function* readInput(spec: InputSpec, bad: (b: BadLine) => void, std
     try {
       value = JSON.parse(text);
     } catch (e) {
-      bad({ source, line, reason: `not JSON: ${(e as Error).message}` });
+      const reason = `not JSON: ${(e as Error).message}`;
+      // A line of a stream's own file is that stream's event: rejected onto _rejected (section 2),
+      // as a Kafka message that is not JSON is. In envelopes, the stream is not known.
+      if (spec.stream !== undefined) out.add(spec.stream, new Unreadable(text, reason), source, line);
+      else bad({ source, line, reason });
       return;
     }
     if (spec.stream !== undefined) {

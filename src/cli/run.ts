@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Engine, renderDiagnostic } from '../index.js';
-import { mergeByTime, parseInputSpec, readInput, type BadLine } from './inputs.js';
+import { mergeByTime, parseInputSpec, readInput, Unreadable, type BadLine } from './inputs.js';
 import type { Io } from './io.js';
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -138,7 +138,9 @@ export async function run(args: readonly string[], io: Io): Promise<number> {
       for (let i = 0; i < streams.length; i++) {
         currentSource = sources[i];
         currentLine = lines[i]!;
-        engine.push(streams[i]!, data[i]);
+        const event = data[i];
+        if (event instanceof Unreadable) engine.reject(streams[i]!, event.reason, event.text);
+        else engine.push(streams[i]!, event);
         if (out.pending > 1 << 16) await out.flush();
       }
       events += streams.length;

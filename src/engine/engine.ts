@@ -483,6 +483,15 @@ export class Engine {
   }
 
   /**
+   * Rejects what an input could not even read as an event (a line or a message that is no JSON):
+   * counted and published on `_rejected` with `reason`, as the engine's own rejections are.
+   */
+  reject(stream: string, reason: string, event: unknown): void {
+    this.#stats.eventsIn++;
+    this.#reject(stream, reason, event, undefined);
+  }
+
+  /**
    * Announces a named input before its first event, or again (an idle input is then active): it
    * holds the watermark until it sends or goes idle.
    */

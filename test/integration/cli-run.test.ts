@@ -110,6 +110,23 @@ CREATE STREAM pairs AS SELECT a.ts AS at FROM PATTERN a=S[kind = 'a'] -> b=S[kin
     expect(r.stderr).toMatch(/rejected: 3,/);
   });
 
+  it("rejects a line of a stream's own input that is no JSON onto _rejected, as section 2 says of every rejected event", () => {
+    const script = file(
+      'rejected.cql',
+      "CREATE STREAM Txn (card STRING NOT NULL, amount DOUBLE, ts TIMESTAMP) WITH (timestamp = 'ts');\nCREATE STREAM bad AS SELECT stream, reason, event FROM _rejected;\n",
+    );
+    const input = file('bare.ndjson', ['{"card":"c1","amount":1,"ts":1000}', 'garbage', '5'].join('\n'));
+    const r = cepheus(['run', script, '--input', `Txn=${input}`]);
+    expect(r.code).toBe(0);
+    const rows = lines(r.stdout) as { data: { stream: string; reason: string; event: unknown } }[];
+    expect(rows.map((o) => [o.data.stream, o.data.reason.split(':')[0], o.data.event])).toEqual([
+      ['Txn', 'not JSON', 'garbage'],
+      ['Txn', 'an event must be a JSON object, not the number 5', 5],
+    ]);
+    expect(r.stderr).toContain('bare.ndjson:2: rejected: not JSON');
+    expect(r.stderr).toMatch(/rejected: 2,/);
+  });
+
   it('reads past a byte-order mark before the first line', () => {
     const input = '\ufeff' + JSON.stringify({ stream: 'Txn', data: { card: 'c1', amount: 0.5, ts: 1000 } }) + '\n' + JSON.stringify({ stream: 'Txn', data: { card: 'c1', amount: 900, ts: 2000 } });
     const r = cepheus(['run', SCRIPT], input);
