@@ -161,6 +161,14 @@ export async function serve(args: readonly string[], io: Io, signals = true): Pr
     io.err(`cepheus serve: cannot listen on ${v.host ?? '127.0.0.1'}:${port}: ${(e as Error).message}\n`);
     return 1;
   }
+  // A connector name the server does not know, or Kafka without brokers, would lose a stream's
+  // events or outputs in silence (custom connectors are wired in code, not named in scripts).
+  for (const c of engine.connectorOptions()) {
+    const name = c.options[c.role];
+    if (name === undefined) continue;
+    if (name !== 'kafka') io.err(`cepheus serve: warning: ${c.stream} has ${c.role} = '${String(name)}': this server connects only 'kafka'\n`);
+    else if (!config) io.err(`cepheus serve: warning: ${c.stream} has ${c.role} = 'kafka', but no Kafka brokers are configured (--kafka-brokers): it is not ${c.role === 'source' ? 'read' : 'written'}\n`);
+  }
   const queries = engine.queries().length;
   io.err(`cepheus serve: ${queries} quer${queries === 1 ? 'y' : 'ies'} deployed from ${files.length} file(s); console at ${server.url}/ , WebSocket at ${server.url.replace(/^http/, 'ws')}/${server.secured ? ' (token required)' : ''}\n`);
 

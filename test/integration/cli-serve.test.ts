@@ -110,6 +110,18 @@ describe('cepheus serve (the binary)', () => {
     expect(blank.stderr).toContain('a token cannot be empty');
   });
 
+  it('warns of a connector it does not know, and of Kafka without brokers, which would lose events in silence', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cepheus-connectors-'));
+    const script = join(dir, 'connectors.cql');
+    writeFileSync(
+      script,
+      "CREATE STREAM T (a INT, ts TIMESTAMP) WITH (timestamp = 'ts', source = 'kafak', topic = 't');\nCREATE STREAM o WITH (sink = 'kafka', topic = 'out') AS SELECT a FROM T;\n",
+    );
+    const s = await serve(['--queries', script]);
+    expect(s.stderr()).toContain("warning: T has source = 'kafak': this server connects only 'kafka'");
+    expect(s.stderr()).toContain("warning: o has sink = 'kafka', but no Kafka brokers are configured (--kafka-brokers): it is not written");
+  });
+
   it("a tokens file's comments are whole lines: a '#' inside a token is part of it", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cepheus-tokens-'));
     const file = join(dir, 'tokens.txt');
