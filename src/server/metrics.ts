@@ -25,24 +25,26 @@ export class ServerMetrics {
     const registers = [this.#registry];
     const stats = () => engine.stats();
     this.#eventsIn = new Counter({ name: 'cepheus_events_in_total', help: 'Events published to a stream over WebSocket', labelNames: ['stream'], registers });
-    new Gauge({
+    // The engine's counts are read at each scrape: `_total` ones are counters (set by reset and
+    // inc, as Prometheus wants counters typed), the rest gauges.
+    new Counter({
       name: 'cepheus_events_out_total',
       help: 'Output events of each query (its output stream)',
       labelNames: ['stream'],
       registers,
       collect() {
         this.reset();
-        for (const q of engine.queries()) this.set({ stream: q.name }, q.outputs);
+        for (const q of engine.queries()) this.inc({ stream: q.name }, q.outputs);
       },
     });
-    new Gauge({
+    new Counter({
       name: 'cepheus_matches_total',
       help: 'Matches of each pattern query',
       labelNames: ['query'],
       registers,
       collect() {
         this.reset();
-        for (const q of engine.queries()) if (q.kind === 'pattern') this.set({ query: q.name }, q.outputs);
+        for (const q of engine.queries()) if (q.kind === 'pattern') this.inc({ query: q.name }, q.outputs);
       },
     });
     const engineGauge = (name: string, help: string, read: () => number) =>
@@ -54,14 +56,24 @@ export class ServerMetrics {
           this.set(read());
         },
       });
-    engineGauge('cepheus_engine_events_in_total', 'Events pushed into the engine, accepted or not', () => stats().eventsIn);
-    engineGauge('cepheus_rejected_total', 'Rejected events (invalid or late)', () => stats().rejected);
-    engineGauge('cepheus_late_total', 'Late events', () => stats().late);
+    const engineCounter = (name: string, help: string, read: () => number) =>
+      new Counter({
+        name,
+        help,
+        registers,
+        collect() {
+          this.reset();
+          this.inc(read());
+        },
+      });
+    engineCounter('cepheus_engine_events_in_total', 'Events pushed into the engine, accepted or not', () => stats().eventsIn);
+    engineCounter('cepheus_rejected_total', 'Rejected events (invalid or late)', () => stats().rejected);
+    engineCounter('cepheus_late_total', 'Late events', () => stats().late);
     engineGauge('cepheus_runs_alive', 'Partial matches alive', () => stats().runsAlive);
-    engineGauge('cepheus_runs_dropped_total', 'Runs, groups, window and join events dropped by caps', () => stats().runsDropped);
-    engineGauge('cepheus_memory_drops_total', 'Of those, state refused because the heap was past the engine memory budget (maxHeapBytes)', () => stats().memoryDrops);
+    engineCounter('cepheus_runs_dropped_total', 'Runs, groups, window and join events dropped by caps', () => stats().runsDropped);
+    engineCounter('cepheus_memory_drops_total', 'Of those, state refused because the heap was past the engine memory budget (maxHeapBytes)', () => stats().memoryDrops);
     engineGauge('cepheus_memory_full', '1 while the heap is past the engine memory budget and no new state is kept', () => (stats().memoryFull ? 1 : 0));
-    engineGauge('cepheus_faults_total', 'Run-time faults in expressions', () => stats().faults);
+    engineCounter('cepheus_faults_total', 'Run-time faults in expressions', () => stats().faults);
     engineGauge('cepheus_watermark_ms', 'The event-time watermark (epoch ms)', () => {
       const w = stats().watermark;
       return Number.isFinite(w) ? w : 0;

@@ -417,6 +417,8 @@ describe('cepheus serve: HTTP endpoints and shutdown', () => {
       expect(metrics).toContain(`# TYPE ${name}`);
     }
     expect(metrics).toMatch(/^cepheus_memory_full 0$/m);
+    // Counts named `_total` are counters, as Prometheus names them.
+    for (const name of [...metrics.matchAll(/^# TYPE (cepheus_\w+_total) (\w+)$/gm)]) expect(name[2], name[1]).toBe('counter');
     expect(metrics).toMatch(/^cepheus_memory_drops_total 0$/m);
     expect((await fetch(`${server.url}/nope`)).status).toBe(404);
     expect((await fetch(`${server.url}/../../package.json`)).status).toBe(404);
