@@ -144,14 +144,9 @@ export class Clock {
    */
   acceptUntimed(stream: string, row: Row, input?: string): void {
     const time = this.#latest;
-    if (input !== undefined) {
-      const entry = this.#inputs.get(input);
-      if (entry === undefined) this.#inputs.set(input, { max: time, idle: true });
-      else if (!entry.idle) {
-        entry.idle = true;
-        this.#rebase();
-      }
-    }
+    // An input that has sent events with a time (a WebSocket publisher that also sends
+    // reference rows) keeps holding the watermark: a row without a time says nothing of its own.
+    if (input !== undefined && !this.#inputs.has(input)) this.#inputs.set(input, { max: time, idle: true });
     // Before any event nothing waits: the row is applied at once.
     if (time === -Infinity) this.#handlers.process(stream, row, 0);
     else this.#enter(stream, row, time, input);

@@ -489,6 +489,7 @@ export class Engine {
   reject(stream: string, reason: string, event: unknown): void {
     this.#stats.eventsIn++;
     this.#reject(stream, reason, event, undefined);
+    if (this.#deferred.length > 0) this.#settle();
   }
 
   /**

@@ -6,12 +6,19 @@
  * is no: the run, group or event is dropped and counted, as at a cap, and what is held already
  * runs on (as its windows and WITHIN bounds expire, the heap comes back under the limit).
  *
- * The heap is read every CHECK_EVERY requests (a read costs about a microsecond), so a burst adds at
- * most that many pieces past the limit before the guard notices. Requests go on while the heap is
- * full (each refusal is one), so the guard notices as soon as it is not (see #check for how it
- * tells state from garbage).
+ * The heap is read every CHECK_EVERY requests (a read costs about two microseconds), so a burst
+ * adds at most that many pieces past the limit before the guard notices. Requests go on while
+ * the heap is full (each refusal is one), so the guard notices as soon as it is not.
+ *
+ * The heap in use counts garbage until V8 collects it, and while little new is kept V8 may not
+ * collect for a long time: after a flood of state expires, the heap would read full long after it
+ * is not. So while the guard refuses, it asks V8 for a full collection, and reads the heap again:
+ * when the engine's state has shrunk by a tenth since it last did (at most once a second, unless
+ * by half), and in any case every 30 seconds (state the count does not see may have expired). Only then, never on
+ * a guess, does it admit again.
  */
-import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
+import { getHeapSpaceStatistics, getHeapStatistics, setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 
 const CHECK_EVERY = 1024;
 
@@ -38,25 +45,58 @@ function oldGenerationUsed(): number {
   return used;
 }
 
+let gc: (() => void) | null | undefined;
+
+/**
+ * A full garbage collection, now: V8's `gc`, exposed for this (`--expose-gc` set at run time, then
+ * read from a new context, as the `expose-gc` package does). False when it cannot be had.
+ */
+function collectGarbage(): boolean {
+  if (gc === undefined) {
+    try {
+      const exposed = (globalThis as { gc?: () => void }).gc;
+      if (exposed) gc = exposed;
+      else {
+        setFlagsFromString('--expose-gc');
+        gc = runInNewContext('gc') as () => void;
+      }
+    } catch {
+      gc = null;
+    }
+  }
+  if (!gc) return false;
+  gc();
+  return true;
+}
+
+export interface GuardProbes {
+  /** Bytes in use (the old generation's). */
+  readonly heapUsed: () => number;
+  /** A full collection now; false when none can be had. */
+  readonly collect: () => boolean;
+  /** Milliseconds, for spacing collections. */
+  readonly now: () => number;
+}
+
+const PROBES: GuardProbes = { heapUsed: oldGenerationUsed, collect: collectGarbage, now: Date.now };
+
 export class MemoryGuard {
   readonly #maxHeapBytes: number;
   readonly #stateSize: () => number;
-  readonly #heapUsed: () => number;
+  readonly #probes: GuardProbes;
   #full: boolean;
-  /** The engine's state (runs, groups, events, rows) when the heap was last read past the limit. */
-  #ceiling = Infinity;
   #countdown = CHECK_EVERY;
+  /** The engine's state at the last collection the guard asked for (or when it began refusing). */
+  #stateThen = 0;
+  #collectedAt = -Infinity;
   /** State refused because the heap was full. */
   refused = 0;
 
-  /**
-   * `stateSize` counts the pieces of state the engine holds; `heapUsed` reads the heap in use
-   * (the old generation's; tests give their own).
-   */
-  constructor(maxHeapBytes: number, stateSize: () => number, heapUsed: () => number = oldGenerationUsed) {
+  /** `stateSize` counts the pieces of state the engine holds; tests give their own probes. */
+  constructor(maxHeapBytes: number, stateSize: () => number, probes: GuardProbes = PROBES) {
     this.#maxHeapBytes = maxHeapBytes;
     this.#stateSize = stateSize;
-    this.#heapUsed = heapUsed;
+    this.#probes = probes;
     this.#full = this.#check();
   }
 
@@ -76,25 +116,23 @@ export class MemoryGuard {
     return (this.#full = this.#check());
   }
 
-  /**
-   * The heap in use counts garbage until V8 collects it, and with little being kept V8 may not
-   * collect for a long time: after state expires, the heap would read full long after it is
-   * not. So the guard also counts the engine's state. When the heap is first read past the limit,
-   * what the engine holds then is the ceiling; while the heap reads past it, state is kept again
-   * once it has fallen 10% below the ceiling (what fell is garbage the next collection frees)
-   * and refused again once it is back within 10% of it, where the ceiling comes down to it: if
-   * the heap is really full (the new state is larger), each round keeps less. A reading under
-   * the limit with as much state as the ceiling or more lifts it.
-   */
   #check(): boolean {
-    if (this.#maxHeapBytes === Infinity) return false;
+    const max = this.#maxHeapBytes;
+    if (max === Infinity) return false;
+    const p = this.#probes;
+    if (p.heapUsed() <= max) return false;
     const state = this.#stateSize();
-    if (this.#heapUsed() <= this.#maxHeapBytes) {
-      if (state >= this.#ceiling) this.#ceiling = Infinity;
-      return false;
+    const now = p.now();
+    if (!this.#full) {
+      // Refusing from now on: what the engine holds is the mark its shrinking is told against.
+      this.#stateThen = state;
     }
-    if (this.#ceiling !== Infinity && state < this.#ceiling * 0.9) return false;
-    this.#ceiling = Math.min(this.#ceiling, state);
+    const shrunk = state < this.#stateThen * 0.9 && (now - this.#collectedAt >= 1_000 || state < this.#stateThen * 0.5);
+    if (shrunk || now - this.#collectedAt >= 30_000) {
+      this.#collectedAt = now;
+      this.#stateThen = state;
+      if (p.collect()) return p.heapUsed() > max;
+    }
     return true;
   }
 }

@@ -295,9 +295,9 @@ function parseInBatches(tokens: readonly IToken[]): { statements: CstNode[]; sem
     for (let count = 0; to < tokens.length && count < STATEMENTS_PER_PARSE; to++) if (tokens[to]!.tokenType === Semicolon) count++;
     cqlParser.input = tokens.slice(from, to);
     const cst = cqlParser.script();
-    statements.push(...((cst.children['statement'] ?? []) as CstNode[]));
-    semicolons.push(...((cst.children['Semicolon'] ?? []) as IToken[]));
-    errors.push(...cqlParser.errors);
+    for (const node of (cst.children['statement'] ?? []) as CstNode[]) statements.push(node);
+    for (const token of (cst.children['Semicolon'] ?? []) as IToken[]) semicolons.push(token);
+    for (const e of cqlParser.errors) errors.push(e);
     from = to;
   } while (from < tokens.length);
   return { statements, semicolons, errors };

@@ -731,7 +731,7 @@ export class CqlParser extends CstParser {
           { ALT: () => this.CONSUME(T.Star) },
           {
             // `LEADING` is a side when what follows cannot continue an expression named so.
-            GATE: () => TRIM_SIDES.includes(this.LA(1).tokenType) && SIDE_FOLLOWERS.some((t) => tokenMatcher(this.LA(2), t)),
+            GATE: () => this.LA(-1).image.toUpperCase() === 'TRIM' && TRIM_SIDES.includes(this.LA(1).tokenType) && SIDE_FOLLOWERS.some((t) => tokenMatcher(this.LA(2), t)),
             ALT: () => {
               this.OR2(TRIM_SIDES.map((side) => ({ ALT: () => this.CONSUME(side, { LABEL: 'side' }) })));
               this.OPTION4(() => this.SUBRULE2(this.expression, { LABEL: 'args' }));
@@ -799,8 +799,11 @@ export class CqlParser extends CstParser {
 
 /** The sides of `TRIM(side [chars] FROM s)`. */
 const TRIM_SIDES: readonly TokenType[] = [T.Both, T.Leading, T.Trailing];
-/** What may follow a side word: `FROM`, or the start of the characters (a literal or a name). */
-const SIDE_FOLLOWERS: readonly TokenType[] = [T.From, T.StringLiteral, T.NumberLiteral, T.Identifier];
+/**
+ * What may follow a side word: `FROM`, or the start of the characters. Not an operator: with
+ * `TRIM(leading - 1)`, `leading` is a column (the side words are not reserved).
+ */
+const SIDE_FOLLOWERS: readonly TokenType[] = [T.From, T.StringLiteral, T.NumberLiteral, T.Identifier, T.LParen, T.Null, T.Case, T.Cast];
 
 /** The one parser instance: chevrotain parsers are reusable and costly to build. */
 export const cqlParser = new CqlParser();

@@ -70,6 +70,8 @@ export interface ServerOptions {
    * back (section 3's idle timeout), until it publishes again. Default 5 s, as the Kafka connector's.
    */
   readonly inputIdleMs?: number;
+  /** Events that may wait for the watermark; past it, publishes are refused with an error. Default 1,000,000. */
+  readonly maxWaiting?: number;
   /**
    * Bytes a connection may have waiting to be written to a client that does not read: past it a
    * subscription's message counts as past its queue (its policy applies), and a reply closes the
@@ -188,6 +190,7 @@ export class CepheusServer {
       maxSubscriptions: options.maxSubscriptions ?? 100,
       maxUnauthenticated: options.maxUnauthenticated ?? 100,
       inputIdleMs: options.inputIdleMs ?? 5_000,
+      maxWaiting: options.maxWaiting ?? 1_000_000,
       maxBufferedBytes: options.maxBufferedBytes ?? 64 * 1024 * 1024,
       log: options.log ?? (() => {}),
     };
@@ -221,7 +224,7 @@ export class CepheusServer {
         }
       } else if (this.secured) {
         let waiting = 0;
-        for (const c of this.#connections) if (!c.initialised) waiting++;
+        for (const c of this.#connections) if (!c.initialised && c.access === undefined) waiting++;
         if (waiting >= this.#options.maxUnauthenticated) return unavailable();
       }
       this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, access));
@@ -589,12 +592,28 @@ export class CepheusServer {
       this.metrics.rateLimited(events.length);
       throw new RequestError(`rate limit: at most ${this.#options.publishRate} events per second per connection; ${events.length} refused`);
     }
+    // Events held for the watermark (a publisher behind holds it for everyone) are bounded:
+    // past maxWaiting, publishes are refused until the watermark moves (or that publisher goes idle).
+    if (this.engine.waiting() >= this.#options.maxWaiting && this.#ahead(c)) {
+      throw new RequestError(`${this.engine.waiting()} events wait for the watermark (a publisher behind holds it back): ${events.length} refused, publish again later`);
+    }
     c.tokens -= events.length;
     c.input ??= `websocket ${++this.#publishers}`;
     c.lastPublish = now;
     c.idle = false;
     if (this.#idleTimer === undefined) this.#watchIdle();
     return this.publish(stream, events, c.input);
+  }
+
+  /** Whether `c` is ahead of the publisher holding the watermark back (that one is never refused: it moves it). */
+  #ahead(c: Connection): boolean {
+    if (c.input === undefined) return false;
+    let least = Infinity;
+    for (const other of this.#connections) {
+      if (other.input === undefined || other.idle) continue;
+      least = Math.min(least, this.engine.inputTime(other.input) ?? Infinity);
+    }
+    return (this.engine.inputTime(c.input) ?? -Infinity) > least;
   }
 
   /**

@@ -37,6 +37,19 @@ describe('the memory budget, in a 128 MB heap', () => {
     expect(out.matches + refusedAfter).toBeGreaterThanOrEqual(10_000);
   });
 
+  it('keeps the process alive when the state is what its count does not see: a sliding window of large values beside expiring runs, a COUNT(DISTINCT) of large values', () => {
+    const UNCOUNTED = resolve(import.meta.dirname, '../fixtures/memory/uncounted.mjs');
+    for (const which of ['sliding', 'distinct']) {
+      const r = spawnSync(process.execPath, ['--max-old-space-size=128', UNCOUNTED, which], { encoding: 'utf8', timeout: 120_000 });
+      expect(r.stderr, which).toBe('');
+      expect(r.status, which).toBe(0);
+      const out = JSON.parse(r.stdout) as { memoryDrops: number; counts: (number | null)[] };
+      expect(out.memoryDrops, which).toBeGreaterThan(0);
+      // A COUNT(DISTINCT) refused a value is NULL, not a wrong number.
+      if (which === 'distinct') expect(out.counts).toEqual([null]);
+    }
+  });
+
   it('without it (maxHeapBytes: Infinity) the same flood ends the process', () => {
     const r = flood('off');
     expect(r.status).not.toBe(0);

@@ -358,6 +358,22 @@ describe('cepheus serve: the WebSocket API', () => {
     await s.close();
   });
 
+  it('refuses publishes while maxWaiting events wait for a publisher behind, and takes them again once it moves', async () => {
+    const s = await CepheusServer.start({ engine: new Engine(), port: 0, inputIdleMs: 60_000, maxWaiting: 3 });
+    const wsUrl = s.url.replace('http', 'ws');
+    const admin = await CepheusClient.connect(wsUrl);
+    await admin.deploy("CREATE STREAM E (src STRING, ts TIMESTAMP) WITH (timestamp = 'ts');");
+    const behind = await CepheusClient.connect(wsUrl);
+    const ahead = await CepheusClient.connect(wsUrl);
+    await behind.publish('E', { src: 'behind', ts: 10 });
+    for (let i = 0; i < 3; i++) await ahead.publish('E', { src: 'ahead', ts: 1000 + i });
+    await expect(ahead.publish('E', { src: 'ahead', ts: 2000 })).rejects.toThrow(/3 events wait for the watermark/);
+    await behind.publish('E', { src: 'behind', ts: 5000 });
+    expect(await ahead.publish('E', { src: 'ahead', ts: 2000 })).toEqual({ accepted: 1, rejected: 0 });
+    await Promise.all([behind.close(), ahead.close(), admin.close()]);
+    await s.close();
+  });
+
   it('refuses connections without a token past maxUnauthenticated, while clients with one still get in', async () => {
     const s = await CepheusServer.start({ engine: new Engine(), port: 0, tokens: ['t0k'], maxUnauthenticated: 2 });
     const wsUrl = s.url.replace('http', 'ws');

@@ -90,10 +90,11 @@ function parts(shape: AggregateShape, i: number): Parts {
     case 'COUNT':
       if (shape.star) return { fields: [`c${i}: 0`], add: `s.c${i}++;`, merge: `a.c${i} += b.c${i};`, result: `s.c${i}` };
       if (shape.distinct) {
-        // Past maxDistinct values the set is let go (null): the count is NULL, not a wrong number.
+        // Past maxDistinct values, or refused a new one by the memory budget, the set is let go
+        // (null): the count is NULL, not a wrong number.
         return {
           fields: [`d${i}: new Set()`],
-          add: `if (v !== null && s.d${i} !== null) { s.d${i}.add(keyId(v)); if (s.d${i}.size > maxDistinct) { s.d${i} = null; dropped(1); } }`,
+          add: `if (v !== null && s.d${i} !== null) { const k = keyId(v); if (!s.d${i}.has(k)) { if (!admit()) s.d${i} = null; else { s.d${i}.add(k); if (s.d${i}.size > maxDistinct) { s.d${i} = null; dropped(1); } } } }`,
           merge: `if (a.d${i} !== null) { if (b.d${i} === null) a.d${i} = null; else { for (const x of b.d${i}) a.d${i}.add(x); if (a.d${i}.size > maxDistinct) { a.d${i} = null; dropped(1); } } }`,
           result: `(s.d${i} === null ? null : s.d${i}.size)`,
         };
@@ -152,13 +153,18 @@ function parts(shape: AggregateShape, i: number): Parts {
 
 type Arg = ((input: Row | undefined, scope: EvalScope) => unknown) | undefined;
 
-/** What a COUNT(DISTINCT) may hold: past `maxDistinct` values in one state it is NULL, and one drop is counted. */
+/**
+ * What a COUNT(DISTINCT) may hold: past `maxDistinct` values in one state it is NULL, and one
+ * drop is counted; a new value is kept only if `admit` (the memory budget, which counts its
+ * refusals) says so, else the count is NULL too.
+ */
 export interface DistinctLimit {
   readonly maxDistinct: number;
   readonly dropped: (n: number) => void;
+  readonly admit: () => boolean;
 }
 
-const UNLIMITED: DistinctLimit = { maxDistinct: Infinity, dropped: () => {} };
+const UNLIMITED: DistinctLimit = { maxDistinct: Infinity, dropped: () => {}, admit: () => true };
 
 /** Generates the accumulators of a query's aggregates (arguments already compiled). */
 export function compileAccumulators(aggregates: readonly { readonly shape: AggregateShape; readonly arg: Arg }[], limit: DistinctLimit = UNLIMITED): Accumulators {
@@ -187,6 +193,6 @@ return {
   },
 };`;
   const names = aggregates.map((_, i) => `arg${i}`);
-  const factory = new Function('keyId', 'extreme', 'MIXED', 'addInts', 'carry', 'intTotal', 'finite', 'stddevOf', 'maxDistinct', 'dropped', ...names, source) as (...args: unknown[]) => Accumulators;
-  return factory(keyId, extreme, MIXED, addInts, carry, intTotal, finite, stddevOf, limit.maxDistinct, limit.dropped, ...aggregates.map((a) => a.arg));
+  const factory = new Function('keyId', 'extreme', 'MIXED', 'addInts', 'carry', 'intTotal', 'finite', 'stddevOf', 'maxDistinct', 'dropped', 'admit', ...names, source) as (...args: unknown[]) => Accumulators;
+  return factory(keyId, extreme, MIXED, addInts, carry, intTotal, finite, stddevOf, limit.maxDistinct, limit.dropped, limit.admit, ...aggregates.map((a) => a.arg));
 }

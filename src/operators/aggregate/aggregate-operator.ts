@@ -107,7 +107,7 @@ abstract class AggregateBase<G extends Group> implements Operator {
     this.limits = limits;
     this.inputs = [def.input];
     this.results = new Array<unknown>(def.aggregates.length).fill(null);
-    this.acc = compileAccumulators(def.aggregates, { maxDistinct: limits.maxDistinct, dropped: (n) => ctx.dropped(n) });
+    this.acc = compileAccumulators(def.aggregates, { maxDistinct: limits.maxDistinct, dropped: (n) => ctx.dropped(n), admit: () => ctx.admit() });
     this.#keyScratch = new Array<unknown>(def.groupBy.length).fill(null);
     this.scope.aggregates = this.results;
   }

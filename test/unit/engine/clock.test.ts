@@ -48,16 +48,12 @@ class SimpleClock {
     this.#drain();
   }
 
-  /** A table row without a time: at the latest time seen, its input idle (it holds nothing back); before any time, at once. */
+  /**
+   * A table row without a time: at the latest time seen; a new input of such rows is idle (it
+   * holds nothing back), one that has sent timed events stays as it is; before any time, at once.
+   */
   acceptUntimed(id: string, input?: string): void {
-    if (input !== undefined) {
-      const e = this.#inputs.get(input);
-      if (e === undefined) this.#inputs.set(input, { max: this.#latest, idle: true });
-      else if (!e.idle) {
-        e.idle = true;
-        this.#rebase();
-      }
-    }
+    if (input !== undefined && !this.#inputs.has(input)) this.#inputs.set(input, { max: this.#latest, idle: true });
     if (this.#latest === -Infinity) {
       this.log.push(`event ${id}`);
       this.#drain();

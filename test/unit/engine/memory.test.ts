@@ -71,60 +71,71 @@ describe('the memory budget (maxHeapBytes)', () => {
     }
   });
 
+  /** Probes whose heap reading the test sets; a collection frees `garbage` bytes. */
+  function probes(heap: { used: number; garbage: number; now: number; collections: number }) {
+    return {
+      heapUsed: () => heap.used,
+      collect: () => {
+        heap.collections++;
+        heap.used -= heap.garbage;
+        heap.garbage = 0;
+        return true;
+      },
+      now: () => heap.now,
+    };
+  }
+
   it('the guard reads the heap every 1,024 requests, refusing while it is past the limit and admitting again once it is not', () => {
-    let used = 100;
-    const guard = new MemoryGuard(1000, () => 50, () => used);
+    const heap = { used: 100, garbage: 0, now: 0, collections: 0 };
+    const guard = new MemoryGuard(1000, () => 50, probes(heap));
     const admitted = (n: number) => Array.from({ length: n }, () => guard.admit()).filter(Boolean).length;
     expect(admitted(1023)).toBe(1023);
-    used = 5000;
+    heap.used = 5000;
     // The 1,024th request reads the heap.
     expect(guard.admit()).toBe(false);
     expect(admitted(1022)).toBe(0);
-    used = 10;
+    heap.used = 10;
     expect(guard.admit()).toBe(false);
     expect(guard.refused).toBe(1024);
     expect(guard.admit()).toBe(true);
-    used = 5000;
+    heap.used = 5000;
     // full() reads afresh, and the requests after it are refused at once.
     expect(guard.full()).toBe(true);
     expect(guard.admit()).toBe(false);
-    expect(new MemoryGuard(Infinity, () => 0, () => Number.MAX_VALUE).full()).toBe(false);
+    expect(new MemoryGuard(Infinity, () => 0, probes({ used: Number.MAX_VALUE, garbage: 0, now: 0, collections: 0 })).full()).toBe(false);
   });
 
-  it('tells garbage from state: with the heap still reading full, state is kept again once it has fallen 10% below what it was, up to that again', () => {
-    let used = 5000;
+  it('admits again only after a collection shows the heap under the limit: it asks for one on first refusing, when state has shrunk by a tenth (at most once a second), and every 30 s', () => {
+    const heap = { used: 5000, garbage: 0, now: 0, collections: 0 };
     let state = 1000;
-    const guard = new MemoryGuard(1000, () => state, () => used);
-    // Full from the start: the ceiling is 1,000 pieces of state.
+    const guard = new MemoryGuard(1000, () => state, probes(heap));
+    // Past the limit from the start: one collection, and the heap is really full.
     expect(guard.full()).toBe(true);
-    // Expiry frees 5%: still refused (the heap may really be full).
+    expect(heap.collections).toBe(1);
+    // State shrinks by 5%, then by 15% but within a second of the last collection: no collection.
     state = 950;
+    heap.now = 200;
     expect(guard.full()).toBe(true);
-    // Expiry frees more than 10% of the ceiling (950 lowered it): uncollected garbage, not state.
+    expect(heap.collections).toBe(1);
     state = 850;
-    expect(guard.full()).toBe(false);
-    // Regrowing to within 10% of the ceiling refuses again, and lowers it.
-    state = 900;
+    heap.now = 500;
+    heap.garbage = 4500;
     expect(guard.full()).toBe(true);
-    // Each round keeps less: the ceiling is now 900, then 815.
-    state = 815;
+    expect(heap.collections).toBe(1);
+    // A second after the last one: the collection frees the garbage, and state is admitted.
+    heap.now = 1000;
+    expect(guard.full()).toBe(false);
+    expect(heap.collections).toBe(2);
+    // Full again with state that does not shrink: a collection every 30 s only.
+    heap.used = 5000;
     expect(guard.full()).toBe(true);
-    state = 740;
+    expect(heap.collections).toBe(2);
+    heap.now = 20_000;
     expect(guard.full()).toBe(true);
-    state = 660;
+    expect(heap.collections).toBe(2);
+    heap.now = 33_000;
+    heap.garbage = 4500;
     expect(guard.full()).toBe(false);
-    // A reading under the limit with less state keeps the ceiling (garbage comes and goes)...
-    used = 500;
-    expect(guard.full()).toBe(false);
-    used = 5000;
-    expect(guard.full()).toBe(false);
-    // ...and with as much state or more, lifts it.
-    used = 500;
-    state = 5000;
-    expect(guard.full()).toBe(false);
-    used = 5000;
-    expect(guard.full()).toBe(true);
-    state = 4400;
-    expect(guard.full()).toBe(false);
+    expect(heap.collections).toBe(3);
   });
 });
