@@ -14,7 +14,20 @@ function diagnostics(select: string) {
 
 describe('keyword arguments', () => {
   it('parse in the forms of SQL', () => {
-    for (const call of ['SUBSTRING(s FROM 2)', 'SUBSTRING(s FROM both FOR `for` + 1)', "TRIM(BOTH 'x' FROM s)", "TRIM('x' FROM s)", 'TRIM(LEADING FROM s)', 'TRIM(TRAILING leading FROM s)', "trim(leading 'a' from s)"]) {
+    for (const call of [
+      'SUBSTRING(s FROM 2)',
+      'SUBSTRING(s FROM both FOR `for` + 1)',
+      "TRIM(BOTH 'x' FROM s)",
+      "TRIM('x' FROM s)",
+      'TRIM(LEADING FROM s)',
+      'TRIM(TRAILING leading FROM s)',
+      "trim(leading 'a' from s)",
+      "TRIM(LEADING ('x') FROM s)",
+      'TRIM(TRAILING NULL FROM s)',
+      "TRIM(LEADING CASE WHEN both > 0 THEN 'x' END FROM s)",
+      // A side word after another function is a name: here the column `leading`.
+      'SUBSTRING(leading FROM 2)',
+    ]) {
       expect(diagnostics(`SELECT ${call} AS v FROM S`), call).toEqual([]);
     }
   });
