@@ -46,12 +46,18 @@ function oldGenerationUsed(): number {
 }
 
 let gc: (() => void) | null | undefined;
+let lastCollection = -Infinity;
 
 /**
  * A full garbage collection, now: V8's `gc`, exposed for this (`--expose-gc` set at run time, then
- * read from a new context, as the `expose-gc` package does). False when it cannot be had.
+ * read from a new context, as the `expose-gc` package does). False when it cannot be had, or when
+ * one was forced less than 250 ms ago by any engine of the process (a Kafka connector runs an
+ * engine per partition, each with its guard).
  */
 function collectGarbage(): boolean {
+  const now = Date.now();
+  if (now - lastCollection < 250) return false;
+  lastCollection = now;
   if (gc === undefined) {
     try {
       const exposed = (globalThis as { gc?: () => void }).gc;
