@@ -56,7 +56,8 @@ export interface EngineOptions {
    * The engine-wide memory budget, over every query: while the V8 heap holds more than this many
    * bytes, no query keeps new state (runs, groups, window and join events, table rows are dropped
    * and counted in `runsDropped` and `memoryDrops`), so that the caps of many queries together, or
-   * large events, cannot end the process. Default: 80% of the heap limit; `Infinity` turns it off.
+   * large events, cannot end the process. Default: 80% of the old generation's limit
+   * (`--max-old-space-size`); `Infinity` turns it off (docs/runtime.md, "Memory").
    */
   readonly maxHeapBytes?: number;
 }

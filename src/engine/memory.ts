@@ -137,7 +137,10 @@ export class MemoryGuard {
     if (shrunk || now - this.#collectedAt >= 30_000) {
       this.#collectedAt = now;
       this.#stateThen = state;
-      if (p.collect()) return p.heapUsed() > max;
+      // Read again even when no collection was forced here: another engine's, just before
+      // (see collectGarbage), is as good.
+      p.collect();
+      return p.heapUsed() > max;
     }
     return true;
   }

@@ -20,6 +20,21 @@ function engine() {
 }
 
 describe('named inputs', () => {
+  it('an input that sent timed events keeps holding the watermark when it sends a row of an untimed table (a WebSocket publisher of both)', () => {
+    const e = new Engine();
+    const r = e.deploy(`${SCRIPT}\nCREATE TABLE R (k STRING PRIMARY KEY, label STRING);`);
+    if (!r.ok) throw new Error(r.diagnostics.map((d) => d.message).join('\n'));
+    const rejected: unknown[] = [];
+    e.subscribe('_rejected', (x) => rejected.push(x.data['reason']));
+    e.push('S', { n: 1, ts: 10 }, undefined, 'behind');
+    e.push('S', { n: 2, ts: 1000 }, undefined, 'ahead');
+    e.push('R', { k: 'a', label: 'x' }, undefined, 'behind');
+    // Still the least of the two: the one behind is not late.
+    e.push('S', { n: 3, ts: 50 }, undefined, 'behind');
+    expect(rejected).toEqual([]);
+    expect(e.stats().watermark).toBe(50);
+  });
+
   it('an input ahead waits for the others: a backlog on one does not make the other late', () => {
     const { e, seen } = engine();
     e.addInput('p0');
