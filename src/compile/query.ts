@@ -5,6 +5,7 @@ import { FilterOperator } from '../operators/filter-operator.js';
 import { StreamJoinOperator, TableJoinOperator } from '../operators/join-operator.js';
 import type { Operator, OperatorContext } from '../operators/operator.js';
 import { PatternOperator, type PatternLimits } from '../operators/pattern/pattern-operator.js';
+import { FlatPatternOperator, isFlat } from '../operators/pattern/flat-pattern-operator.js';
 import type { EvalServices } from '../runtime/row.js';
 import { compileExpr, compilePredicate, compileProjection } from './expressions.js';
 import { compilePattern } from './pattern.js';
@@ -23,8 +24,10 @@ export function compileQuery(q: BoundQuery, ctx: OperatorContext, services: Eval
       const project = compileProjection(q.projections, options);
       return new FilterOperator({ input: q.input, guards: guardsOf(q.where), where, project }, ctx);
     }
-    case 'pattern':
-      return new PatternOperator(compilePattern(q, services), ctx, limits);
+    case 'pattern': {
+      const automaton = compilePattern(q, services);
+      return isFlat(automaton) ? new FlatPatternOperator(automaton, ctx, limits) : new PatternOperator(automaton, ctx, limits);
+    }
     case 'aggregate':
       return compileAggregate(q, ctx, services, limits);
     case 'join':

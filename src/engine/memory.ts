@@ -19,6 +19,7 @@
  */
 import { getHeapSpaceStatistics, getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { offHeapBytes } from '../util/off-heap.js';
 
 const CHECK_EVERY = 1024;
 
@@ -35,12 +36,12 @@ export function defaultMaxHeapBytes(): number {
 }
 
 /**
- * The bytes in use in the old generation, where state that lives on is: the young generation
- * (up to 48 MB by default) is mostly garbage of the last events, and counting it made a small
- * heap read full while it held little.
+ * The bytes in use in the old generation, where state that lives on is (the young generation,
+ * up to 48 MB by default, is mostly garbage of the last events, and counting it made a small
+ * heap read full while it held little), and the bytes of state kept off the heap, in typed arrays.
  */
-function oldGenerationUsed(): number {
-  let used = 0;
+function stateBytesUsed(): number {
+  let used = offHeapBytes();
   for (const space of getHeapSpaceStatistics()) if (!space.space_name.startsWith('new_')) used += space.space_used_size;
   return used;
 }
@@ -76,7 +77,7 @@ function collectGarbage(): boolean {
 }
 
 export interface GuardProbes {
-  /** Bytes in use (the old generation's). */
+  /** Bytes in use (the old generation's, and state's off the heap). */
   readonly heapUsed: () => number;
   /** A full collection now; false when none can be had. */
   readonly collect: () => boolean;
@@ -84,7 +85,7 @@ export interface GuardProbes {
   readonly now: () => number;
 }
 
-const PROBES: GuardProbes = { heapUsed: oldGenerationUsed, collect: collectGarbage, now: Date.now };
+const PROBES: GuardProbes = { heapUsed: stateBytesUsed, collect: collectGarbage, now: Date.now };
 
 export class MemoryGuard {
   readonly #maxHeapBytes: number;

@@ -137,3 +137,83 @@ export function buildAutomaton(def: PatternDefinition): Automaton {
   }
   return { ...def, streams, next, completesAt, notAfter, trailingNotAfter, fullMask };
 }
+
+/** What a pattern reads of one of its input streams, and which of its atoms an event of it can matter to. */
+export interface StreamInput {
+  readonly stream: string;
+  readonly key: PartitionKeyReader | undefined;
+  readonly guards: ((row: Row) => number) | undefined;
+  /**
+   * The guard bits (`AtomSpec.bit`) of the atoms of this stream that a run could take or that
+   * could end a run (NOT): when the event rules them all out, stepping would keep every run as
+   * it is, unless one expired. -1 when some such atom has no guard, or under STRICT CONTIGUITY
+   * (where an irrelevant event ends runs).
+   */
+  readonly stepBits: number;
+  /**
+   * Per element, the guard bits of the atoms of this stream that a run standing at it could take
+   * or that could end it (NOT): an unexpired run whose bits the event rules out all is kept as
+   * it is without being stepped. -1 for an element where some such atom has no guard; undefined
+   * when runs are always stepped (STRICT CONTIGUITY, a shared Kleene element).
+   */
+  readonly runBits: readonly number[] | undefined;
+}
+
+/**
+ * Per element, the guard bits (`AtomSpec.bit`) of the atoms of `stream` that a run standing at
+ * it could take (its own while it can take more: a Kleene atom, an AND group's other atoms;
+ * the elements it may take next) or that could end it (the NOT after it); -1 where such an atom
+ * has no guard. Their union is every atom a run can take or be ended by (StreamInput.stepBits).
+ */
+function elementBits(a: Automaton, stream: string): number[] {
+  return a.elements.map((e, i) => {
+    const atoms: AtomSpec[] = [];
+    if (e.kind === 'atom' && e.max > 1) atoms.push(e.atom);
+    else if (e.kind === 'and') atoms.push(...e.atoms);
+    for (const j of a.next[i]!) {
+      const f = a.elements[j]!;
+      if (f.kind === 'atom') atoms.push(f.atom);
+      else if (f.kind === 'or' || f.kind === 'and') atoms.push(...f.atoms);
+    }
+    const not = a.notAfter[i];
+    if (not) atoms.push(not);
+    let bits = 0;
+    for (const atom of atoms) {
+      if (atom.stream !== stream) continue;
+      if (atom.bit === 0) return -1;
+      bits |= atom.bit;
+    }
+    return bits;
+  });
+}
+
+/** The StreamInput of each stream a pattern reads, made when first asked for; the last one asked for is at hand (most patterns read one stream). */
+export class StreamInputs {
+  readonly #a: Automaton;
+  readonly #inputs = new Map<string, StreamInput>();
+  #last: StreamInput | undefined;
+
+  constructor(a: Automaton) {
+    this.#a = a;
+  }
+
+  of(stream: string): StreamInput {
+    const last = this.#last;
+    if (last && last.stream === stream) return last;
+    let input = this.#inputs.get(stream);
+    if (!input) {
+      input = streamInput(this.#a, stream);
+      this.#inputs.set(stream, input);
+    }
+    return (this.#last = input);
+  }
+}
+
+function streamInput(a: Automaton, stream: string): StreamInput {
+  // Under STRICT CONTIGUITY an event no atom takes still ends runs: they are always stepped.
+  const strict = a.strategy === 'STRICT_CONTIGUITY';
+  const perElement = elementBits(a, stream);
+  const stepBits = strict ? -1 : perElement.reduce((all, bits) => (all === -1 || bits === -1 ? -1 : all | bits), 0);
+  const runBits = strict || a.sharedKleene !== undefined ? undefined : perElement;
+  return { stream, key: a.partitionKey?.get(stream), guards: a.guards.get(stream), stepBits, runBits };
+}

@@ -9,8 +9,6 @@ export interface Match<P = unknown> {
   readonly time: number;
   /** The run's bindings (newest first), turned into `trail` only when matches must be ordered. */
   readonly head: Binding | undefined;
-  /** Instead of `head`, for a run that binds at most one event per element: the event bound to each element (see PatternOperator.#flat). */
-  readonly seqs: readonly number[] | undefined;
   trail: Binding[] | undefined;
   /** The sequence numbers of its first and last events, for AFTER MATCH SKIP PAST LAST EVENT. */
   readonly firstSeq: number;
@@ -21,10 +19,6 @@ export interface Match<P = unknown> {
 function trailOfMatch(m: Match): Binding[] {
   if (m.trail) return m.trail;
   const out: Binding[] = [];
-  if (m.seqs !== undefined) {
-    m.seqs.forEach((seq, element) => seq >= 0 && out.push({ seq, element, atom: 0, prev: undefined }));
-    return (m.trail = out);
-  }
   for (let b = m.head; b; b = b.prev) out.push(b);
   return (m.trail = out.reverse());
 }
@@ -36,7 +30,7 @@ const scratchX: Binding[] = [];
 const scratchY: Binding[] = [];
 
 function bindingsOf(m: Match, scratch: Binding[]): number {
-  if (!m.trail && m.seqs === undefined) return bindingsInto(m.head, scratch);
+  if (!m.trail) return bindingsInto(m.head, scratch);
   const trail = trailOfMatch(m);
   for (let i = 0; i < trail.length; i++) scratch[i] = trail[i]!;
   return trail.length;

@@ -9,7 +9,7 @@ import { stateClass } from '../../util/state-codec.js';
 import { ReusableList } from '../../util/reusable-list.js';
 import { emptyScope, type EvalScope, type Row } from '../../runtime/row.js';
 import type { Operator, OperatorContext, OperatorEvent } from '../operator.js';
-import type { AtomSpec, Automaton, PartitionKeyReader } from './automaton.js';
+import { StreamInputs, type AtomSpec, type Automaton } from './automaton.js';
 import { Run, RunChain, trailOf, type Binding } from './run.js';
 import { choices, sharedEvents } from './shared-kleene.js';
 import { aggregateInto, initialKleene, initialWork } from './kleene-aggregates.js';
@@ -36,26 +36,6 @@ interface PatternState {
   readonly live: number;
 }
 
-interface StreamInput {
-  readonly stream: string;
-  readonly key: PartitionKeyReader | undefined;
-  readonly guards: ((row: Row) => number) | undefined;
-  /**
-   * The guard bits (`AtomSpec.bit`) of the atoms of this stream that a run could take or that
-   * could end a run (NOT): when the event rules them all out, stepping would keep every run as
-   * it is, unless one expired. -1 when some such atom has no guard, or under STRICT CONTIGUITY
-   * (where an irrelevant event ends runs).
-   */
-  readonly stepBits: number;
-  /**
-   * Per element, the guard bits of the atoms of this stream that a run standing at it could take
-   * or that could end it (NOT): an unexpired run whose bits the event rules out all is kept as
-   * it is without being stepped. -1 for an element where some such atom has no guard; undefined
-   * when runs are always stepped (STRICT CONTIGUITY, a shared Kleene element).
-   */
-  readonly runBits: readonly number[] | undefined;
-}
-
 type Match = AnyMatch<Partition>;
 
 /** A satisfied take, packed as `element * 256 + atom` (groups have fewer than 256 atoms). */
@@ -68,34 +48,6 @@ const isAlive = (run: Run): boolean => run.alive;
 
 /** At most this many dead runs are kept for reuse (see PatternOperator.#recycles). */
 const MAX_FREE_RUNS = 10_000;
-
-/**
- * Per element, the guard bits (`AtomSpec.bit`) of the atoms of `stream` that a run standing at
- * it could take (its own while it can take more: a Kleene atom, an AND group's other atoms;
- * the elements it may take next) or that could end it (the NOT after it); -1 where such an atom
- * has no guard. Their union is every atom a run can take or be ended by (StreamInput.stepBits).
- */
-function elementBits(a: Automaton, stream: string): number[] {
-  return a.elements.map((e, i) => {
-    const atoms: AtomSpec[] = [];
-    if (e.kind === 'atom' && e.max > 1) atoms.push(e.atom);
-    else if (e.kind === 'and') atoms.push(...e.atoms);
-    for (const j of a.next[i]!) {
-      const f = a.elements[j]!;
-      if (f.kind === 'atom') atoms.push(f.atom);
-      else if (f.kind === 'or' || f.kind === 'and') atoms.push(...f.atoms);
-    }
-    const not = a.notAfter[i];
-    if (not) atoms.push(not);
-    let bits = 0;
-    for (const atom of atoms) {
-      if (atom.stream !== stream) continue;
-      if (atom.bit === 0) return -1;
-      bits |= atom.bit;
-    }
-    return bits;
-  });
-}
 
 export class PatternOperator implements Operator {
   readonly inputs: readonly string[];
@@ -123,8 +75,7 @@ export class PatternOperator implements Operator {
   /** The atoms (`AtomSpec.bit`) the current event cannot satisfy. */
   #ruledOut = 0;
   /** What the operator reads per input stream, and the last stream asked for (most inputs have one). */
-  readonly #inputs = new Map<string, StreamInput>();
-  #lastInput: StreamInput | undefined;
+  readonly #inputs: StreamInputs;
   /**
    * Dead runs kept for reuse, chained through `next`, when no run can be referenced once dead:
    * without a trailing NOT (the deadline heap holds runs) or a shared Kleene element (a run
@@ -133,15 +84,6 @@ export class PatternOperator implements Operator {
    * copies each one that lives across a scavenge (runs live up to WITHIN).
    */
   readonly #recycles: boolean;
-  /**
-   * Every element binds at most one event (atoms without Kleene, NOT): a run then keeps which
-   * event each element bound in its own slot array, after the events (`bound[slotCount +
-   * element]`, a sequence number), instead of allocating a binding per take: the trail that
-   * orders matches (rule 9) is made only when one event completes several.
-   */
-  readonly #flat: boolean;
-  /** The length of a run's slot array: its events, then for a flat automaton one sequence number per element. */
-  readonly #slots: number;
   #free: Run | undefined = undefined;
   #freeCount = 0;
   /** The earliest timer requested and not yet fired. */
@@ -150,14 +92,13 @@ export class PatternOperator implements Operator {
 
   constructor(automaton: Automaton, ctx: OperatorContext, limits: PatternLimits) {
     this.#a = automaton;
+    this.#inputs = new StreamInputs(automaton);
     this.#ctx = ctx;
     this.#limits = limits;
     this.inputs = [...automaton.streams];
     this.#noBindings = new Array<Row | undefined>(automaton.slotCount);
     this.#noKleene = initialKleene(this.#a.kleeneAggregates);
     this.#recycles = automaton.sharedKleene === undefined && !automaton.trailingNotAfter.includes(true);
-    this.#flat = automaton.sharedKleene === undefined && automaton.elements.every((e) => e.kind === 'not' || (e.kind === 'atom' && e.max === 1));
-    this.#slots = this.#flat ? automaton.slotCount + automaton.elements.length : automaton.slotCount;
   }
 
   stateSize(): number {
@@ -184,26 +125,9 @@ export class PatternOperator implements Operator {
     this.#live = s.live;
   }
 
-  #input(stream: string): StreamInput {
-    const last = this.#lastInput;
-    if (last && last.stream === stream) return last;
-    let input = this.#inputs.get(stream);
-    if (!input) {
-      const a = this.#a;
-      // Under STRICT CONTIGUITY an event no atom takes still ends runs: they are always stepped.
-      const strict = a.strategy === 'STRICT_CONTIGUITY';
-      const perElement = elementBits(a, stream);
-      const stepBits = strict ? -1 : perElement.reduce((all, bits) => (all === -1 || bits === -1 ? -1 : all | bits), 0);
-      const runBits = strict || a.sharedKleene !== undefined ? undefined : perElement;
-      input = { stream, key: a.partitionKey?.get(stream), guards: a.guards.get(stream), stepBits, runBits };
-      this.#inputs.set(stream, input);
-    }
-    return (this.#lastInput = input);
-  }
-
   onEvent(ev: OperatorEvent): void {
     const a = this.#a;
-    const input = this.#input(ev.stream);
+    const input = this.#inputs.of(ev.stream);
     const reader = input.key;
     this.#ruledOut = input.guards ? input.guards(ev.row) : 0;
     const id = reader ? reader.id(ev.row) : '';
@@ -283,7 +207,7 @@ export class PatternOperator implements Operator {
         else {
           this.#load(run);
           if (!this.#a.completion || this.#a.completion(scope)) {
-            completed.push({ data: this.#a.project(scope), time: deadline, head: run.trail, seqs: this.#seqs(run), trail: undefined, firstSeq: run.firstSeq, lastSeq: run.lastSeq, partition });
+            completed.push({ data: this.#a.project(scope), time: deadline, head: run.trail, trail: undefined, firstSeq: run.firstSeq, lastSeq: run.lastSeq, partition });
           }
         }
       }
@@ -467,7 +391,7 @@ export class PatternOperator implements Operator {
       scope.kleene = kleene;
       if (a.completion && !a.completion(scope)) continue;
       const bindings = choice.map((n): Binding => ({ seq: n.seq, element, atom: 0, prev: undefined }));
-      matches.push({ data: a.project(scope), time, head: undefined, seqs: undefined, trail: [...before, ...bindings, ...after], firstSeq: run.firstSeq, lastSeq, partition });
+      matches.push({ data: a.project(scope), time, head: undefined, trail: [...before, ...bindings, ...after], firstSeq: run.firstSeq, lastSeq, partition });
     }
   }
 
@@ -546,8 +470,7 @@ export class PatternOperator implements Operator {
     } else if (e.kind === 'or' || e.kind === 'and') {
       run.bound[e.atoms[atom]!.slot] = ev.row;
     }
-    if (this.#flat) (run.bound as unknown[])[this.#a.slotCount + element] = ev.seq;
-    else run.trail = { seq: ev.seq, element, atom, prev: run.trail };
+    run.trail = { seq: ev.seq, element, atom, prev: run.trail };
     run.lastSeq = ev.seq;
   }
 
@@ -564,7 +487,7 @@ export class PatternOperator implements Operator {
       else {
         this.#load(run);
         if (!a.completion || a.completion(this.#scope)) {
-          matches.push({ data: a.project(this.#scope), time: ev.time, head: run.trail, seqs: this.#seqs(run), trail: undefined, firstSeq: run.firstSeq, lastSeq: ev.seq, partition });
+          matches.push({ data: a.project(this.#scope), time: ev.time, head: run.trail, trail: undefined, firstSeq: run.firstSeq, lastSeq: ev.seq, partition });
         }
       }
     }
@@ -636,7 +559,7 @@ export class PatternOperator implements Operator {
     const a = this.#a;
     const free = this.#free;
     if (free === undefined) {
-      const slots = new Array<Row | undefined>(this.#slots).fill(undefined);
+      const slots = new Array<Row | undefined>(this.#a.slotCount).fill(undefined);
       return new Run(0, ev.time, ev.seq, a.within, slots, initialKleene(this.#a.kleeneAggregates), initialWork(this.#a.kleeneAggregates));
     }
     this.#free = free.next;
@@ -655,31 +578,11 @@ export class PatternOperator implements Operator {
     this.#freeCount++;
   }
 
-  /** For a flat automaton, the event (sequence number) each element of the run bound, -1 for none. */
-  #seqs(run: Run): number[] | undefined {
-    if (!this.#flat) return undefined;
-    const n = this.#a.elements.length;
-    const from = this.#a.slotCount;
-    const bound = run.bound as unknown[];
-    const seqs = new Array<number>(n);
-    for (let i = 0; i < n; i++) seqs[i] = (bound[from + i] as number | undefined) ?? -1;
-    return seqs;
-  }
-
-  /**
-   * A restored run saved by an earlier version: an INT SUM over Kleene events gets its high
-   * part, and for a flat automaton, if it was saved before runs kept their bindings in their
-   * slot arrays, its trail moves there.
-   */
+  /** A restored run saved by an earlier version: an INT SUM over Kleene events gets its high part. */
   #upgrade(run: Run): void {
     // Saved with two numbers of work per Kleene aggregate: INT SUMs get their high part.
     const n = this.#a.kleeneAggregates.length;
     if (run.work.length === 2 * n && n > 0) for (let i = 0; i < n; i++) run.work.push(0);
-    if (!this.#flat || run.bound.length >= this.#slots) return;
-    const bound = run.bound as unknown[];
-    for (let i = bound.length; i < this.#slots; i++) bound[i] = undefined;
-    for (let b = run.trail; b; b = b.prev) bound[this.#a.slotCount + b.element] = b.seq;
-    run.trail = undefined;
   }
 
   #load(run: Run): void {
