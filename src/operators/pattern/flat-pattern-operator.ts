@@ -309,7 +309,7 @@ export class FlatPatternOperator implements Operator {
     if (time >= this.#nextSweep) {
       for (const p of this.#ids.values()) this.#sweep(p, time);
       this.#nextSweep = this.#ids.size > 0 ? time + Math.max(1, a.within) : Infinity;
-      if (this.#ids.size === 0 && heap.size === 0 && this.#runCapacity > 64) this.#reset();
+      if (this.#ids.size === 0 && heap.size === 0 && (this.#runCapacity > 64 || this.#pHead.length > 16)) this.#reset();
     }
     this.#request();
   }
@@ -671,7 +671,8 @@ export class FlatPatternOperator implements Operator {
     m.firstSeq = this.#rFirstSeq[r]!;
     m.lastSeq = lastSeq;
     m.partition = p;
-    m.seqs.set(this.#rSeqs.subarray(r * width, (r + 1) * width));
+    const seqs = this.#rSeqs;
+    for (let j = 0, from = r * width; j < width; j++) m.seqs[j] = seqs[from + j]!;
   }
 
   /** Rules 8 and 9 for the matches one event completed, all in partition `p`. */

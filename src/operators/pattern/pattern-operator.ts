@@ -578,11 +578,24 @@ export class PatternOperator implements Operator {
     this.#freeCount++;
   }
 
-  /** A restored run saved by an earlier version: an INT SUM over Kleene events gets its high part. */
+  /**
+   * A restored run saved by an earlier version or by FlatPatternOperator: an INT SUM over Kleene
+   * events gets its high part, and a run saved in the flat form (which event each element bound,
+   * as sequence numbers after the events) gets its trail back.
+   */
   #upgrade(run: Run): void {
-    // Saved with two numbers of work per Kleene aggregate: INT SUMs get their high part.
     const n = this.#a.kleeneAggregates.length;
     if (run.work.length === 2 * n && n > 0) for (let i = 0; i < n; i++) run.work.push(0);
+    const slots = this.#a.slotCount;
+    const bound = run.bound as unknown[];
+    if (bound.length <= slots) return;
+    let trail: Binding | undefined;
+    for (let element = 0; element < bound.length - slots; element++) {
+      const seq = bound[slots + element];
+      if (typeof seq === 'number') trail = { seq, element, atom: 0, prev: trail };
+    }
+    run.trail = trail;
+    bound.length = slots;
   }
 
   #load(run: Run): void {

@@ -67,7 +67,7 @@ describe('the flat pattern operator', () => {
     });
   }
 
-  it('reads a checkpoint PatternOperator wrote (bindings kept as a trail) and goes on as it would have', () => {
+  it('reads a checkpoint PatternOperator wrote (bindings kept as a trail) and goes on as it would have, and the other way', () => {
     const script = `${EV}CREATE STREAM q AS ${PATTERNS[0]![1]};`;
     const a = automaton(script);
     const input = events(3000, 60, 7).map((e, i) => ({ stream: 'Ev', row: e.data, time: e.data['ts'] as number, seq: i + 1 }));
@@ -85,6 +85,27 @@ describe('the flat pattern operator', () => {
     for (const ev of input.slice(1500)) flat.onEvent(ev);
     expect(through.out.length).toBeGreaterThan(50);
     expect([...before.out, ...after.out]).toEqual(through.out);
+
+    // And the other way: PatternOperator goes on from a checkpoint of the flat operator.
+    const flatFirst = new FlatPatternOperator(a, recording().ctx, CAPS);
+    for (const ev of input.slice(0, 1500)) flatFirst.onEvent(ev);
+    const resumed = recording();
+    const back = new PatternOperator(a, resumed.ctx, CAPS);
+    back.loadState(flatFirst.saveState());
+    for (const ev of input.slice(1500)) back.onEvent(ev);
+    expect(resumed.out).toEqual(after.out);
+
+    // Rule 9 after such a restore: the match of the run restored (a at 1) comes first.
+    const pair = automaton(`${EV}CREATE STREAM q AS SELECT a.v AS av, b.v AS bv FROM PATTERN a=Ev[kind = 'a'] -> b=Ev[kind = 'b'] WITHIN 1 MINUTE;`);
+    const ev = (kind: string, t: number) => ({ stream: 'Ev', row: { k: 'x', kind, v: t, ts: t }, time: t, seq: t });
+    const saved = new FlatPatternOperator(pair, recording().ctx, CAPS);
+    saved.onEvent(ev('a', 1));
+    const restored = recording();
+    const reader = new PatternOperator(pair, restored.ctx, CAPS);
+    reader.loadState(saved.saveState());
+    reader.onEvent(ev('a', 2));
+    reader.onEvent(ev('b', 3));
+    expect(restored.out.map((o) => o.data)).toEqual([{ av: 1, bv: 3 }, { av: 2, bv: 3 }]);
   });
 
   it('counts its typed arrays for the memory budget, and gives them back once every run has expired', () => {
@@ -105,6 +126,17 @@ describe('the flat pattern operator', () => {
     op.onEvent({ stream: 'Ev', row: { k: 'x', kind: 'a', v: 1, ts: 2_000_000 }, time: 2_000_000, seq: 200_001 });
     op.onEvent({ stream: 'Ev', row: { k: 'x', kind: 'b', v: 2, ts: 2_000_001 }, time: 2_000_001, seq: 200_002 });
     expect(r.out).toEqual([{ data: { av: 1, bv: 2 }, time: 2_000_001 }]);
+
+    // Many keys whose runs end at once: few runs, many partitions, whose arrays go back too.
+    const keys = new FlatPatternOperator(a, recording().ctx, CAPS);
+    const start = offHeapBytes();
+    for (let i = 0; i < 50_000; i++) {
+      keys.onEvent({ stream: 'Ev', row: { k: `k${i}`, kind: 'a', v: 1, ts: 2 * i }, time: 2 * i, seq: 2 * i + 1 });
+      keys.onEvent({ stream: 'Ev', row: { k: `k${i}`, kind: 'b', v: 2, ts: 2 * i + 1 }, time: 2 * i + 1, seq: 2 * i + 2 });
+    }
+    expect(offHeapBytes() - start).toBeGreaterThan(50_000 * 20);
+    keys.onTimer(1_000_000);
+    expect(offHeapBytes()).toBe(start);
   });
 
   it('counts the runs its caps drop, per partition and per query', () => {
