@@ -151,6 +151,14 @@ export interface StreamInput {
    */
   readonly stepBits: number;
   /**
+   * The guard bits of every atom of this stream an event could satisfy to make a difference:
+   * those of `stepBits` and the first element's (which starts runs). When the event rules them
+   * all out, nothing it could do changes the state, but dropping expired runs, which sweeps and
+   * later events do as well: the operator need not even look its partition up. -1 when some such
+   * atom has no guard, or under STRICT CONTIGUITY.
+   */
+  readonly idleBits: number;
+  /**
    * Per element, the guard bits of the atoms of this stream that a run standing at it could take
    * or that could end it (NOT): an unexpired run whose bits the event rules out all is kept as
    * it is without being stepped. -1 for an element where some such atom has no guard; undefined
@@ -215,5 +223,9 @@ function streamInput(a: Automaton, stream: string): StreamInput {
   const perElement = elementBits(a, stream);
   const stepBits = strict ? -1 : perElement.reduce((all, bits) => (all === -1 || bits === -1 ? -1 : all | bits), 0);
   const runBits = strict || a.sharedKleene !== undefined ? undefined : perElement;
-  return { stream, key: a.partitionKey?.get(stream), guards: a.guards.get(stream), stepBits, runBits };
+  const first = a.elements[0];
+  const starts = first === undefined ? [] : first.kind === 'atom' || first.kind === 'not' ? [first.atom] : first.atoms;
+  let idleBits = stepBits;
+  for (const atom of starts) if (atom.stream === stream) idleBits = idleBits === -1 || atom.bit === 0 ? -1 : idleBits | atom.bit;
+  return { stream, key: a.partitionKey?.get(stream), guards: a.guards.get(stream), stepBits, idleBits, runBits };
 }

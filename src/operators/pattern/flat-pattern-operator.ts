@@ -222,6 +222,9 @@ export class FlatPatternOperator implements Operator {
     const input = this.#inputs.of(ev.stream);
     const reader = input.key;
     const ruledOut = (this.#ruledOut = input.guards ? input.guards(ev.row) : 0);
+    // No atom could take the event, end a run or start one (a thousand rules on one stream:
+    // most events matter to few): its partition is not even looked up.
+    if (input.idleBits >= 0 && (ruledOut & input.idleBits) === input.idleBits) return;
     const id = reader ? reader.id(ev.row) : '';
     const found = this.#ids.get(id);
     let p = found === undefined ? NONE : found;
