@@ -100,7 +100,10 @@ export interface EngineStats {
   /** Rejected events, late ones included. */
   readonly rejected: number;
   readonly late: number;
-  /** Partial matches alive now. */
+  /**
+   * Partial matches held now. A run past its WITHIN counts until it is dropped: when its
+   * partition next sees an event that could concern it, or at the sweep, at most one WITHIN later.
+   */
   readonly runsAlive: number;
   /** What caps dropped: pattern runs, table rows, groups, window and join events. */
   readonly runsDropped: number;

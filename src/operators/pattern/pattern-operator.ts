@@ -129,7 +129,9 @@ export class PatternOperator implements Operator {
     const a = this.#a;
     const input = this.#inputs.of(ev.stream);
     const reader = input.key;
-    this.#ruledOut = input.guards ? input.guards(ev.row) : 0;
+    const ruledOut = (this.#ruledOut = input.guards ? input.guards(ev.row) : 0);
+    // No atom could take the event, end a run or start one: its partition is not looked up.
+    if (input.idleBits >= 0 && (ruledOut & input.idleBits) === input.idleBits) return;
     const id = reader ? reader.id(ev.row) : '';
     const existing = this.#partitions.get(id);
     const scope = this.#scope;

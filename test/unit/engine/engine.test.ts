@@ -250,9 +250,18 @@ describe('patterns', () => {
     engine.push('S', ev('a1', 1000));
     engine.push('S', ev('a2', 1500));
     expect(engine.stats().runsAlive).toBe(2);
+    // An event no atom can use is not even shown to the pattern: expired runs are dropped by the
+    // sweep once per WITHIN (the first at the first run's deadline, 2000).
     engine.push('S', ev('x', 2001));
     expect(engine.stats().runsAlive).toBe(1);
     engine.push('S', ev('x', 3000));
+    expect(engine.stats().runsAlive).toBe(1);
+    engine.push('S', ev('x', 3001));
+    expect(engine.stats().runsAlive).toBe(0);
+    // An event that could concern a run steps its partition, and drops what expired there.
+    engine.push('S', ev('a3', 4000));
+    engine.push('S', ev('a4', 4500));
+    engine.push('S', ev('b1', 5200));
     expect(engine.stats().runsAlive).toBe(0);
   });
 
