@@ -4,10 +4,10 @@
  * `a -> NOT n -> b`) are most rules, and their state fits in flat arrays: a run is a number, its
  * fields are entries of typed arrays, its bound events and the sequence numbers of what each
  * element bound are stretches of two shared arrays, and a partition is a number with its chain
- * of runs in typed arrays too. A run costs about 90 bytes, none of them a JavaScript object of
- * its own, where PatternOperator's costs about 260 in three objects: with ten thousand keys and
- * twenty thousand runs, the state the engine walks per event fits the processor's caches twice
- * as well. The semantics are PatternOperator's (LANGUAGE.md 6.2 rules 1-9, section 3's timers),
+ * of runs in typed arrays too. A run costs 22 bytes, and 8 per element and per variable (70 for
+ * `a -> b -> c`), none of them a JavaScript object of its own, where PatternOperator's costs
+ * about 260 in three objects: with ten thousand keys and twenty thousand runs, the state the
+ * engine walks per event fits the processor's caches twice as well. The semantics are PatternOperator's (LANGUAGE.md 6.2 rules 1-9, section 3's timers),
  * step for step, for these elements; checkpoints are written in its format, so either reads
  * the other's.
  */
@@ -131,11 +131,12 @@ export class FlatPatternOperator implements Operator {
    */
   #rState = new Uint8Array(64);
   #rDeadline = new Float64Array(64);
-  #rFirstSeq = new Float64Array(64);
-  #rLastSeq = new Float64Array(64);
   /** `#slots` per run: its bound events. */
   #rRows: (Row | undefined)[] = [];
-  /** `#width` per run: the sequence number of the event each element bound, -1 for none. */
+  /**
+   * `#width` per run: the sequence number of the event each element bound, -1 for none. A run's
+   * first event is its element 0's (runs start there), its last its current element's.
+   */
   #rSeqs = new Float64Array(64);
   #runCapacity = 0;
   /** What the typed arrays hold, for the memory budget. */
@@ -180,7 +181,7 @@ export class FlatPatternOperator implements Operator {
     this.#waiting = new Heap<number>((x, y) => {
       const dx = this.#rDeadline[x]!;
       const dy = this.#rDeadline[y]!;
-      return dx < dy || (dx === dy && this.#rFirstSeq[x]! < this.#rFirstSeq[y]!);
+      return dx < dy || (dx === dy && this.#firstSeq(x) < this.#firstSeq(y));
     });
     this.#reset();
   }
@@ -208,7 +209,7 @@ export class FlatPatternOperator implements Operator {
   /** Bytes in the typed arrays of runs and partitions. */
   #countBytes(): void {
     const runs = this.#rElement.byteLength + this.#rNext.byteLength + this.#rPartition.byteLength + this.#rAlive.byteLength + this.#rState.byteLength;
-    const times = this.#rDeadline.byteLength + this.#rFirstSeq.byteLength + this.#rLastSeq.byteLength + this.#rSeqs.byteLength;
+    const times = this.#rDeadline.byteLength + this.#rSeqs.byteLength;
     const partitions = this.#pHead.byteLength + this.#pTail.byteLength + this.#pLive.byteLength + this.#pDue.byteLength;
     this.#offHeap.set(runs + times + partitions);
   }
@@ -304,7 +305,7 @@ export class FlatPatternOperator implements Operator {
         scope.key = this.#pValues[p]!;
         scope.now = deadline;
         this.#load(r);
-        if (!a.completion || a.completion(scope)) this.#match(a.project(scope), deadline, r, this.#rLastSeq[r]!, p);
+        if (!a.completion || a.completion(scope)) this.#match(a.project(scope), deadline, r, p);
       }
       this.#emitTimed();
       for (const p of touched) this.#retainAlive(p);
@@ -389,7 +390,6 @@ export class FlatPatternOperator implements Operator {
     this.#rElement[r] = j;
     if (e.kind === 'atom') this.#rRows[r * this.#slots + e.atom.slot] = ev.row;
     this.#rSeqs[r * this.#width + j] = ev.seq;
-    this.#rLastSeq[r] = ev.seq;
   }
 
   /**
@@ -401,7 +401,7 @@ export class FlatPatternOperator implements Operator {
     const element = this.#rElement[r]!;
     if (a.completesAt[element]) {
       this.#load(r);
-      if (!a.completion || a.completion(this.#scope)) this.#match(a.project(this.#scope), ev.time, r, ev.seq, p);
+      if (!a.completion || a.completion(this.#scope)) this.#match(a.project(this.#scope), ev.time, r, p);
     }
     if (a.next[element]!.length === 0 && a.trailingNotAfter[element] !== true) {
       if (tracked) this.#kill(r);
@@ -427,7 +427,7 @@ export class FlatPatternOperator implements Operator {
 
   /** Every event that satisfies the first element's condition starts a new run (6.2). */
   #start(ev: OperatorEvent, p: number): void {
-    const r = this.#newRun(ev.time, ev.seq);
+    const r = this.#newRun(ev.time);
     this.#apply(r, 0, ev);
     this.#afterTake(r, ev, p, false);
   }
@@ -446,6 +446,16 @@ export class FlatPatternOperator implements Operator {
     this.#live--;
     const p = this.#rPartition[r]!;
     this.#pLive[p] = this.#pLive[p]! - 1;
+  }
+
+  /** The sequence number of the run's first event (element 0's). */
+  #firstSeq(r: number): number {
+    return this.#rSeqs[r * this.#width]!;
+  }
+
+  /** The sequence number of the run's last event (its current element's). */
+  #lastSeq(r: number): number {
+    return this.#rSeqs[r * this.#width + this.#rElement[r]!]!;
   }
 
   /** Copies the run's bound events to the scope's; returns them. */
@@ -473,8 +483,6 @@ export class FlatPatternOperator implements Operator {
     this.#rAlive = grow(this.#rAlive, (n) => new Uint8Array(n));
     this.#rState = grow(this.#rState, (n) => new Uint8Array(n));
     this.#rDeadline = grow(this.#rDeadline, (n) => new Float64Array(n));
-    this.#rFirstSeq = grow(this.#rFirstSeq, (n) => new Float64Array(n));
-    this.#rLastSeq = grow(this.#rLastSeq, (n) => new Float64Array(n));
     this.#rSeqs = grow(this.#rSeqs, (n) => new Float64Array(n), this.#width);
     const rows = this.#rRows;
     for (let i = old * this.#slots; i < capacity * this.#slots; i++) rows.push(undefined);
@@ -488,8 +496,8 @@ export class FlatPatternOperator implements Operator {
     this.#countBytes();
   }
 
-  /** A run with nothing bound, its first event at `time`, `seq`: alive, not yet in a partition. */
-  #newRun(time: number, seq: number): number {
+  /** A run with nothing bound, its first event at `time` (bound next, to element 0): alive, not yet in a partition. */
+  #newRun(time: number): number {
     if (this.#free === NONE) this.#growRuns(this.#runCapacity * 2);
     const r = this.#free;
     this.#free = this.#rNext[r]!;
@@ -498,18 +506,15 @@ export class FlatPatternOperator implements Operator {
     this.#rAlive[r] = 1;
     this.#rState[r] = IN_USE;
     this.#rDeadline[r] = time + this.#a.within;
-    this.#rFirstSeq[r] = seq;
-    this.#rLastSeq[r] = seq;
     this.#rSeqs.fill(-1, r * this.#width, (r + 1) * this.#width);
     return r;
   }
 
   /** A copy of the run (its bound events and elements), not yet counted in its partition. */
   #fork(r: number): number {
-    const f = this.#newRun(0, this.#rFirstSeq[r]!);
+    const f = this.#newRun(0);
     this.#rElement[f] = this.#rElement[r]!;
     this.#rDeadline[f] = this.#rDeadline[r]!;
-    this.#rLastSeq[f] = this.#rLastSeq[r]!;
     this.#rPartition[f] = this.#rPartition[r]!;
     const slots = this.#slots;
     const rows = this.#rRows;
@@ -633,7 +638,7 @@ export class FlatPatternOperator implements Operator {
   #skipPast(p: number, seq: number): void {
     for (let r = this.#pHead[p]!; r !== NONE; ) {
       const after = this.#rNext[r]!;
-      if (this.#rAlive[r] === 1 && this.#rFirstSeq[r]! > seq) this.#keep(r);
+      if (this.#rAlive[r] === 1 && this.#firstSeq(r) > seq) this.#keep(r);
       else {
         this.#kill(r);
         this.#release(r);
@@ -661,7 +666,7 @@ export class FlatPatternOperator implements Operator {
   // -------------------------------------------------------------------------------- emission
 
   /** Records a match of run `r`, which the scope holds. */
-  #match(data: Record<string, unknown>, time: number, r: number, lastSeq: number, p: number): void {
+  #match(data: Record<string, unknown>, time: number, r: number, p: number): void {
     const width = this.#width;
     let m = this.#matches[this.#matchCount];
     if (m === undefined) {
@@ -671,8 +676,8 @@ export class FlatPatternOperator implements Operator {
     this.#matchCount++;
     m.data = data;
     m.time = time;
-    m.firstSeq = this.#rFirstSeq[r]!;
-    m.lastSeq = lastSeq;
+    m.firstSeq = this.#firstSeq(r);
+    m.lastSeq = this.#lastSeq(r);
     m.partition = p;
     const seqs = this.#rSeqs;
     for (let j = 0, from = r * width; j < width; j++) m.seqs[j] = seqs[from + j]!;
@@ -733,9 +738,9 @@ export class FlatPatternOperator implements Operator {
         const seq = this.#rSeqs[r * width + j]!;
         bound.push(seq >= 0 ? seq : undefined);
       }
-      run = new Run(this.#rElement[r]!, this.#rDeadline[r]!, this.#rFirstSeq[r]!, 0, bound as (Row | undefined)[], NO_KLEENE, NO_KLEENE as number[]);
+      run = new Run(this.#rElement[r]!, this.#rDeadline[r]!, this.#firstSeq(r), 0, bound as (Row | undefined)[], NO_KLEENE, NO_KLEENE as number[]);
       run.count = 1;
-      run.lastSeq = this.#rLastSeq[r]!;
+      run.lastSeq = this.#lastSeq(r);
       run.alive = this.#rAlive[r] === 1;
       run.partition = this.#pId[this.#rPartition[r]!] ?? '';
       runs.set(r, run);
@@ -762,10 +767,9 @@ export class FlatPatternOperator implements Operator {
     const toHandle = (run: Run, p: number): number => {
       let r = handles.get(run);
       if (r !== undefined) return r;
-      r = this.#newRun(0, run.firstSeq);
+      r = this.#newRun(0);
       this.#rElement[r] = run.element;
       this.#rDeadline[r] = run.deadline;
-      this.#rLastSeq[r] = run.lastSeq;
       this.#rAlive[r] = run.alive ? 1 : 0;
       this.#rPartition[r] = p;
       for (let k = 0; k < slots; k++) this.#rRows[r * slots + k] = run.bound[k];

@@ -117,8 +117,8 @@ describe('the flat pattern operator', () => {
     expect(small).toBeGreaterThan(0);
     for (let i = 0; i < 100_000; i++) op.onEvent({ stream: 'Ev', row: { k: `k${i}`, kind: 'a', v: 1, ts: i / 1000 }, time: i / 1000, seq: i + 1 });
     expect(op.stateSize()).toBe(100_000);
-    // Each run: its element, chain, partition and state (14 bytes), three times (24), two sequence numbers (16).
-    expect(offHeapBytes() - before).toBeGreaterThan(100_000 * 54);
+    // Each run: its element, chain, partition and states (14 bytes), its deadline (8), two sequence numbers (16).
+    expect(offHeapBytes() - before).toBeGreaterThan(100_000 * 38);
     op.onTimer(1_000_000);
     expect(op.stateSize()).toBe(0);
     expect(offHeapBytes() - before).toBe(small);
