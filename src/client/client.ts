@@ -50,11 +50,14 @@ export class CepheusError extends Error {
   readonly diagnostics: readonly WireDiagnostic[];
   /** The WebSocket close code, when the error is the connection closing (4401: unauthorized). */
   readonly closeCode: number | undefined;
-  constructor(message: string, diagnostics: readonly WireDiagnostic[] = [], closeCode?: number) {
+  /** For a publish without acknowledgement: how many of its events the server rejected. */
+  readonly rejected: number | undefined;
+  constructor(message: string, diagnostics: readonly WireDiagnostic[] = [], closeCode?: number, rejected?: number) {
     super(message);
     this.name = 'CepheusError';
     this.diagnostics = diagnostics;
     this.closeCode = closeCode;
+    this.rejected = rejected;
   }
 }
 
@@ -88,6 +91,12 @@ export class CepheusClient {
   readOnly = false;
   /** Called when the connection closes (with the close code and reason). */
   onClose: ((code: number, reason: string) => void) | undefined;
+  /**
+   * Called with the errors the server sends without a request id: a publish without
+   * acknowledgement that was refused, or some of whose events were rejected (`rejected` counts
+   * them), and frames it could not read.
+   */
+  onError: ((error: CepheusError) => void) | undefined;
 
   private constructor(socket: Socket) {
     this.#socket = socket;
@@ -154,7 +163,10 @@ export class CepheusClient {
       }
       case 'result':
       case 'error': {
-        if (message.id === undefined) return;
+        if (message.id === undefined) {
+          if (message.type === 'error') this.onError?.(new CepheusError(message.payload.message, message.payload.diagnostics, undefined, message.payload.rejected));
+          return;
+        }
         const pending = this.#pending.get(message.id);
         if (!pending) return;
         this.#pending.delete(message.id);
@@ -209,8 +221,18 @@ export class CepheusClient {
   }
 
   /** Publishes one event or a batch; resolves with how many were accepted and rejected. */
-  publish(stream: string, eventOrEvents: unknown): Promise<PublishResultPayload> {
-    return this.#request('publish', Array.isArray(eventOrEvents) ? { stream, events: eventOrEvents } : { stream, event: eventOrEvents });
+  publish(stream: string, eventOrEvents: unknown): Promise<PublishResultPayload>;
+  /**
+   * With `{ ack: false }`: publishes without an acknowledgement, and returns at once. The server
+   * answers only what went wrong — the publish refused, or events of it rejected — and that
+   * reaches `onError`. For a publisher of many single events that wants no frame back for each.
+   */
+  publish(stream: string, eventOrEvents: unknown, options: { readonly ack: false }): void;
+  publish(stream: string, eventOrEvents: unknown, options?: { readonly ack: false }): Promise<PublishResultPayload> | void {
+    const payload = Array.isArray(eventOrEvents) ? { stream, events: eventOrEvents } : { stream, event: eventOrEvents };
+    if (options?.ack !== false) return this.#request('publish', payload);
+    if (this.#closed) throw new CepheusError(`connection closed: ${this.#closed.code}`, [], this.#closed.code);
+    this.#socket.send(JSON.stringify({ type: 'publish', payload }));
   }
 
   /**

@@ -61,7 +61,11 @@ export type ClientMessage =
   | { readonly type: 'subscribe'; readonly id: string; readonly payload: { readonly stream: string; readonly policy?: SlowPolicy; readonly queue?: number } }
   /** Ends the subscription `id`; the server answers `complete` with the same id. */
   | { readonly type: 'complete'; readonly id: string }
-  | { readonly type: 'publish'; readonly id: string; readonly payload: { readonly stream: string; readonly event?: unknown; readonly events?: readonly unknown[] } };
+  /**
+   * Without an `id`, a publish is not acknowledged: the server answers only when something went
+   * wrong, with an `error` without an id (the publish refused, or events of it rejected).
+   */
+  | { readonly type: 'publish'; readonly id?: string; readonly payload: { readonly stream: string; readonly event?: unknown; readonly events?: readonly unknown[] } };
 
 export interface DeployResultPayload {
   readonly deployment: number;
@@ -74,6 +78,14 @@ export interface DeployResultPayload {
 export interface PublishResultPayload {
   readonly accepted: number;
   readonly rejected: number;
+}
+
+export interface ErrorPayload {
+  readonly message: string;
+  /** Every diagnostic of a script that was not deployed. */
+  readonly diagnostics?: readonly WireDiagnostic[];
+  /** For a publish without acknowledgement: how many of its events were rejected (each is on `_rejected` with its reason). */
+  readonly rejected?: number;
 }
 
 export interface StreamInfo {
@@ -105,7 +117,7 @@ export type ServerMessage =
   | { readonly type: 'connection_ack'; readonly payload: { readonly server: string; readonly readOnly: boolean } }
   | { readonly type: 'ping' | 'pong'; readonly payload?: unknown }
   | { readonly type: 'result'; readonly id: string; readonly payload: unknown }
-  | { readonly type: 'error'; readonly id?: string; readonly payload: { readonly message: string; readonly diagnostics?: readonly WireDiagnostic[] } }
+  | { readonly type: 'error'; readonly id?: string; readonly payload: ErrorPayload }
   | { readonly type: 'next'; readonly id: string; readonly payload: OutputEvent }
   /** Messages of subscription `id` dropped (policy `drop`) since the last notice. */
   | { readonly type: 'dropped'; readonly id: string; readonly payload: { readonly count: number } }

@@ -175,6 +175,8 @@ export class CepheusServer {
   #idleTimer: ReturnType<typeof setInterval> | undefined;
   /** Events rejected by the engine so far (for publish results, without building stats). */
   #rejected = 0;
+  /** The reason of the last of them. */
+  #rejection = '';
   #closing = false;
 
   private constructor(options: ServerOptions) {
@@ -195,7 +197,10 @@ export class CepheusServer {
       log: options.log ?? (() => {}),
     };
     this.metrics = new ServerMetrics(this.engine, () => this.#connections.size);
-    this.engine.subscribe('_rejected', () => this.#rejected++);
+    this.engine.subscribe('_rejected', (e) => {
+      this.#rejected++;
+      this.#rejection = String(e.data['reason']);
+    });
     this.#http = createServer((req, res) => void this.#serveHttp(req, res));
     this.#wss = new WebSocketServer({
       noServer: true,
@@ -393,6 +398,7 @@ export class CepheusServer {
       c.socket.close(CloseCode.BadRequest, 'connection_init first');
       return;
     }
+    if (type === 'publish' && message.id === undefined) return this.#publishUnacknowledged(c, message.payload);
     if (typeof message.id !== 'string' || message.id.length === 0 || message.id.length > 200) {
       return this.#reply(c, { type: 'error', payload: { message: `'${type}' needs a string "id" (at most 200 characters)` } });
     }
@@ -403,6 +409,28 @@ export class CepheusServer {
     } catch (error) {
       if (!(error instanceof RequestError)) throw error;
       this.#reply(c, { type: 'error', id, payload: error.diagnostics ? { message: error.message, diagnostics: error.diagnostics } : { message: error.message } });
+    }
+  }
+
+  /**
+   * A publish without an id is not acknowledged (docs/protocol.md): no result, so a publisher of
+   * single events does not get a frame back for each; only what went wrong is answered, with an
+   * error without an id: the publish refused whole, or how many of its events were rejected.
+   */
+  #publishUnacknowledged(c: Connection, payload: unknown): void {
+    try {
+      const p = (payload !== null && typeof payload === 'object' ? payload : {}) as Record<string, unknown>;
+      if (c.access !== 'full') throw new RequestError("'publish' needs a token with full access; this connection is read-only");
+      const { accepted, rejected } = this.#publish(c, p);
+      if (rejected === 0) return;
+      const n = accepted + rejected;
+      this.#reply(c, {
+        type: 'error',
+        payload: { message: `publish to '${String(p['stream'])}': ${rejected} of ${n} event${n === 1 ? '' : 's'} rejected (the last: ${this.#rejection}); each is on _rejected with its reason`, rejected },
+      });
+    } catch (error) {
+      if (!(error instanceof RequestError)) throw error;
+      this.#reply(c, { type: 'error', payload: { message: error.message } });
     }
   }
 
@@ -579,7 +607,7 @@ export class CepheusServer {
     this.#reply(c, { type: 'complete', id });
   }
 
-  #publish(c: Connection, p: Record<string, unknown>): unknown {
+  #publish(c: Connection, p: Record<string, unknown>): PublishResultPayload {
     const stream = p['stream'];
     if (typeof stream !== 'string') throw new RequestError('publish needs payload.stream');
     const events = Array.isArray(p['events']) ? (p['events'] as unknown[]) : 'event' in p ? [p['event']] : undefined;

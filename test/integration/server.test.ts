@@ -62,8 +62,8 @@ afterAll(async () => {
 });
 
 /** A raw WebSocket speaking the protocol by hand, for what the client would never send. */
-async function raw(headers: Record<string, string> = {}): Promise<{ ws: WebSocket; messages: unknown[]; closed: Promise<{ code: number; reason: string }> }> {
-  const ws = new WebSocket(url, SUBPROTOCOL, { headers });
+async function raw(headers: Record<string, string> = {}, to = url): Promise<{ ws: WebSocket; messages: unknown[]; closed: Promise<{ code: number; reason: string }> }> {
+  const ws = new WebSocket(to, SUBPROTOCOL, { headers });
   const messages: unknown[] = [];
   ws.on('message', (m) => messages.push(JSON.parse(m.toString())));
   const closed = new Promise<{ code: number; reason: string }>((r) => ws.on('close', (code, reason) => r({ code, reason: reason.toString() })));
@@ -410,6 +410,58 @@ describe('cepheus serve: the WebSocket API', () => {
     (ws as unknown as { _socket: { resume(): void } })._socket.resume();
     expect((await closed).code).toBe(CloseCode.SlowConsumer);
     await s.close();
+  });
+
+  it('publishes without acknowledgement: the outputs arrive, nothing comes back but what went wrong', async () => {
+    const own = await CepheusServer.start({ engine: new Engine(), port: 0, publishRate: 50, tokens: [TOKEN], readOnlyTokens: [READ_TOKEN] });
+    const ownUrl = own.url.replace('http', 'ws');
+    const client = await CepheusClient.connect(ownUrl, { token: TOKEN });
+    await client.deploy("CREATE STREAM S (v INT NOT NULL, ts TIMESTAMP) WITH (timestamp = 'ts');\nCREATE STREAM odd AS SELECT v FROM S WHERE v % 2 = 1;");
+    const odd: number[] = [];
+    await client.subscribe('odd', (e) => odd.push(e.data['v'] as number));
+    const errors: CepheusError[] = [];
+    client.onError = (e) => errors.push(e);
+    // One at a time and as a batch, through the client.
+    for (let v = 0; v < 10; v++) expect(client.publish('S', { v, ts: v }, { ack: false })).toBeUndefined();
+    client.publish('S', [{ v: 11, ts: 11 }, { v: 'eleven', ts: 12 }, { ts: 13 }], { ack: false });
+    await client.list(); // a round trip: the publishes before it are done
+    expect(odd).toEqual([1, 3, 5, 7, 9, 11]);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]!.rejected).toBe(2);
+    expect(errors[0]!.message).toMatch(/publish to 'S': 2 of 3 events rejected \(the last: .+\); each is on _rejected/);
+
+    // On the wire: no result for a publish without an id; refusals are errors without one.
+    const c = await raw({}, ownUrl);
+    c.ws.send(JSON.stringify({ type: 'connection_init', payload: { token: TOKEN } }));
+    c.ws.send(JSON.stringify({ type: 'publish', payload: { stream: 'S', event: { v: 21, ts: 21 } } }));
+    c.ws.send(JSON.stringify({ type: 'publish', payload: { event: { v: 22, ts: 22 } } }));
+    c.ws.send(JSON.stringify({ type: 'publish', payload: { stream: 'S', events: Array.from({ length: 51 }, (_, i) => ({ v: i, ts: 30 })) } }));
+    c.ws.send(JSON.stringify({ type: 'ping', payload: 'last' }));
+    await until(() => c.messages.length >= 4);
+    expect(c.messages).toEqual([
+      { type: 'connection_ack', payload: { server: 'cepheus', readOnly: false } },
+      { type: 'error', payload: { message: 'publish needs payload.stream' } },
+      { type: 'error', payload: { message: expect.stringMatching(/^rate limit: at most 50 events per second per connection; 51 refused/) } },
+      { type: 'pong', payload: 'last' },
+    ]);
+    // Each publisher is an input (section 3): the first one moving past 21 lets 21 through.
+    await client.publish('S', { v: 100, ts: 100 });
+    await until(() => odd.length === 7);
+    expect(odd[6]).toBe(21);
+    c.ws.close();
+
+    // A read-only connection may not publish this way either.
+    const reader = await CepheusClient.connect(ownUrl, { token: READ_TOKEN });
+    const refused: CepheusError[] = [];
+    reader.onError = (e) => refused.push(e);
+    reader.publish('S', { v: 41, ts: 41 }, { ack: false });
+    await until(() => refused.length === 1);
+    expect(refused[0]!.message).toMatch(/read-only/);
+    expect(refused[0]!.rejected).toBeUndefined();
+    await reader.close();
+    await client.close();
+    expect(odd).not.toContain(41);
+    await own.close();
   });
 
   it('limits the publish rate per connection', async () => {
