@@ -8,13 +8,19 @@
  *   output arriving (so a stall of the publisher counts too), and again from the moment the
  *   client called send for it (the publisher's own wake-up lateness left out; the server's
  *   queueing and every process's stalls after the send still count); p50/p99/p99.9 per rate,
- *   after a warm-up at the same rate (`--warmup`, 1 s) whose p99 is reported apart;
+ *   after a warm-up at the same rate (`--warmup`, 1 s) whose p99 is reported apart; each
+ *   publish is acknowledged (a `result` back to the publisher), or with `--unacked` not (the
+ *   protocol's publish without an id: nothing comes back unless something went wrong); with
+ *   `--repeat N` each rate is run N times (each a new client process) and summarised as the
+ *   p99 of each run, their median, and the p99 of all the runs' latencies pooled: on a shared
+ *   VM one run's p99 depends on the moment, so a figure worth recording is a series;
  * - before those, the machine's noise floor: how late an idle process's 1 ms timer fires;
  * - sustained throughput with batched publishes (1,000 events per publish, up to 8 publishes
  *   in flight): events/s accepted by the server and received back by the subscriber.
  *
  *     npm run bench:ws                         # = node dist/bench/ws-load.js
  *     node dist/bench/ws-load.js --rates 10000 --seconds 10
+ *     node dist/bench/ws-load.js --rates 10000 --seconds 10 --repeat 10 --throughput-seconds 0 [--unacked]
  *     node dist/bench/ws-load.js --server-node-args '--cpu-prof --cpu-prof-dir=bench/data/prof-ws'
  *     node dist/bench/ws-load.js --server relay    # the same clients against a bare ws relay (the floor)
  *
@@ -42,12 +48,16 @@ interface Args {
   /** Seconds published at each rate before the measured ones (reported apart). */
   warmup: number;
   throughputSeconds: number;
+  /** Open-loop publishes without acknowledgement (no id: the server sends nothing back for them). */
+  unacked: boolean;
+  /** Open-loop runs at each rate (each a new client process), summarised together. */
+  repeat: number;
   /** `cepheus` (cepheus serve) or `relay` (ws-relay.ts: the same clients against a bare ws relay, the floor). */
   server: 'cepheus' | 'relay';
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { serverNodeArgs: [], rates: [1_000, 10_000, 50_000], seconds: 5, warmup: 1, throughputSeconds: 5, server: 'cepheus' };
+  const args: Args = { serverNodeArgs: [], rates: [1_000, 10_000, 50_000], seconds: 5, warmup: 1, throughputSeconds: 5, repeat: 1, unacked: false, server: 'cepheus' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = (): string => argv[++i] ?? '';
@@ -55,6 +65,8 @@ function parseArgs(argv: readonly string[]): Args {
     else if (a === '--seconds') args.seconds = Number(next());
     else if (a === '--warmup') args.warmup = Number(next());
     else if (a === '--throughput-seconds') args.throughputSeconds = Number(next());
+    else if (a === '--repeat') args.repeat = Number(next());
+    else if (a === '--unacked') args.unacked = true;
     else if (a === '--server-node-args') args.serverNodeArgs = next().split(' ').filter(Boolean);
     else if (a === '--server') {
       const server = next();
@@ -63,6 +75,7 @@ function parseArgs(argv: readonly string[]): Args {
     }
     else throw new Error(`unknown argument ${a}`);
   }
+  if (!Number.isInteger(args.repeat) || args.repeat < 1) throw new Error('--repeat is a whole number of runs, at least 1');
   return args;
 }
 
@@ -92,22 +105,57 @@ function percentile(sorted: Float64Array, p: number): number {
   return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
+interface Summary {
+  /** Each run's p99, in the order run. */
+  p99s: number[];
+  medianP99: number;
+  /** Percentiles of every run's latencies together. */
+  pooled: { p50: number; p99: number; p999: number };
+}
+
+/** Where the time of the events over 1 ms went (the relay stamps when it read each publish). */
+function tailLine(t: Tail): string {
+  const part = (n: number): string => `${n} (${t.over === 0 ? 0 : Math.round((100 * n) / t.over)}%)`;
+  return `of the ${t.over} events over 1 ms from their due time, most of the time was the publisher sending late for ${part(t.publisherLate)}, the way to the server for ${part(t.toServer)}, the way from the server to the subscriber for ${part(t.toSubscriber)}`;
+}
+
+/** A series of runs: each one's p99, their median, and the percentiles of all latencies pooled. */
+function summarise(runs: readonly Float64Array[]): Summary {
+  const p99s = runs.map((r) => percentile(r, 99));
+  const all = new Float64Array(runs.reduce((n, r) => n + r.length, 0));
+  let at = 0;
+  for (const r of runs) {
+    all.set(r, at);
+    at += r.length;
+  }
+  all.sort();
+  return { p99s, medianP99: percentile(Float64Array.from(p99s).sort(), 50), pooled: { p50: percentile(all, 50), p99: percentile(all, 99), p999: percentile(all, 99.9) } };
+}
+
 /**
  * Runs the client process at `rate` for `seconds`; latencies from each event's due time, and
  * (`fromSend`) from the moment the client called send for it.
  */
-async function openLoop(url: string, rate: number, seconds: number, warmup: number, firstId: number): Promise<{ sent: number; latencies: Float64Array; fromSend: Float64Array; lost: number; warmup: Float64Array }> {
-  const client = spawn(process.execPath, [join(repoRoot(), 'dist/bench/ws-publisher.js'), url, String(rate), String(seconds), String(firstId), String(warmup)], { stdio: ['ignore', 'pipe', 'inherit'] });
+interface Tail {
+  over: number;
+  publisherLate: number;
+  toServer: number;
+  toSubscriber: number;
+}
+
+async function openLoop(url: string, rate: number, seconds: number, warmup: number, firstId: number, unacked: boolean): Promise<{ sent: number; latencies: Float64Array; fromSend: Float64Array; lost: number; warmup: Float64Array; tail: Tail | undefined }> {
+  const client = spawn(process.execPath, [join(repoRoot(), 'dist/bench/ws-publisher.js'), url, String(rate), String(seconds), String(firstId), String(warmup), unacked ? 'unacked' : 'acked'], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   client.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   await new Promise<void>((resolve, reject) => client.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`client exited with ${code}`)))));
-  const r = JSON.parse(out) as { sent: number; latencies: number[]; fromSend: number[]; warmup: { sent: number; latencies: number[] } };
+  const r = JSON.parse(out) as { sent: number; latencies: number[]; fromSend: number[]; warmup: { sent: number; latencies: number[] }; tail?: Tail };
   return {
     sent: r.sent + r.warmup.sent,
     latencies: Float64Array.from(r.latencies).sort(),
     fromSend: Float64Array.from(r.fromSend).sort(),
     lost: r.sent - r.latencies.length,
     warmup: Float64Array.from(r.warmup.latencies).sort(),
+    tail: r.tail,
   };
 }
 
@@ -165,7 +213,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'cepheus-ws-load-'));
   const { child, url } = await startServer(dir, args.serverNodeArgs, args.server);
   console.log(`cepheus ws load: node ${process.version}, ${cpus()[0]?.model ?? '?'} × ${cpus().length}, ${new Date().toISOString()}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  console.log(`${args.server === 'relay' ? 'bare ws relay (ws-relay.ts, no engine)' : 'cepheus serve'} ${url} (its own process); open-loop client (publisher and subscriber) in another; the batched phase from here`);
+  console.log(`${args.server === 'relay' ? 'bare ws relay (ws-relay.ts, no engine)' : 'cepheus serve'} ${url} (its own process); open-loop client (publisher and subscriber, ${args.unacked ? 'publishes not acknowledged' : 'each publish acknowledged'}) in another; the batched phase from here`);
   try {
     const publisher = await CepheusClient.connect(url);
     const subscriber = await CepheusClient.connect(url);
@@ -178,32 +226,53 @@ async function main(): Promise<void> {
     console.log(`noise floor (an idle process's 1 ms timer, 5 s): late p99 ${(noise.p99 * 1000).toFixed(0)} µs, max ${(noise.max * 1000).toFixed(0)} µs, more than 1 ms late ${noise.lateOver1msPerSecond.toFixed(1)} times/s`);
     const us = (ms: number): string => `${(ms * 1000).toFixed(0)} µs`;
     for (const rate of args.rates) {
-      const r = await openLoop(url, rate, args.seconds, args.warmup, id);
-      id += r.sent;
-      const row = {
-        rate,
-        sent: r.sent,
-        lost: r.lost,
-        p50: percentile(r.latencies, 50),
-        p99: percentile(r.latencies, 99),
-        p999: percentile(r.latencies, 99.9),
-        max: r.latencies[r.latencies.length - 1] ?? NaN,
-        warmupP99: percentile(r.warmup, 99),
-        fromSend: { p50: percentile(r.fromSend, 50), p99: percentile(r.fromSend, 99), p999: percentile(r.fromSend, 99.9), max: r.fromSend[r.fromSend.length - 1] ?? NaN },
-      };
-      results.push(row);
-      const f = row.fromSend;
+      const runs: { latencies: Float64Array; fromSend: Float64Array; tail: Tail | undefined }[] = [];
+      for (let run = 0; run < args.repeat; run++) {
+        const r = await openLoop(url, rate, args.seconds, args.warmup, id, args.unacked);
+        id += r.sent;
+        runs.push(r);
+        const row = {
+          rate,
+          run: run + 1,
+          sent: r.sent,
+          lost: r.lost,
+          p50: percentile(r.latencies, 50),
+          p99: percentile(r.latencies, 99),
+          p999: percentile(r.latencies, 99.9),
+          max: r.latencies[r.latencies.length - 1] ?? NaN,
+          warmupP99: percentile(r.warmup, 99),
+          fromSend: { p50: percentile(r.fromSend, 50), p99: percentile(r.fromSend, 99), p999: percentile(r.fromSend, 99.9), max: r.fromSend[r.fromSend.length - 1] ?? NaN },
+          tail: r.tail,
+        };
+        results.push(row);
+        const f = row.fromSend;
+        console.log(
+          `open loop ${rate.toLocaleString('en-US').padStart(7)} events/s${args.repeat > 1 ? ` (run ${run + 1} of ${args.repeat})` : ''}: due -> subscriber p50 ${us(row.p50)}, p99 ${us(row.p99)}, p99.9 ${us(row.p999)}, max ${us(row.max)}; ` +
+            `send -> subscriber p50 ${us(f.p50)}, p99 ${us(f.p99)}, p99.9 ${us(f.p999)}, max ${us(f.max)} (${args.seconds} s after ${args.warmup} s of warm-up whose p99 was ${us(row.warmupP99)}; ${r.lost} not received)`,
+        );
+        if (r.tail) console.log(`  ${tailLine(r.tail)}`);
+      }
+      if (args.repeat > 1) {
+        const summary = { rate, runs: args.repeat, due: summarise(runs.map((r) => r.latencies)), fromSend: summarise(runs.map((r) => r.fromSend)) };
+        results.push(summary);
+        const line = (s: Summary): string => `p99 of each run ${s.p99s.map(us).join(', ')}; median ${us(s.medianP99)}; pooled p50 ${us(s.pooled.p50)}, p99 ${us(s.pooled.p99)}, p99.9 ${us(s.pooled.p999)}`;
+        console.log(`open loop ${rate.toLocaleString('en-US').padStart(7)} events/s, ${args.repeat} runs: due -> subscriber ${line(summary.due)}`);
+        console.log(`${' '.repeat(35 + String(args.repeat).length)}send -> subscriber ${line(summary.fromSend)}`);
+        const tails = runs.flatMap((r) => (r.tail ? [r.tail] : []));
+        if (tails.length > 0) {
+          const sum = (k: keyof Tail): number => tails.reduce((n, t) => n + t[k], 0);
+          console.log(`  ${args.repeat} runs: ${tailLine({ over: sum('over'), publisherLate: sum('publisherLate'), toServer: sum('toServer'), toSubscriber: sum('toSubscriber') })}`);
+        }
+      }
+    }
+    if (args.throughputSeconds > 0) {
+      const t = await throughput(publisher, counter, args.throughputSeconds, id);
+      const rate = t.published / t.seconds;
+      results.push({ throughput: rate, published: t.published, expected: t.expected, received: t.received, seconds: t.seconds });
       console.log(
-        `open loop ${rate.toLocaleString('en-US').padStart(7)} events/s: due -> subscriber p50 ${us(row.p50)}, p99 ${us(row.p99)}, p99.9 ${us(row.p999)}, max ${us(row.max)}; ` +
-          `send -> subscriber p50 ${us(f.p50)}, p99 ${us(f.p99)}, p99.9 ${us(f.p999)}, max ${us(f.max)} (${args.seconds} s after ${args.warmup} s of warm-up whose p99 was ${us(row.warmupP99)}; ${r.lost} not received)`,
+        `batched publishes (1,000 per publish, 8 in flight, 1% matching): ${Math.round(rate).toLocaleString('en-US')} events/s sustained (${t.published} published, ${t.received} of ${t.expected} outputs received, ${t.seconds.toFixed(1)} s)`,
       );
     }
-    const t = await throughput(publisher, counter, args.throughputSeconds, id);
-    const rate = t.published / t.seconds;
-    results.push({ throughput: rate, published: t.published, expected: t.expected, received: t.received, seconds: t.seconds });
-    console.log(
-      `batched publishes (1,000 per publish, 8 in flight, 1% matching): ${Math.round(rate).toLocaleString('en-US')} events/s sustained (${t.published} published, ${t.received} of ${t.expected} outputs received, ${t.seconds.toFixed(1)} s)`,
-    );
     await publisher.close();
     await subscriber.close();
     const out = join(repoRoot(), 'bench', 'data');

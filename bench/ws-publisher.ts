@@ -3,7 +3,13 @@
  * at a fixed rate, each in its own publish, stamped with the time it was due (`sent`), and
  * subscribes to the query's output on a second connection; the latency of an event is from its
  * due time to its output arriving here, and (`fromSend`) from the moment send was called for it
- * (`at`). Prints `{sent, latencies, fromSend, warmup}` as JSON on standard output.
+ * (`at`). Prints `{sent, latencies, fromSend, warmup, tail?}` as JSON on standard output.
+ *
+ * When the server stamps each output with the moment it read the publish (`srv`, as the bare
+ * relay does: cepheus serve does not), `tail` tells where the time of each event over 1 ms
+ * went: counted by the largest of its three parts — the publisher sending late (due → send),
+ * the way to the server (send → read there), and the way back (server → subscriber). Clocks of
+ * processes on one machine agree (`performance.timeOrigin + performance.now()`).
  *
  * The publisher runs on the main thread and sleeps until the next event is due
  * (`Atomics.wait`, no spinning); the subscriber runs in a worker thread with its own event loop,
@@ -15,7 +21,10 @@
  * The first `WARMUP` seconds are published at the same rate but reported apart (as `warmup`):
  * they measure the JIT compiling both processes' hot paths, not the steady state.
  *
- *     node dist/bench/ws-publisher.js URL RATE SECONDS FIRST_ID [WARMUP_SECONDS]
+ * With `unacked`, the publishes carry no id, so the server sends nothing back for them
+ * (docs/protocol.md, publishing without acknowledgement); otherwise each gets its result.
+ *
+ *     node dist/bench/ws-publisher.js URL RATE SECONDS FIRST_ID [WARMUP_SECONDS] [acked|unacked]
  */
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { WebSocket } from 'ws';
@@ -44,15 +53,17 @@ interface Plan {
 async function subscriber({ url, first, total }: Plan): Promise<void> {
   const latencies = new Float64Array(total);
   const fromSend = new Float64Array(total);
+  const fromServer = new Float64Array(total);
   const sub = await open(url);
   sub.on('message', (data) => {
-    const m = JSON.parse(data.toString()) as { type: string; payload?: { data?: { id: number; sent: number; at: number } } };
+    const m = JSON.parse(data.toString()) as { type: string; payload?: { data?: { id: number; sent: number; at: number; srv?: number } } };
     if (m.type !== 'next' || !m.payload?.data) return;
     const k = m.payload.data.id - first;
     if (k < 0 || k >= total) return;
     const t = now();
     latencies[k] = t - m.payload.data.sent;
     fromSend[k] = t - m.payload.data.at;
+    if (m.payload.data.srv !== undefined) fromServer[k] = t - m.payload.data.srv;
   });
   await new Promise<void>((resolve) => {
     sub.send(JSON.stringify({ type: 'subscribe', id: 'echo', payload: { stream: 'echo', queue: 1_000_000 } }));
@@ -61,12 +72,13 @@ async function subscriber({ url, first, total }: Plan): Promise<void> {
   parentPort!.postMessage({ ready: true });
   parentPort!.once('message', () => {
     sub.close();
-    parentPort!.postMessage({ latencies, fromSend }, [latencies.buffer, fromSend.buffer]);
+    parentPort!.postMessage({ latencies, fromSend, fromServer }, [latencies.buffer, fromSend.buffer, fromServer.buffer]);
   });
 }
 
 async function publisher(): Promise<void> {
-  const [url, rateText, secondsText, firstText, warmupText] = process.argv.slice(2);
+  const [url, rateText, secondsText, firstText, warmupText, mode] = process.argv.slice(2);
+  const acked = mode !== 'unacked';
   const rate = Number(rateText);
   const warmup = Math.round(rate * Number(warmupText ?? '0'));
   const total = warmup + Math.round(rate * Number(secondsText));
@@ -77,7 +89,7 @@ async function publisher(): Promise<void> {
     worker.once('message', () => resolve());
   });
   const ws = await open(url!);
-  // Results come back one per publish; they are read (by ws) and ignored.
+  // Results come back one per acknowledged publish; they are read (by ws) and ignored.
   ws.on('message', () => {});
   const interval = 1000 / rate;
   const start = now() + 20;
@@ -88,7 +100,8 @@ async function publisher(): Promise<void> {
       const t = now();
       while (i < total && start + i * interval <= t) {
         const sent = start + i * interval;
-        ws.send(JSON.stringify({ type: 'publish', id: `p${i}`, payload: { stream: 'Ev', event: { id: first + i, sent, at: now(), hit: true, ts: Math.floor(sent) } } }));
+        const payload = { stream: 'Ev', event: { id: first + i, sent, at: now(), hit: true, ts: Math.floor(sent) } };
+        ws.send(JSON.stringify(acked ? { type: 'publish', id: `p${i}`, payload } : { type: 'publish', payload }));
         i++;
       }
       if (i >= total) return done();
@@ -102,7 +115,7 @@ async function publisher(): Promise<void> {
   });
   // Let the last outputs arrive (the slowest is well under a second), then collect.
   await new Promise((r) => setTimeout(r, 1000));
-  const { latencies, fromSend } = await new Promise<{ latencies: Float64Array; fromSend: Float64Array }>((resolve) => {
+  const { latencies, fromSend, fromServer } = await new Promise<{ latencies: Float64Array; fromSend: Float64Array; fromServer: Float64Array }>((resolve) => {
     worker.once('message', resolve);
     worker.postMessage('report');
   });
@@ -110,8 +123,30 @@ async function publisher(): Promise<void> {
   ws.close();
   const received = (of: Float64Array, from: number, to: number): number[] => Array.from(of.subarray(from, to).filter((x) => x > 0));
   process.stdout.write(
-    JSON.stringify({ sent: total - warmup, latencies: received(latencies, warmup, total), fromSend: received(fromSend, warmup, total), warmup: { sent: warmup, latencies: received(latencies, 0, warmup) } }) + '\n',
+    JSON.stringify({
+      sent: total - warmup,
+      latencies: received(latencies, warmup, total),
+      fromSend: received(fromSend, warmup, total),
+      warmup: { sent: warmup, latencies: received(latencies, 0, warmup) },
+      ...(fromServer.some((x) => x > 0) ? { tail: tailParts(latencies, fromSend, fromServer, warmup) } : {}),
+    }) + '\n',
   );
+}
+
+/** Of the measured events over 1 ms from their due time, how many spent most of it in each part. */
+function tailParts(latencies: Float64Array, fromSend: Float64Array, fromServer: Float64Array, from: number): { over: number; publisherLate: number; toServer: number; toSubscriber: number } {
+  const tail = { over: 0, publisherLate: 0, toServer: 0, toSubscriber: 0 };
+  for (let k = from; k < latencies.length; k++) {
+    if (!(latencies[k]! > 1) || !(fromServer[k]! > 0)) continue;
+    tail.over++;
+    const late = latencies[k]! - fromSend[k]!;
+    const up = fromSend[k]! - fromServer[k]!;
+    const down = fromServer[k]!;
+    if (late >= up && late >= down) tail.publisherLate++;
+    else if (up >= down) tail.toServer++;
+    else tail.toSubscriber++;
+  }
+  return tail;
 }
 
 if (isMainThread) await publisher();

@@ -4,7 +4,8 @@
  * (connection_init, subscribe, publish) and relays each published event marked `hit` to the
  * subscribers of `echo`, with no engine, no validation, no metrics. What it measures is the
  * floor under `cepheus serve`'s latency on this machine: the same three processes' wake-ups,
- * the same JSON and socket writes per event, and nothing of Cepheus.
+ * the same JSON and socket writes per event, and nothing of Cepheus. Each output carries `srv`,
+ * the moment its publish was read here, so that the client can tell where the time went.
  *
  *     node dist/bench/ws-relay.js        # prints "console at http://127.0.0.1:PORT/" on stderr
  */
@@ -18,6 +19,8 @@ const wss = new WebSocketServer({ server: http, handleProtocols: (protocols) => 
 
 wss.on('connection', (socket) => {
   socket.on('message', (data) => {
+    // When the publish was read here: ws-publisher.ts splits the tail's time by it.
+    const srv = performance.timeOrigin + performance.now();
     let m: { type?: string; id?: string; payload?: { stream?: string; event?: Record<string, unknown>; events?: Record<string, unknown>[] } } | null;
     try {
       m = JSON.parse(data.toString()) as typeof m;
@@ -35,10 +38,11 @@ wss.on('connection', (socket) => {
       for (const e of events) {
         if (e === null || typeof e !== 'object' || e['hit'] !== true) continue;
         for (const [sub, id] of subscribers) {
-          sub.send(JSON.stringify({ type: 'next', id, payload: { stream: 'echo', time: e['ts'], data: { id: e['id'], sent: e['sent'], at: e['at'] ?? null } } }));
+          sub.send(JSON.stringify({ type: 'next', id, payload: { stream: 'echo', time: e['ts'], data: { id: e['id'], sent: e['sent'], at: e['at'] ?? null, srv } } }));
         }
       }
-      socket.send(JSON.stringify({ type: 'result', id: m.id, payload: { accepted: events.length, rejected: 0 } }));
+      // A publish without an id is not acknowledged, as by cepheus serve.
+      if (m.id !== undefined) socket.send(JSON.stringify({ type: 'result', id: m.id, payload: { accepted: events.length, rejected: 0 } }));
     }
   });
   socket.on('close', () => subscribers.delete(socket));
