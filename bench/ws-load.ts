@@ -7,7 +7,8 @@
  *   the outputs on a subscription; the latency of an event is from its scheduled time to its
  *   output arriving (so a stall of the publisher counts too), and again from the moment the
  *   client called send for it (the publisher's own wake-up lateness left out; the server's
- *   queueing and every process's stalls after the send still count); p50/p99/p99.9 per rate,
+ *   queueing and every process's stalls after the send still count: the figure the target
+ *   is judged on, bench/README.md "WebSocket load"); p50/p99/p99.9 per rate,
  *   after a warm-up at the same rate (`--warmup`, 1 s) whose p99 is reported apart; each
  *   publish is acknowledged (a `result` back to the publisher), or with `--unacked` not (the
  *   protocol's publish without an id: nothing comes back unless something went wrong); with
