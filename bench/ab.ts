@@ -10,7 +10,7 @@
  *     node dist/bench/ab.js seq3 /path/to/build-B /path/to/build-A [rounds]
  *
  * A build is a checkout with `dist/` built (`npm run build && npm run bench:build`); scenarios:
- * seq3, kleene, rules (the 1,000 filter rules).
+ * seq3, kleene, rules (the 1,000 filter rules), pattern-rules (the 1,000 pattern rules).
  */
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -20,8 +20,8 @@ type Burst = (ms: number) => number;
 
 async function feeder(root: string, scenario: string): Promise<Burst> {
   const m = (await import(pathToFileURL(join(root, 'dist/bench/scenarios.js')).href)) as Scenarios;
-  const s = scenario === 'seq3' ? m.seq3() : scenario === 'kleene' ? m.kleene() : scenario === 'rules' ? m.rules('filter') : undefined;
-  if (!s) throw new Error(`unknown scenario ${scenario}: seq3, kleene or rules`);
+  const s = scenario === 'seq3' ? m.seq3() : scenario === 'kleene' ? m.kleene() : scenario === 'rules' ? m.rules('filter') : scenario === 'pattern-rules' ? m.rules('pattern') : undefined;
+  if (!s) throw new Error(`unknown scenario ${scenario}: seq3, kleene, rules or pattern-rules`);
   const engine = m.deployed(s);
   m.subscribeAll(engine, () => {});
   const feed = new m.Feeder(engine, s.stream, s.pool());

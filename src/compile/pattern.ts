@@ -73,7 +73,7 @@ export function compilePattern(q: PatternQuery, services: EvalServices): Automat
   const atomSpec = (slot: number): AtomSpec => {
     const atom = q.atoms[slot]!;
     const condition = compilePredicate(atom.condition, options);
-    return { slot, stream: atom.stream, condition, bit: guardBit(slot) };
+    return { slot, stream: atom.stream, condition, bit: guardBit(slot), guards: guardsOf(atom.condition) };
   };
   const conjunctsAt = (element: number): ScopeCondition | undefined => {
     const expr = and(q.conjuncts.filter((c) => c.element === element).map((c) => c.expr));

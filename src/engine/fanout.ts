@@ -5,7 +5,10 @@
  * `country = 'US'`, `mcc IN ('5411', '5812')`) are indexed on the column that splits them best,
  * and each value's operators again on their other guards: an event reaches only the operators
  * its values can satisfy, plus those without such a test — a thousand fraud rules cost a few
- * predicate calls per event, not a thousand.
+ * predicate calls per event, not a thousand. Runs of eight or more patterns that declare
+ * `anyGuards` (each atom that could use an event requires a column to equal a constant: `a=Txn[mcc
+ * = '5411'] -> b=Txn[country = 'US']`) are indexed on every such column at once: an event reaches
+ * the patterns one of whose atoms its values can satisfy.
  */
 import { FilterOperator } from '../operators/filter-operator.js';
 import type { EventGuard, Operator } from '../operators/operator.js';
@@ -13,12 +16,15 @@ import { columnReader, type Row } from '../runtime/row.js';
 
 type Segment =
   | { readonly kind: 'one'; readonly operator: Operator }
-  | { readonly kind: 'indexed'; readonly read: (row: Row) => unknown; readonly byValue: ReadonlyMap<unknown, Fanout>; readonly rest: Fanout };
+  | { readonly kind: 'indexed'; readonly read: (row: Row) => unknown; readonly byValue: ReadonlyMap<unknown, Fanout>; readonly rest: Fanout }
+  | { readonly kind: 'any'; readonly deliver: Deliver };
 
 /** An operator with the guards still to be used for indexing it. */
 interface Entry {
   readonly operator: Operator;
   readonly guards: readonly EventGuard[];
+  /** Its `anyGuards` of the stream, when it has no `guards`. */
+  readonly any?: readonly EventGuard[] | undefined;
 }
 
 const MIN_INDEXED = 8;
@@ -62,19 +68,23 @@ export class Fanout {
    * `sequence`: the engine's last arrival number (see Sequence); without it events keep theirs.
    */
   constructor(stream: string, operators: readonly Operator[] | readonly Entry[], sequence?: Sequence) {
-    const entries: readonly Entry[] = operators.map((o) => ('operator' in o ? o : { operator: o, guards: o.guards?.get(stream) ?? [] }));
+    const entries: readonly Entry[] = operators.map((o) => ('operator' in o ? o : { operator: o, guards: o.guards?.get(stream) ?? [], any: o.anyGuards?.get(stream) }));
     const segments: Segment[] = [];
+    // A run of consecutive operators with guards (`all`) or with anyGuards only (`any`).
     let run: Entry[] = [];
+    let runKind: 'all' | 'any' = 'all';
     const flush = (): void => {
-      if (run.length >= MIN_INDEXED) segments.push(indexed(stream, run, sequence));
+      if (run.length >= MIN_INDEXED) segments.push(runKind === 'all' ? indexed(stream, run, sequence) : anyIndexed(run, sequence));
       else for (const e of run) segments.push({ kind: 'one', operator: e.operator });
       run = [];
     };
     for (const e of entries) {
-      if (e.guards.length > 0) run.push(e);
+      const kind = e.guards.length > 0 ? 'all' : e.any !== undefined ? 'any' : undefined;
+      if (kind !== runKind) flush();
+      if (kind === undefined) segments.push({ kind: 'one', operator: e.operator });
       else {
-        flush();
-        segments.push({ kind: 'one', operator: e.operator });
+        runKind = kind;
+        run.push(e);
       }
     }
     flush();
@@ -116,6 +126,9 @@ function compile(segments: readonly Segment[], sequence: Sequence | undefined, f
       const byValue = bind('byValue', segment.byValue);
       const rest = bind('rest', segment.rest.deliver);
       body.push(`{ ${renumber}ev.stream = stream; ev.row = row; ev.time = time; ev.seq = seq; const v = ${read}(row); const sub = v === null || v === undefined ? undefined : ${byValue}.get(v); if (sub === undefined) ${rest}(ev); else sub.deliver(ev); }`);
+    } else if (segment.kind === 'any') {
+      const deliver = bind('any', segment.deliver);
+      body.push(`${renumber}ev.stream = stream; ev.row = row; ev.time = time; ev.seq = seq; ${deliver}(ev); seq = ev.seq;`);
     } else if (segment.operator instanceof FilterOperator) {
       const k = segment.operator.kernel;
       const where = bind('where', k.where);
@@ -167,4 +180,71 @@ function indexed(stream: string, run: readonly Entry[], sequence: Sequence | und
     byValue.set(value, new Fanout(stream, entries, sequence));
   }
   return { kind: 'indexed', read: columnReader(column), byValue, rest: new Fanout(stream, rest.map((e) => ({ operator: e.operator, guards: e.guards.filter((g) => g.column !== column) })), sequence) };
+}
+
+/**
+ * Indexes a run of operators with `anyGuards` on every column they name: per column and value,
+ * a bit set of the operators (by position in the run) one of whose guards it satisfies. An event
+ * is given, in the run's order, to the operators of the union of its values' sets.
+ */
+function anyIndexed(run: readonly Entry[], sequence: Sequence | undefined): Segment {
+  const words = Math.ceil(run.length / 32);
+  const columns = new Map<string, Map<unknown, Int32Array>>();
+  run.forEach((e, i) => {
+    for (const g of e.any!) {
+      let byValue = columns.get(g.column);
+      if (!byValue) columns.set(g.column, (byValue = new Map()));
+      for (const v of g.values) {
+        let set = byValue.get(v);
+        if (!set) byValue.set(v, (set = new Int32Array(words)));
+        set[i >>> 5]! |= 1 << (i & 31);
+      }
+    }
+  });
+  const reads = [...columns.keys()].map(columnReader);
+  const maps = [...columns.values()];
+  const operators = run.map((e) => e.operator);
+  // One bit set per depth of delivery: an operator's outputs are processed at once, and could
+  // (through a derived stream read by a query of another run like this) come back here.
+  const scratch: Int32Array[] = [];
+  let depth = 0;
+  return {
+    kind: 'any',
+    deliver(ev: DeliveredEvent): void {
+      const bits = (scratch[depth] ??= new Int32Array(words));
+      depth++;
+      try {
+        bits.fill(0);
+        const row = ev.row;
+        for (let c = 0; c < reads.length; c++) {
+          const v = reads[c]!(row);
+          const set = v === null || v === undefined ? undefined : maps[c]!.get(v);
+          if (set !== undefined) for (let w = 0; w < words; w++) bits[w]! |= set[w]!;
+        }
+        const stream = ev.stream;
+        const time = ev.time;
+        let seq = ev.seq;
+        let first = true;
+        for (let w = 0; w < words; w++) {
+          let word = bits[w]!;
+          while (word !== 0) {
+            const low = word & -word;
+            word ^= low;
+            // As in the generated code: after an operator emitted, the next is given the event as
+            // arriving after the derived ones.
+            if (!first && sequence !== undefined && sequence.last !== seq) seq = ++sequence.last;
+            first = false;
+            ev.stream = stream;
+            ev.row = row;
+            ev.time = time;
+            ev.seq = seq;
+            operators[(w << 5) + 31 - Math.clz32(low)]!.onEvent(ev);
+          }
+        }
+        ev.seq = seq;
+      } finally {
+        depth--;
+      }
+    },
+  };
 }

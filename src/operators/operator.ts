@@ -45,6 +45,12 @@ export interface Operator {
    * satisfies: the engine need not give it an event that fails one.
    */
   readonly guards?: ReadonlyMap<string, readonly EventGuard[]>;
+  /**
+   * Per input stream, equalities of which every event that can make a difference to the operator
+   * satisfies at least one (a pattern: one for each atom that could use the event): the engine
+   * need not give it an event that fails them all.
+   */
+  readonly anyGuards?: ReadonlyMap<string, readonly EventGuard[]>;
   onEvent(event: OperatorEvent): void;
   /** The watermark has passed (or, for `scheduleAt`, reached) `time`: do what was due then. */
   onTimer(time: number): void;

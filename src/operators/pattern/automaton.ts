@@ -5,6 +5,7 @@
  * run stepping in pattern-operator.ts on every event.
  */
 import type { EvalScope, Row } from '../../runtime/row.js';
+import type { EventGuard } from '../operator.js';
 
 /** A condition on a candidate event, given the run's bindings in the scope. */
 export type Condition = (candidate: Row, scope: EvalScope) => boolean;
@@ -42,6 +43,8 @@ export interface AtomSpec {
   readonly condition: Condition;
   /** Its bit in the masks of `PatternDefinition.guards` (0 when it has none). */
   readonly bit: number;
+  /** The equalities with constants its condition requires (guards.ts): what `bit` is set for. */
+  readonly guards: readonly EventGuard[];
 }
 
 export type ElementSpec =
@@ -165,6 +168,13 @@ export interface StreamInput {
    * when runs are always stepped (STRICT CONTIGUITY, a shared Kleene element).
    */
   readonly runBits: readonly number[] | undefined;
+  /**
+   * Equalities of which every event of this stream that can matter satisfies at least one: one
+   * guard of each atom of `idleBits` (an event that fails them all is ruled out for all, and
+   * returned from at once). Undefined when `idleBits` is -1. For the engine's delivery
+   * (Operator.anyGuards), which then need not give the operator such an event at all.
+   */
+  readonly anyGuards: readonly EventGuard[] | undefined;
 }
 
 /**
@@ -227,5 +237,35 @@ function streamInput(a: Automaton, stream: string): StreamInput {
   const starts = first === undefined ? [] : first.kind === 'atom' || first.kind === 'not' ? [first.atom] : first.atoms;
   let idleBits = stepBits;
   for (const atom of starts) if (atom.stream === stream) idleBits = idleBits === -1 || atom.bit === 0 ? -1 : idleBits | atom.bit;
-  return { stream, key: a.partitionKey?.get(stream), guards: a.guards.get(stream), stepBits, idleBits, runBits };
+  return { stream, key: a.partitionKey?.get(stream), guards: a.guards.get(stream), stepBits, idleBits, runBits, anyGuards: anyGuards(a, stream, idleBits) };
+}
+
+/**
+ * One guard of each atom of `stream` whose bit is in `idleBits` (the fewest values: the most
+ * selective), or undefined when one of them has none or `idleBits` is -1. An event failing them
+ * all has every bit of `idleBits` ruled out.
+ */
+function anyGuards(a: Automaton, stream: string, idleBits: number): EventGuard[] | undefined {
+  if (idleBits === -1) return undefined;
+  const out: EventGuard[] = [];
+  const seen = new Set<number>();
+  for (const e of a.elements) {
+    for (const atom of e.kind === 'atom' || e.kind === 'not' ? [e.atom] : e.atoms) {
+      if (atom.stream !== stream || (atom.bit & idleBits) === 0 || seen.has(atom.slot)) continue;
+      seen.add(atom.slot);
+      if (atom.guards.length === 0) return undefined;
+      out.push(atom.guards.reduce((best, g) => (g.values.length < best.values.length ? g : best)));
+    }
+  }
+  return out;
+}
+
+/** Per stream the pattern reads, its StreamInput's `anyGuards` where it has them (Operator.anyGuards). */
+export function anyGuardsOf(a: Automaton): Map<string, readonly EventGuard[]> {
+  const out = new Map<string, readonly EventGuard[]>();
+  for (const stream of a.streams) {
+    const guards = streamInput(a, stream).anyGuards;
+    if (guards) out.set(stream, guards);
+  }
+  return out;
 }

@@ -15,8 +15,8 @@ import { Heap } from '../../util/heap.js';
 import { OffHeapBytes } from '../../util/off-heap.js';
 import { ReusableList } from '../../util/reusable-list.js';
 import { emptyScope, type EvalScope, type Row } from '../../runtime/row.js';
-import type { Operator, OperatorContext, OperatorEvent } from '../operator.js';
-import { StreamInputs, type AtomSpec, type Automaton } from './automaton.js';
+import type { EventGuard, Operator, OperatorContext, OperatorEvent } from '../operator.js';
+import { anyGuardsOf, StreamInputs, type AtomSpec, type Automaton } from './automaton.js';
 import { Partition } from './partition.js';
 import { Run } from './run.js';
 import type { PatternLimits } from './pattern-operator.js';
@@ -99,6 +99,7 @@ function sortMatches(matches: FlatMatch[], count: number): void {
 
 export class FlatPatternOperator implements Operator {
   readonly inputs: readonly string[];
+  readonly anyGuards: ReadonlyMap<string, readonly EventGuard[]>;
   readonly #a: Automaton;
   readonly #ctx: OperatorContext;
   readonly #limits: PatternLimits;
@@ -171,6 +172,7 @@ export class FlatPatternOperator implements Operator {
     this.#ctx = ctx;
     this.#limits = limits;
     this.inputs = [...automaton.streams];
+    this.anyGuards = anyGuardsOf(automaton);
     this.#slots = automaton.slotCount;
     this.#width = automaton.elements.length;
     this.#strict = automaton.strategy === 'STRICT_CONTIGUITY';

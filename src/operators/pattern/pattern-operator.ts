@@ -8,8 +8,8 @@ import { Heap } from '../../util/heap.js';
 import { stateClass } from '../../util/state-codec.js';
 import { ReusableList } from '../../util/reusable-list.js';
 import { emptyScope, type EvalScope, type Row } from '../../runtime/row.js';
-import type { Operator, OperatorContext, OperatorEvent } from '../operator.js';
-import { StreamInputs, type AtomSpec, type Automaton } from './automaton.js';
+import type { EventGuard, Operator, OperatorContext, OperatorEvent } from '../operator.js';
+import { anyGuardsOf, StreamInputs, type AtomSpec, type Automaton } from './automaton.js';
 import { Run, RunChain, trailOf, type Binding } from './run.js';
 import { choices, sharedEvents } from './shared-kleene.js';
 import { aggregateInto, initialKleene, initialWork } from './kleene-aggregates.js';
@@ -51,6 +51,7 @@ const MAX_FREE_RUNS = 10_000;
 
 export class PatternOperator implements Operator {
   readonly inputs: readonly string[];
+  readonly anyGuards: ReadonlyMap<string, readonly EventGuard[]>;
   readonly #a: Automaton;
   readonly #ctx: OperatorContext;
   readonly #limits: PatternLimits;
@@ -96,6 +97,7 @@ export class PatternOperator implements Operator {
     this.#ctx = ctx;
     this.#limits = limits;
     this.inputs = [...automaton.streams];
+    this.anyGuards = anyGuardsOf(automaton);
     this.#noBindings = new Array<Row | undefined>(automaton.slotCount);
     this.#noKleene = initialKleene(this.#a.kleeneAggregates);
     this.#recycles = automaton.sharedKleene === undefined && !automaton.trailingNotAfter.includes(true);
