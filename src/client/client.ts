@@ -73,6 +73,9 @@ interface ClientSubscription {
   ended?: () => void;
 }
 
+/** WebSocket.OPEN, in browsers and in `ws`. */
+const OPEN = 1;
+
 async function defaultSocket(): Promise<SocketConstructor> {
   const global = (globalThis as { WebSocket?: SocketConstructor }).WebSocket;
   if (global) return global;
@@ -226,12 +229,18 @@ export class CepheusClient {
    * With `{ ack: false }`: publishes without an acknowledgement, and returns at once. The server
    * answers only what went wrong — the publish refused, or events of it rejected — and that
    * reaches `onError`. For a publisher of many single events that wants no frame back for each.
+   * At most once: throws when the connection is closing or closed; events in flight when it
+   * breaks are lost without a word (use acknowledged publishes to know).
    */
   publish(stream: string, eventOrEvents: unknown, options: { readonly ack: false }): void;
   publish(stream: string, eventOrEvents: unknown, options?: { readonly ack: false }): Promise<PublishResultPayload> | void {
     const payload = Array.isArray(eventOrEvents) ? { stream, events: eventOrEvents } : { stream, event: eventOrEvents };
     if (options?.ack !== false) return this.#request('publish', payload);
-    if (this.#closed) throw new CepheusError(`connection closed: ${this.#closed.code}`, [], this.#closed.code);
+    // Closing, a socket drops what it is given without a word: the caller is told instead.
+    if (this.#closed || this.#socket.readyState !== OPEN) {
+      const code = this.#closed?.code;
+      throw new CepheusError(code === undefined ? 'connection closing: the event was not sent' : `connection closed: ${code}`, [], code);
+    }
     this.#socket.send(JSON.stringify({ type: 'publish', payload }));
   }
 

@@ -199,7 +199,7 @@ export class CepheusServer {
     this.metrics = new ServerMetrics(this.engine, () => this.#connections.size);
     this.engine.subscribe('_rejected', (e) => {
       this.#rejected++;
-      this.#rejection = String(e.data['reason']);
+      this.#rejection = clip(String(e.data['reason']), 200);
     });
     this.#http = createServer((req, res) => void this.#serveHttp(req, res));
     this.#wss = new WebSocketServer({
@@ -426,7 +426,7 @@ export class CepheusServer {
       const n = accepted + rejected;
       this.#reply(c, {
         type: 'error',
-        payload: { message: `publish to '${String(p['stream'])}': ${rejected} of ${n} event${n === 1 ? '' : 's'} rejected (the last: ${this.#rejection}); each is on _rejected with its reason`, rejected },
+        payload: { message: `publish to '${clip(String(p['stream']), 100)}': ${rejected} of ${n} event${n === 1 ? '' : 's'} rejected (the last: ${this.#rejection}); each is on _rejected with its reason`, rejected },
       });
     } catch (error) {
       if (!(error instanceof RequestError)) throw error;
@@ -677,6 +677,11 @@ export class CepheusServer {
 }
 
 const NO_REPLY = Symbol('no reply');
+
+/** A text a client chose, cut for an error message (an answer is never much larger than its question). */
+function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
 
 /**
  * Holds a connection's writes until the end of the current turn, so that the many frames one

@@ -428,7 +428,13 @@ describe('cepheus serve: the WebSocket API', () => {
     expect(odd).toEqual([1, 3, 5, 7, 9, 11]);
     expect(errors).toHaveLength(1);
     expect(errors[0]!.rejected).toBe(2);
-    expect(errors[0]!.message).toMatch(/publish to 'S': 2 of 3 events rejected \(the last: .+\); each is on _rejected/);
+    // The last rejected event is the one without v.
+    expect(errors[0]!.message).toMatch(/publish to 'S': 2 of 3 events rejected \(the last: [^)]*\bv\b[^)]*\); each is on _rejected/);
+    expect(errors[0]!.message).not.toMatch(/eleven/);
+    // Errors of requests with an id go to their promise, not to onError.
+    await expect(client.publish('S', { v: 'x', ts: 14 })).resolves.toEqual({ accepted: 0, rejected: 1 });
+    await expect(client.undeploy('nope')).rejects.toThrow(/no query/);
+    expect(errors).toHaveLength(1);
 
     // On the wire: no result for a publish without an id; refusals are errors without one.
     const c = await raw({}, ownUrl);
@@ -459,7 +465,11 @@ describe('cepheus serve: the WebSocket API', () => {
     expect(refused[0]!.message).toMatch(/read-only/);
     expect(refused[0]!.rejected).toBeUndefined();
     await reader.close();
-    await client.close();
+    // Once closing, a publish without acknowledgement throws rather than vanish.
+    const closing = client.close();
+    expect(() => client.publish('S', { v: 51, ts: 200 }, { ack: false })).toThrow(/connection clos/);
+    await closing;
+    expect(() => client.publish('S', { v: 53, ts: 201 }, { ack: false })).toThrow(/connection closed: 1000/);
     expect(odd).not.toContain(41);
     await own.close();
   });
