@@ -7,8 +7,8 @@
  *   the outputs on a subscription; the latency of an event is from its scheduled time to its
  *   output arriving (so a stall of the publisher counts too), and again from the moment the
  *   client called send for it (the publisher's own wake-up lateness left out; the server's
- *   queueing and every process's stalls after the send still count: the figure the target
- *   is judged on, bench/README.md "WebSocket load"); p50/p99/p99.9 per rate,
+ *   queueing and every process's stalls after the send still count; a diagnostic: the
+ *   target is judged from the due time, bench/README.md "WebSocket load"); p50/p99/p99.9 per rate,
  *   after a warm-up at the same rate (`--warmup`, 1 s) whose p99 is reported apart; each
  *   publish is acknowledged (a `result` back to the publisher), or with `--unacked` not (the
  *   protocol's publish without an id: nothing comes back unless something went wrong); with
@@ -102,8 +102,15 @@ function startServer(dir: string, nodeArgs: readonly string[], server: Args['ser
 
 const nowMs = (): number => performance.now();
 
+/** Nearest rank: the smallest value with at least p% of the values at or below it. */
 function percentile(sorted: Float64Array, p: number): number {
-  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+function median(values: readonly number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length === 0 ? NaN : s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 interface Summary {
@@ -130,7 +137,7 @@ function summarise(runs: readonly Float64Array[]): Summary {
     at += r.length;
   }
   all.sort();
-  return { p99s, medianP99: percentile(Float64Array.from(p99s).sort(), 50), pooled: { p50: percentile(all, 50), p99: percentile(all, 99), p999: percentile(all, 99.9) } };
+  return { p99s, medianP99: median(p99s), pooled: { p50: percentile(all, 50), p99: percentile(all, 99), p999: percentile(all, 99.9) } };
 }
 
 /**
@@ -144,17 +151,31 @@ interface Tail {
   toSubscriber: number;
 }
 
-async function openLoop(url: string, rate: number, seconds: number, warmup: number, firstId: number, unacked: boolean): Promise<{ sent: number; latencies: Float64Array; fromSend: Float64Array; lost: number; warmup: Float64Array; tail: Tail | undefined }> {
+async function openLoop(
+  url: string,
+  rate: number,
+  seconds: number,
+  warmup: number,
+  firstId: number,
+  unacked: boolean,
+): Promise<{ sent: number; latencies: Float64Array; fromSend: Float64Array; lost: number; warmup: Float64Array; lateness: Float64Array; tail: Tail | undefined }> {
   const client = spawn(process.execPath, [join(repoRoot(), 'dist/bench/ws-publisher.js'), url, String(rate), String(seconds), String(firstId), String(warmup), unacked ? 'unacked' : 'acked'], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   client.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   await new Promise<void>((resolve, reject) => client.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`client exited with ${code}`)))));
-  const r = JSON.parse(out) as { sent: number; latencies: number[]; fromSend: number[]; warmup: { sent: number; latencies: number[] }; tail?: Tail };
+  const r = JSON.parse(out) as { sent: number; latencies: number[]; fromSend: number[]; warmup: { sent: number; latencies: number[] }; lateness: number[]; tail?: Tail };
+  // An event whose output never arrived counts as infinitely late, not as no sample.
+  const withLost = (received: number[]): Float64Array => {
+    const all = new Float64Array(r.sent).fill(Infinity);
+    all.set(received.slice(0, r.sent));
+    return all.sort();
+  };
   return {
     sent: r.sent + r.warmup.sent,
-    latencies: Float64Array.from(r.latencies).sort(),
-    fromSend: Float64Array.from(r.fromSend).sort(),
+    latencies: withLost(r.latencies),
+    fromSend: withLost(r.fromSend),
     lost: r.sent - r.latencies.length,
+    lateness: Float64Array.from(r.lateness).sort(),
     warmup: Float64Array.from(r.warmup.latencies).sort(),
     tail: r.tail,
   };
@@ -227,7 +248,7 @@ async function main(): Promise<void> {
     console.log(`noise floor (an idle process's 1 ms timer, 5 s): late p99 ${(noise.p99 * 1000).toFixed(0)} µs, max ${(noise.max * 1000).toFixed(0)} µs, more than 1 ms late ${noise.lateOver1msPerSecond.toFixed(1)} times/s`);
     const us = (ms: number): string => `${(ms * 1000).toFixed(0)} µs`;
     for (const rate of args.rates) {
-      const runs: { latencies: Float64Array; fromSend: Float64Array; tail: Tail | undefined }[] = [];
+      const runs: { latencies: Float64Array; fromSend: Float64Array; lateness: Float64Array; tail: Tail | undefined }[] = [];
       for (let run = 0; run < args.repeat; run++) {
         const r = await openLoop(url, rate, args.seconds, args.warmup, id, args.unacked);
         id += r.sent;
@@ -243,6 +264,7 @@ async function main(): Promise<void> {
           max: r.latencies[r.latencies.length - 1] ?? NaN,
           warmupP99: percentile(r.warmup, 99),
           fromSend: { p50: percentile(r.fromSend, 50), p99: percentile(r.fromSend, 99), p999: percentile(r.fromSend, 99.9), max: r.fromSend[r.fromSend.length - 1] ?? NaN },
+          publisherLate: { p50: percentile(r.lateness, 50), p99: percentile(r.lateness, 99), max: r.lateness[r.lateness.length - 1] ?? NaN, over1ms: r.lateness.filter((x) => x > 1).length },
           tail: r.tail,
         };
         results.push(row);
@@ -251,14 +273,17 @@ async function main(): Promise<void> {
           `open loop ${rate.toLocaleString('en-US').padStart(7)} events/s${args.repeat > 1 ? ` (run ${run + 1} of ${args.repeat})` : ''}: due -> subscriber p50 ${us(row.p50)}, p99 ${us(row.p99)}, p99.9 ${us(row.p999)}, max ${us(row.max)}; ` +
             `send -> subscriber p50 ${us(f.p50)}, p99 ${us(f.p99)}, p99.9 ${us(f.p999)}, max ${us(f.max)} (${args.seconds} s after ${args.warmup} s of warm-up whose p99 was ${us(row.warmupP99)}; ${r.lost} not received)`,
         );
+        const late = row.publisherLate;
+        console.log(`  the publisher called send after the due time by p50 ${us(late.p50)}, p99 ${us(late.p99)}, max ${us(late.max)}; ${late.over1ms} events more than 1 ms late`);
         if (r.tail) console.log(`  ${tailLine(r.tail)}`);
       }
       if (args.repeat > 1) {
-        const summary = { rate, runs: args.repeat, due: summarise(runs.map((r) => r.latencies)), fromSend: summarise(runs.map((r) => r.fromSend)) };
+        const summary = { rate, runs: args.repeat, due: summarise(runs.map((r) => r.latencies)), fromSend: summarise(runs.map((r) => r.fromSend)), publisherLate: summarise(runs.map((r) => r.lateness)) };
         results.push(summary);
         const line = (s: Summary): string => `p99 of each run ${s.p99s.map(us).join(', ')}; median ${us(s.medianP99)}; pooled p50 ${us(s.pooled.p50)}, p99 ${us(s.pooled.p99)}, p99.9 ${us(s.pooled.p999)}`;
         console.log(`open loop ${rate.toLocaleString('en-US').padStart(7)} events/s, ${args.repeat} runs: due -> subscriber ${line(summary.due)}`);
         console.log(`${' '.repeat(35 + String(args.repeat).length)}send -> subscriber ${line(summary.fromSend)}`);
+        console.log(`${' '.repeat(35 + String(args.repeat).length)}publisher late (send - due) ${line(summary.publisherLate)}`);
         const tails = runs.flatMap((r) => (r.tail ? [r.tail] : []));
         if (tails.length > 0) {
           const sum = (k: keyof Tail): number => tails.reduce((n, t) => n + t[k], 0);

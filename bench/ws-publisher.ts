@@ -3,7 +3,9 @@
  * at a fixed rate, each in its own publish, stamped with the time it was due (`sent`), and
  * subscribes to the query's output on a second connection; the latency of an event is from its
  * due time to its output arriving here, and (`fromSend`) from the moment send was called for it
- * (`at`). Prints `{sent, latencies, fromSend, warmup, tail?}` as JSON on standard output.
+ * (`at`). Prints `{sent, latencies, fromSend, warmup, lateness, tail?}` as JSON on standard
+ * output: the latencies of the events received, and the publisher's lateness (send - due) of
+ * every event.
  *
  * When the server stamps each output with the moment it read the publish (`srv`, as the bare
  * relay does: cepheus serve does not), `tail` tells where the time of each event over 1 ms
@@ -94,13 +96,18 @@ async function publisher(): Promise<void> {
   const interval = 1000 / rate;
   const start = now() + 20;
   const sleeper = new Int32Array(new SharedArrayBuffer(4));
+  // How late the publisher called send for each event, after its due time: the load generator's
+  // own lateness, which the latency from the due time includes and the one from the send does not.
+  const lateness = new Float64Array(total);
   let i = 0;
   await new Promise<void>((done) => {
     const tick = (): void => {
       const t = now();
       while (i < total && start + i * interval <= t) {
         const sent = start + i * interval;
-        const payload = { stream: 'Ev', event: { id: first + i, sent, at: now(), hit: true, ts: Math.floor(sent) } };
+        const at = now();
+        lateness[i] = at - sent;
+        const payload = { stream: 'Ev', event: { id: first + i, sent, at, hit: true, ts: Math.floor(sent) } };
         ws.send(JSON.stringify(acked ? { type: 'publish', id: `p${i}`, payload } : { type: 'publish', payload }));
         i++;
       }
@@ -128,6 +135,7 @@ async function publisher(): Promise<void> {
       latencies: received(latencies, warmup, total),
       fromSend: received(fromSend, warmup, total),
       warmup: { sent: warmup, latencies: received(latencies, 0, warmup) },
+      lateness: Array.from(lateness.subarray(warmup, total)),
       ...(fromServer.some((x) => x > 0) ? { tail: tailParts(latencies, fromSend, fromServer, warmup) } : {}),
     }) + '\n',
   );
