@@ -21,7 +21,7 @@
  *
  *     npm run bench:ws                         # = node dist/bench/ws-load.js
  *     node dist/bench/ws-load.js --rates 10000 --seconds 10
- *     node dist/bench/ws-load.js --rates 10000 --seconds 10 --repeat 10 --throughput-seconds 0 [--unacked]
+ *     node dist/bench/ws-load.js --rates 10000 --seconds 10 --repeat 10 --throughput-seconds 0 [--unacked] [--pin 1:0]
  *     node dist/bench/ws-load.js --server-node-args '--cpu-prof --cpu-prof-dir=bench/data/prof-ws'
  *     node dist/bench/ws-load.js --server relay    # the same clients against a bare ws relay (the floor)
  *
@@ -30,7 +30,7 @@
  * processed and dropped, as most events are by real rules), and every output is still checked
  * to arrive.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,6 +49,11 @@ interface Args {
   /** Seconds published at each rate before the measured ones (reported apart). */
   warmup: number;
   throughputSeconds: number;
+  /**
+   * CPUs for the server and for the client process (`taskset -c`), e.g. `1:0`: so that neither
+   * runs on the other's, and the server's work cannot make the publisher send late.
+   */
+  pin: { server: string; client: string } | undefined;
   /** Open-loop publishes without acknowledgement (no id: the server sends nothing back for them). */
   unacked: boolean;
   /** Open-loop runs at each rate (each a new client process), summarised together. */
@@ -58,7 +63,7 @@ interface Args {
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { serverNodeArgs: [], rates: [1_000, 10_000, 50_000], seconds: 5, warmup: 1, throughputSeconds: 5, repeat: 1, unacked: false, server: 'cepheus' };
+  const args: Args = { serverNodeArgs: [], rates: [1_000, 10_000, 50_000], seconds: 5, warmup: 1, throughputSeconds: 5, repeat: 1, unacked: false, pin: undefined, server: 'cepheus' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = (): string => argv[++i] ?? '';
@@ -68,6 +73,11 @@ function parseArgs(argv: readonly string[]): Args {
     else if (a === '--throughput-seconds') args.throughputSeconds = Number(next());
     else if (a === '--repeat') args.repeat = Number(next());
     else if (a === '--unacked') args.unacked = true;
+    else if (a === '--pin') {
+      const [server, client] = next().split(':');
+      if (!server || !client) throw new Error('--pin is SERVER_CPUS:CLIENT_CPUS, as taskset -c takes them (e.g. 1:0)');
+      args.pin = { server, client };
+    }
     else if (a === '--server-node-args') args.serverNodeArgs = next().split(' ').filter(Boolean);
     else if (a === '--server') {
       const server = next();
@@ -80,15 +90,20 @@ function parseArgs(argv: readonly string[]): Args {
   return args;
 }
 
+/** Spawns a command, on the given CPUs only when `cpus` is set (`taskset -c`). */
+function spawnOn(cpus: string | undefined, command: string, args: readonly string[], options: SpawnOptions): ChildProcess {
+  return cpus === undefined ? spawn(command, args, options) : spawn('taskset', ['-c', cpus, command, ...args], options);
+}
+
 /** Starts `cepheus serve` (or the bare relay) on a free port in a child process; resolves with its URL. */
-function startServer(dir: string, nodeArgs: readonly string[], server: Args['server']): Promise<{ child: ChildProcess; url: string }> {
+function startServer(dir: string, nodeArgs: readonly string[], server: Args['server'], cpus: string | undefined): Promise<{ child: ChildProcess; url: string }> {
   const script = join(dir, 'load.cql');
   writeFileSync(script, SCRIPT);
   const command =
     server === 'relay'
       ? [join(repoRoot(), 'dist/bench/ws-relay.js')]
       : [join(repoRoot(), 'bin/cepheus.js'), 'serve', '--port', '0', '--publish-rate', '100000000', '--queries', script];
-  const child = spawn(process.execPath, [...nodeArgs, ...command], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawnOn(cpus, process.execPath, [...nodeArgs, ...command], { stdio: ['ignore', 'ignore', 'pipe'] });
   return new Promise((resolve, reject) => {
     let text = '';
     child.stderr!.on('data', (d: Buffer) => {
@@ -158,8 +173,9 @@ async function openLoop(
   warmup: number,
   firstId: number,
   unacked: boolean,
+  cpus: string | undefined,
 ): Promise<{ sent: number; latencies: Float64Array; fromSend: Float64Array; lost: number; warmup: Float64Array; lateness: Float64Array; tail: Tail | undefined }> {
-  const client = spawn(process.execPath, [join(repoRoot(), 'dist/bench/ws-publisher.js'), url, String(rate), String(seconds), String(firstId), String(warmup), unacked ? 'unacked' : 'acked'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const client = spawnOn(cpus, process.execPath, [join(repoRoot(), 'dist/bench/ws-publisher.js'), url, String(rate), String(seconds), String(firstId), String(warmup), unacked ? 'unacked' : 'acked'], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   client.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   await new Promise<void>((resolve, reject) => client.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`client exited with ${code}`)))));
@@ -233,9 +249,9 @@ async function throughput(publisher: CepheusClient, counter: { n: number }, seco
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const dir = mkdtempSync(join(tmpdir(), 'cepheus-ws-load-'));
-  const { child, url } = await startServer(dir, args.serverNodeArgs, args.server);
+  const { child, url } = await startServer(dir, args.serverNodeArgs, args.server, args.pin?.server);
   console.log(`cepheus ws load: node ${process.version}, ${cpus()[0]?.model ?? '?'} × ${cpus().length}, ${new Date().toISOString()}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  console.log(`${args.server === 'relay' ? 'bare ws relay (ws-relay.ts, no engine)' : 'cepheus serve'} ${url} (its own process); open-loop client (publisher and subscriber, ${args.unacked ? 'publishes not acknowledged' : 'each publish acknowledged'}) in another; the batched phase from here`);
+  console.log(`${args.server === 'relay' ? 'bare ws relay (ws-relay.ts, no engine)' : 'cepheus serve'} ${url} (its own process); open-loop client (publisher and subscriber, ${args.unacked ? 'publishes not acknowledged' : 'each publish acknowledged'}) in another${args.pin ? ` (server on CPUs ${args.pin.server}, client on ${args.pin.client})` : ''}; the batched phase from here`);
   try {
     const publisher = await CepheusClient.connect(url);
     const subscriber = await CepheusClient.connect(url);
@@ -250,7 +266,7 @@ async function main(): Promise<void> {
     for (const rate of args.rates) {
       const runs: { latencies: Float64Array; fromSend: Float64Array; lateness: Float64Array; tail: Tail | undefined }[] = [];
       for (let run = 0; run < args.repeat; run++) {
-        const r = await openLoop(url, rate, args.seconds, args.warmup, id, args.unacked);
+        const r = await openLoop(url, rate, args.seconds, args.warmup, id, args.unacked, args.pin?.client);
         id += r.sent;
         runs.push(r);
         const row = {
