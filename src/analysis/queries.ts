@@ -125,7 +125,8 @@ function readableStream(ctx: AnalysisContext, ref: A.StreamRef, role: string): C
 }
 
 function analyzeFilter(ctx: AnalysisContext, q: A.Query, ref: A.StreamRef, target: QueryTarget): FilterQuery | undefined {
-  rejectClauses(ctx, q, 'a query without a pattern', ['partitionBy', 'within', 'strategy', 'skipPastLastEvent', 'emit']);
+  rejectClauses(ctx, q, 'a query without a pattern', ['partitionBy', 'within', 'strategy', 'skipPastLastEvent']);
+  rejectClauses(ctx, q, 'a query without a window or GROUP BY', ['emit']);
   const entry = readableStream(ctx, ref, 'a table cannot be read in FROM on its own');
   if (!entry) return undefined;
   const scope = singleScope(entry, ref);
