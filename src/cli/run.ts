@@ -159,8 +159,10 @@ export async function run(args: readonly string[], io: Io): Promise<number> {
   // Runs, rows or matches a cap dropped (engine options): said only when there were some.
   const forMemory = stats.memoryDrops > 0 ? ` (${stats.memoryDrops} for want of memory)` : '';
   const dropped = stats.runsDropped > 0 ? `dropped: ${stats.runsDropped}${forMemory}, ` : '';
+  // Run-time faults in expressions (each made its expression NULL): said only when there were some.
+  const faults = stats.faults > 0 ? `faults: ${stats.faults}, ` : '';
   io.err(
-    `events: ${events}, outputs: ${stats.outputs}, matches: ${stats.matches}, rejected: ${stats.rejected + badLines}, ${dropped}` +
+    `events: ${events}, outputs: ${stats.outputs}, matches: ${stats.matches}, rejected: ${stats.rejected + badLines}, ${dropped}${faults}` +
       `time: ${seconds.toFixed(3)} s, events/s: ${rate}\n`,
   );
   return 0;

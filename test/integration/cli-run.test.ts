@@ -93,6 +93,17 @@ CREATE STREAM pairs AS SELECT a.ts AS at FROM PATTERN a=S[kind = 'a'] -> b=S[kin
     expect(r.stderr).toMatch(/^events: 10005, outputs: 0, matches: 0, rejected: 0, dropped: 5, time: /);
   });
 
+  it('says in the summary how many run-time faults there were, when some were', () => {
+    const script = file('faults.cql', "CREATE STREAM S (k STRING, ts TIMESTAMP) WITH (timestamp = 'ts');\nCREATE STREAM n AS SELECT CAST(k AS INT) AS n FROM S;\n");
+    const input = ['12', 'twelve', '7', 'x'].map((k, i) => JSON.stringify({ stream: 'S', data: { k, ts: i } })).join('\n');
+    const r = cepheus(['run', script], input);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { data: { n: unknown } }).data.n)).toEqual([12, null, 7, null]);
+    expect(r.stderr).toMatch(/^events: 4, outputs: 4, matches: 0, rejected: 0, faults: 2, time: /);
+    // None: not said.
+    expect(cepheus(['run', script], JSON.stringify({ stream: 'S', data: { k: '1', ts: 1 } })).stderr).toMatch(/rejected: 0, time: /);
+  });
+
   it('reports a bad line with its number, skips it, and goes on', () => {
     const input = [
       '{"stream":"Txn","data":{"card":"c1","amount":0.5,"ts":1000}}',
