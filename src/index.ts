@@ -13,6 +13,6 @@ export { explainScript, explainQuery } from './compile/explain.js';
 export type { BoundScript, BoundQuery, BoundStatement, BoundExpr } from './analysis/bound.js';
 export type { FunctionSignature } from './analysis/functions.js';
 export { CepheusClient, CepheusError, type ConnectOptions } from './client/client.js';
-export type { OutputEvent as WireOutputEvent, WireDiagnostic, ListPayload, DeployResultPayload, PublishResultPayload, ErrorPayload, SlowPolicy } from './client/protocol.js';
+export type { OutputEvent as WireOutputEvent, WireDiagnostic, ListPayload, DeployResultPayload, PublishResultPayload, ErrorPayload, ErrorCode, SlowPolicy } from './client/protocol.js';
 export type { Source, SourceContext, Sink, SinkEvent } from './io/connectors.js';
 export type { KafkaClient, KafkaConsumer, KafkaProducer, KafkaSettings } from './io/kafka.js';

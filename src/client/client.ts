@@ -13,6 +13,8 @@
 import {
   SUBPROTOCOL,
   type DeployResultPayload,
+  type ErrorCode,
+  type ErrorPayload,
   type ListPayload,
   type OutputEvent,
   type PublishResultPayload,
@@ -21,7 +23,7 @@ import {
   type WireDiagnostic,
 } from './protocol.js';
 
-export type { DeployResultPayload, ListPayload, OutputEvent, PublishResultPayload, SlowPolicy, WireDiagnostic };
+export type { DeployResultPayload, ErrorCode, ErrorPayload, ListPayload, OutputEvent, PublishResultPayload, SlowPolicy, WireDiagnostic };
 
 /** The part of the WebSocket interface the client uses (browsers' and `ws`'s both have it). */
 interface Socket {
@@ -45,19 +47,34 @@ export interface ConnectOptions {
   readonly timeoutMs?: number;
 }
 
-/** A request the server refused; `diagnostics` for a script with errors (every one, with positions). */
+/**
+ * A request the server refused (`code` says what kind of refusal, `diagnostics` has every error
+ * of a script, with positions), or the connection closing (`closeCode`).
+ */
 export class CepheusError extends Error {
+  /** The server's error code; undefined when the error is the connection's, not the server's answer. */
+  readonly code: ErrorCode | undefined;
   readonly diagnostics: readonly WireDiagnostic[];
   /** The WebSocket close code, when the error is the connection closing (4401: unauthorized). */
   readonly closeCode: number | undefined;
   /** For a publish without acknowledgement: how many of its events the server rejected. */
   readonly rejected: number | undefined;
-  constructor(message: string, diagnostics: readonly WireDiagnostic[] = [], closeCode?: number, rejected?: number) {
+  constructor(message: string, details: { code?: ErrorCode; diagnostics?: readonly WireDiagnostic[]; closeCode?: number; rejected?: number } = {}) {
     super(message);
     this.name = 'CepheusError';
-    this.diagnostics = diagnostics;
-    this.closeCode = closeCode;
-    this.rejected = rejected;
+    this.code = details.code;
+    this.diagnostics = details.diagnostics ?? [];
+    this.closeCode = details.closeCode;
+    this.rejected = details.rejected;
+  }
+
+  /** The error a server's `error` message stands for. */
+  static of(payload: ErrorPayload): CepheusError {
+    return new CepheusError(payload.message, {
+      code: payload.code,
+      ...(payload.diagnostics ? { diagnostics: payload.diagnostics } : {}),
+      ...(payload.rejected !== undefined ? { rejected: payload.rejected } : {}),
+    });
   }
 }
 
@@ -120,7 +137,7 @@ export class CepheusClient {
       socket.onclose = (e) => {
         clearTimeout(timer);
         client.#onClose(e.code, e.reason);
-        reject(new CepheusError(`the server closed the connection: ${e.code} ${e.reason}`, [], e.code));
+        reject(new CepheusError(`the server closed the connection: ${e.code} ${e.reason}`, { closeCode: e.code }));
       };
       socket.onmessage = (e) => {
         let message: ServerMessage;
@@ -167,14 +184,14 @@ export class CepheusClient {
       case 'result':
       case 'error': {
         if (message.id === undefined) {
-          if (message.type === 'error') this.onError?.(new CepheusError(message.payload.message, message.payload.diagnostics, undefined, message.payload.rejected));
+          if (message.type === 'error') this.onError?.(CepheusError.of(message.payload));
           return;
         }
         const pending = this.#pending.get(message.id);
         if (!pending) return;
         this.#pending.delete(message.id);
         if (message.type === 'result') pending.resolve(message.payload);
-        else pending.reject(new CepheusError(message.payload.message, message.payload.diagnostics));
+        else pending.reject(CepheusError.of(message.payload));
         return;
       }
       default:
@@ -184,7 +201,7 @@ export class CepheusClient {
 
   #onClose(code: number, reason: string): void {
     this.#closed = { code, reason };
-    const error = new CepheusError(`connection closed: ${code}${reason ? ` ${reason}` : ''}`, [], code);
+    const error = new CepheusError(`connection closed: ${code}${reason ? ` ${reason}` : ''}`, { closeCode: code });
     for (const p of this.#pending.values()) p.reject(error);
     this.#pending.clear();
     for (const s of this.#subscriptions.values()) s.ended?.();
@@ -193,7 +210,7 @@ export class CepheusClient {
   }
 
   #request<T>(type: string, payload?: unknown, id = `r${++this.#next}`): Promise<T> {
-    if (this.#closed) return Promise.reject(new CepheusError(`connection closed: ${this.#closed.code}`, [], this.#closed.code));
+    if (this.#closed) return Promise.reject(new CepheusError(`connection closed: ${this.#closed.code}`, { closeCode: this.#closed.code }));
     return new Promise<T>((resolve, reject) => {
       this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
       this.#socket.send(JSON.stringify(payload === undefined ? { type, id } : { type, id, payload }));
@@ -239,7 +256,7 @@ export class CepheusClient {
     // Closing, a socket drops what it is given without a word: the caller is told instead.
     if (this.#closed || this.#socket.readyState !== OPEN) {
       const code = this.#closed?.code;
-      throw new CepheusError(code === undefined ? 'connection closing: the event was not sent' : `connection closed: ${code}`, [], code);
+      throw new CepheusError(code === undefined ? 'connection closing: the event was not sent' : `connection closed: ${code}`, code === undefined ? {} : { closeCode: code });
     }
     this.#socket.send(JSON.stringify({ type: 'publish', payload }));
   }

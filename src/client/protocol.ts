@@ -80,7 +80,23 @@ export interface PublishResultPayload {
   readonly rejected: number;
 }
 
+/**
+ * What kind of error, for a program to act on (the message is for people):
+ * - `bad_request`: a frame or request the server cannot take as it is (do not retry it);
+ * - `forbidden`: a read-only token asked to deploy, undeploy or publish;
+ * - `not_found`: no such query, stream, deployment or subscription;
+ * - `conflict`: an undeploy of a deployment that another one reads;
+ * - `invalid_script`: a script with errors (`diagnostics` has every one); nothing was deployed;
+ * - `limit`: too many subscriptions on the connection;
+ * - `rate_limited`: past the connection's publish rate; retry later;
+ * - `busy`: too many events wait for the watermark (a publisher behind); retry later;
+ * - `rejected`: a publish without acknowledgement had events rejected (`rejected` counts them);
+ * - `internal`: the server failed on the request.
+ */
+export type ErrorCode = 'bad_request' | 'forbidden' | 'not_found' | 'conflict' | 'invalid_script' | 'limit' | 'rate_limited' | 'busy' | 'rejected' | 'internal';
+
 export interface ErrorPayload {
+  readonly code: ErrorCode;
   readonly message: string;
   /** Every diagnostic of a script that was not deployed. */
   readonly diagnostics?: readonly WireDiagnostic[];

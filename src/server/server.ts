@@ -29,6 +29,7 @@ import {
   CloseCode,
   SUBPROTOCOL,
   type ClientMessage,
+  type ErrorCode,
   type ListPayload,
   type PublishResultPayload,
   type ServerMessage,
@@ -117,6 +118,7 @@ function wireDiagnostic(d: Diagnostic): WireDiagnostic {
 
 class RequestError extends Error {
   constructor(
+    readonly code: ErrorCode,
     message: string,
     readonly diagnostics?: readonly WireDiagnostic[],
   ) {
@@ -337,7 +339,7 @@ export class CepheusServer {
       } catch (error) {
         // Nothing a client sends may crash the server.
         this.#options.log(`message handling failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-        this.#reply(c, { type: 'error', payload: { message: 'internal error' } });
+        this.#reply(c, { type: 'error', payload: { code: 'internal', message: 'internal error' } });
       }
     });
     socket.on('close', () => {
@@ -385,10 +387,10 @@ export class CepheusServer {
     try {
       message = text === undefined ? undefined : JSON.parse(text);
     } catch {
-      return this.#reply(c, { type: 'error', payload: { message: 'the message is not valid JSON' } });
+      return this.#reply(c, { type: 'error', payload: { code: 'bad_request', message: 'the message is not valid JSON' } });
     }
     if (message === null || typeof message !== 'object' || Array.isArray(message) || typeof message.type !== 'string') {
-      return this.#reply(c, { type: 'error', payload: { message: 'a message is a JSON object with a string "type"' } });
+      return this.#reply(c, { type: 'error', payload: { code: 'bad_request', message: 'a message is a JSON object with a string "type"' } });
     }
     const type = message.type;
     if (type === 'connection_init') return this.#init(c, message.payload);
@@ -400,7 +402,7 @@ export class CepheusServer {
     }
     if (type === 'publish' && message.id === undefined) return this.#publishUnacknowledged(c, message.payload);
     if (typeof message.id !== 'string' || message.id.length === 0 || message.id.length > 200) {
-      return this.#reply(c, { type: 'error', payload: { message: `'${type}' needs a string "id" (at most 200 characters)` } });
+      return this.#reply(c, { type: 'error', payload: { code: 'bad_request', message: `'${type}' needs a string "id" (at most 200 characters)` } });
     }
     const id = message.id;
     try {
@@ -408,7 +410,7 @@ export class CepheusServer {
       if (result !== NO_REPLY) this.#reply(c, { type: 'result', id, payload: result });
     } catch (error) {
       if (!(error instanceof RequestError)) throw error;
-      this.#reply(c, { type: 'error', id, payload: error.diagnostics ? { message: error.message, diagnostics: error.diagnostics } : { message: error.message } });
+      this.#reply(c, { type: 'error', id, payload: error.diagnostics ? { code: error.code, message: error.message, diagnostics: error.diagnostics } : { code: error.code, message: error.message } });
     }
   }
 
@@ -420,17 +422,17 @@ export class CepheusServer {
   #publishUnacknowledged(c: Connection, payload: unknown): void {
     try {
       const p = (payload !== null && typeof payload === 'object' ? payload : {}) as Record<string, unknown>;
-      if (c.access !== 'full') throw new RequestError("'publish' needs a token with full access; this connection is read-only");
+      if (c.access !== 'full') throw new RequestError('forbidden', "'publish' needs a token with full access; this connection is read-only");
       const { accepted, rejected } = this.#publish(c, p);
       if (rejected === 0) return;
       const n = accepted + rejected;
       this.#reply(c, {
         type: 'error',
-        payload: { message: `publish to '${clip(String(p['stream']), 100)}': ${rejected} of ${n} event${n === 1 ? '' : 's'} rejected (the last: ${this.#rejection}); each is on _rejected with its reason`, rejected },
+        payload: { code: 'rejected', message: `publish to '${clip(String(p['stream']), 100)}': ${rejected} of ${n} event${n === 1 ? '' : 's'} rejected (the last: ${this.#rejection}); each is on _rejected with its reason`, rejected },
       });
     } catch (error) {
       if (!(error instanceof RequestError)) throw error;
-      this.#reply(c, { type: 'error', payload: { message: error.message } });
+      this.#reply(c, { type: 'error', payload: { code: error.code, message: error.message } });
     }
   }
 
@@ -453,7 +455,7 @@ export class CepheusServer {
   #request(c: Connection, type: string, id: string, payload: unknown): unknown {
     const p = (payload !== null && typeof payload === 'object' ? payload : {}) as Record<string, unknown>;
     const writes = type === 'deploy' || type === 'undeploy' || type === 'publish';
-    if (writes && c.access !== 'full') throw new RequestError(`'${type}' needs a token with full access; this connection is read-only`);
+    if (writes && c.access !== 'full') throw new RequestError('forbidden', `'${type}' needs a token with full access; this connection is read-only`);
     switch (type as ClientMessage['type']) {
       case 'deploy':
         return this.#deploy(p);
@@ -474,17 +476,17 @@ export class CepheusServer {
       case 'publish':
         return this.#publish(c, p);
       default:
-        throw new RequestError(`unknown message type '${type}'`);
+        throw new RequestError('bad_request', `unknown message type '${type}'`);
     }
   }
 
   #deploy(p: Record<string, unknown>): unknown {
-    if (typeof p['script'] !== 'string') throw new RequestError('deploy needs payload.script, the CQL text');
+    if (typeof p['script'] !== 'string') throw new RequestError('bad_request', 'deploy needs payload.script, the CQL text');
     const file = typeof p['file'] === 'string' ? p['file'] : '<console>';
     const result = this.engine.deploy(p['script'], { file });
     if (!result.ok) {
       const n = result.diagnostics.length;
-      throw new RequestError(`${n} error${n === 1 ? '' : 's'}: nothing was deployed`, result.diagnostics.map(wireDiagnostic));
+      throw new RequestError('invalid_script', `${n} error${n === 1 ? '' : 's'}: nothing was deployed`, result.diagnostics.map(wireDiagnostic));
     }
     this.metrics.trackQueries();
     this.#completeGone();
@@ -496,11 +498,11 @@ export class CepheusServer {
     let deployment = typeof p['deployment'] === 'number' ? p['deployment'] : undefined;
     if (deployment === undefined && typeof p['name'] === 'string') {
       deployment = this.engine.queries().find((q) => q.name === p['name'])?.deployment;
-      if (deployment === undefined) throw new RequestError(`no query '${p['name']}'`);
+      if (deployment === undefined) throw new RequestError('not_found', `no query '${p['name']}'`);
     }
-    if (deployment === undefined) throw new RequestError('undeploy needs payload.deployment (a number) or payload.name (a query)');
+    if (deployment === undefined) throw new RequestError('bad_request', 'undeploy needs payload.deployment (a number) or payload.name (a query)');
     const r = this.engine.undeploy(deployment);
-    if (!r.ok) throw new RequestError(r.reason);
+    if (!r.ok) throw new RequestError(r.reason.startsWith('no deployment') ? 'not_found' : 'conflict', r.reason);
     this.metrics.trackQueries();
     this.#completeGone();
     return { deployment };
@@ -542,31 +544,31 @@ export class CepheusServer {
   #explain(p: Record<string, unknown>): unknown {
     if (typeof p['script'] === 'string') {
       const r = compileScript(p['script'], { file: '<console>', catalog: this.engine.catalog() });
-      if (!r.ok) throw new RequestError('the script has errors', r.diagnostics.map(wireDiagnostic));
+      if (!r.ok) throw new RequestError('invalid_script', 'the script has errors', r.diagnostics.map(wireDiagnostic));
       return { plan: explainScript(r.script) };
     }
-    if (typeof p['name'] !== 'string') throw new RequestError('explain needs payload.name (a query) or payload.script');
+    if (typeof p['name'] !== 'string') throw new RequestError('bad_request', 'explain needs payload.name (a query) or payload.script');
     const q = this.engine.queries().find((x) => x.name === p['name']);
-    if (!q) throw new RequestError(`no query '${p['name']}'`);
+    if (!q) throw new RequestError('not_found', `no query '${p['name']}'`);
     // Re-analyse the statement against the catalogue without its own output, to print its plan.
     const catalog = this.engine.catalog();
     catalog.remove(q.name);
     const r = compileScript(q.text.trim().endsWith(';') ? q.text : `${q.text};`, { file: q.name, catalog });
     const statement = r.ok ? r.script.statements.find((s) => s.kind === 'query') : undefined;
-    if (!statement || statement.kind !== 'query') throw new RequestError(`the plan of '${q.name}' is not available`);
+    if (!statement || statement.kind !== 'query') throw new RequestError('not_found', `the plan of '${q.name}' is not available`);
     return { plan: explainQuery(statement.query) };
   }
 
   #subscribe(c: Connection, id: string, p: Record<string, unknown>): void {
     const stream = p['stream'];
-    if (typeof stream !== 'string') throw new RequestError('subscribe needs payload.stream');
-    if (c.subscriptions.has(id)) throw new RequestError(`subscription id '${id}' is already in use`);
-    if (c.subscriptions.size >= this.#options.maxSubscriptions) throw new RequestError(`at most ${this.#options.maxSubscriptions} subscriptions per connection`);
-    if (!this.engine.catalog().has(stream)) throw new RequestError(`unknown stream '${stream}'`);
+    if (typeof stream !== 'string') throw new RequestError('bad_request', 'subscribe needs payload.stream');
+    if (c.subscriptions.has(id)) throw new RequestError('bad_request', `subscription id '${id}' is already in use`);
+    if (c.subscriptions.size >= this.#options.maxSubscriptions) throw new RequestError('limit', `at most ${this.#options.maxSubscriptions} subscriptions per connection`);
+    if (!this.engine.catalog().has(stream)) throw new RequestError('not_found', `unknown stream '${stream}'`);
     const policy = p['policy'] === 'close' ? 'close' : 'drop';
-    if (p['policy'] !== undefined && p['policy'] !== 'drop' && p['policy'] !== 'close') throw new RequestError("policy is 'drop' or 'close'");
+    if (p['policy'] !== undefined && p['policy'] !== 'drop' && p['policy'] !== 'close') throw new RequestError('bad_request', "policy is 'drop' or 'close'");
     const queue = p['queue'] === undefined ? this.#options.queue : p['queue'];
-    if (typeof queue !== 'number' || !Number.isSafeInteger(queue) || queue < 1 || queue > 1_000_000) throw new RequestError('queue is a whole number of messages from 1 to 1,000,000');
+    if (typeof queue !== 'number' || !Number.isSafeInteger(queue) || queue < 1 || queue > 1_000_000) throw new RequestError('bad_request', 'queue is a whole number of messages from 1 to 1,000,000');
     const sub: Subscription = { id, stream, entry: this.engine.catalog().get(stream), policy, limit: queue, inFlight: 0, fresh: 0, dropped: 0, unsubscribe: () => {} };
     const socket = c.socket;
     const written = (): void => {
@@ -601,7 +603,7 @@ export class CepheusServer {
 
   #unsubscribe(c: Connection, id: string): void {
     const sub = c.subscriptions.get(id);
-    if (!sub) throw new RequestError(`no subscription '${id}'`);
+    if (!sub) throw new RequestError('not_found', `no subscription '${id}'`);
     sub.unsubscribe();
     c.subscriptions.delete(id);
     this.#reply(c, { type: 'complete', id });
@@ -609,21 +611,21 @@ export class CepheusServer {
 
   #publish(c: Connection, p: Record<string, unknown>): PublishResultPayload {
     const stream = p['stream'];
-    if (typeof stream !== 'string') throw new RequestError('publish needs payload.stream');
+    if (typeof stream !== 'string') throw new RequestError('bad_request', 'publish needs payload.stream');
     const events = Array.isArray(p['events']) ? (p['events'] as unknown[]) : 'event' in p ? [p['event']] : undefined;
-    if (events === undefined) throw new RequestError('publish needs payload.event or payload.events (an array)');
+    if (events === undefined) throw new RequestError('bad_request', 'publish needs payload.event or payload.events (an array)');
     // The token bucket: publishRate events per second, at most one second's worth at once.
     const now = Date.now();
     c.tokens = Math.min(this.#options.publishRate, c.tokens + ((now - c.refilled) / 1000) * this.#options.publishRate);
     c.refilled = now;
     if (events.length > c.tokens) {
       this.metrics.rateLimited(events.length);
-      throw new RequestError(`rate limit: at most ${this.#options.publishRate} events per second per connection; ${events.length} refused`);
+      throw new RequestError('rate_limited', `rate limit: at most ${this.#options.publishRate} events per second per connection; ${events.length} refused`);
     }
     // Events held for the watermark (a publisher behind holds it for everyone) are bounded:
     // past maxWaiting, publishes are refused until the watermark moves (or that publisher goes idle).
     if (this.engine.waiting() >= this.#options.maxWaiting && this.#ahead(c)) {
-      throw new RequestError(`${this.engine.waiting()} events wait for the watermark (a publisher behind holds it back): ${events.length} refused, publish again later`);
+      throw new RequestError('busy', `${this.engine.waiting()} events wait for the watermark (a publisher behind holds it back): ${events.length} refused, publish again later`);
     }
     c.tokens -= events.length;
     c.input ??= `websocket ${++this.#publishers}`;

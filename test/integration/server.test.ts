@@ -127,6 +127,7 @@ describe('cepheus serve: the WebSocket API', () => {
     const client = await CepheusClient.connect(url, { token: TOKEN });
     const error = await client.deploy(`${STREAMS}\nCREATE STREAM x AS SELECT card, amout FROM Txn WHERE amount > 'a';\nCREATE STREAM y AS SELECT * FROM Nope;`).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CepheusError);
+    expect((error as CepheusError).code).toBe('invalid_script');
     const diagnostics = (error as CepheusError).diagnostics.map((d) => `${d.code} ${d.line}:${d.column}`);
     expect(diagnostics).toEqual(['CQL2002 3:33', 'CQL2020 3:61', 'CQL2001 4:34']);
     expect((error as CepheusError).diagnostics.some((d) => d.hint?.includes('amount'))).toBe(true);
@@ -204,7 +205,7 @@ describe('cepheus serve: the WebSocket API', () => {
 
     const reader = await CepheusClient.connect(url, { token: READ_TOKEN });
     expect(reader.readOnly).toBe(true);
-    await expect(reader.deploy(STREAMS)).rejects.toThrow(/read-only/);
+    await expect(reader.deploy(STREAMS)).rejects.toMatchObject({ code: 'forbidden', message: expect.stringMatching(/read-only/) });
     await expect(reader.publish('Txn', { card: 'a', ts: 1 })).rejects.toThrow(/read-only/);
     const stop = await reader.subscribe('_rejected', () => {});
     await stop();
@@ -237,15 +238,15 @@ describe('cepheus serve: the WebSocket API', () => {
     d.ws.send(JSON.stringify({ type: 'list' }));
     d.ws.send(JSON.stringify({ type: 'ping', payload: { n: 1 } }));
     await until(() => d.messages.length >= 9);
-    expect(d.messages.map((m) => { const x = m as { type: string; id?: string; payload?: { message?: string } }; return `${x.type}${x.id ? ` ${x.id}` : ''}`; })).toEqual([
+    expect(d.messages.map((m) => { const x = m as { type: string; id?: string; payload?: { code?: string } }; return `${x.type}${x.id ? ` ${x.id}` : ''}${x.type === 'error' ? ` ${String(x.payload?.code)}` : ''}`; })).toEqual([
       'connection_ack',
-      'error',
-      'error',
-      'error f1',
-      'error d1',
-      'error s1',
+      'error bad_request',
+      'error bad_request',
+      'error f1 bad_request',
+      'error d1 bad_request',
+      'error s1 not_found',
       'result p1',
-      'error',
+      'error bad_request',
       'pong',
     ]);
     // An unknown stream is an event rejected (counted, on _rejected), not a protocol error.
@@ -326,7 +327,7 @@ describe('cepheus serve: the WebSocket API', () => {
     expect(refused).toBe(503);
     await a.subscribe('_rejected', () => {});
     await a.subscribe('_rejected', () => {});
-    await expect(a.subscribe('_rejected', () => {})).rejects.toThrow(/at most 2 subscriptions/);
+    await expect(a.subscribe('_rejected', () => {})).rejects.toMatchObject({ code: 'limit', message: expect.stringMatching(/at most 2 subscriptions/) });
     await a.close();
     await b.close();
     await small.close();
@@ -367,7 +368,7 @@ describe('cepheus serve: the WebSocket API', () => {
     const ahead = await CepheusClient.connect(wsUrl);
     await behind.publish('E', { src: 'behind', ts: 10 });
     for (let i = 0; i < 3; i++) await ahead.publish('E', { src: 'ahead', ts: 1000 + i });
-    await expect(ahead.publish('E', { src: 'ahead', ts: 2000 })).rejects.toThrow(/3 events wait for the watermark/);
+    await expect(ahead.publish('E', { src: 'ahead', ts: 2000 })).rejects.toMatchObject({ code: 'busy', message: expect.stringMatching(/3 events wait for the watermark/) });
     await behind.publish('E', { src: 'behind', ts: 5000 });
     expect(await ahead.publish('E', { src: 'ahead', ts: 2000 })).toEqual({ accepted: 1, rejected: 0 });
     await Promise.all([behind.close(), ahead.close(), admin.close()]);
@@ -428,12 +429,17 @@ describe('cepheus serve: the WebSocket API', () => {
     expect(odd).toEqual([1, 3, 5, 7, 9, 11]);
     expect(errors).toHaveLength(1);
     expect(errors[0]!.rejected).toBe(2);
+    expect(errors[0]!.code).toBe('rejected');
     // The last rejected event is the one without v.
     expect(errors[0]!.message).toMatch(/publish to 'S': 2 of 3 events rejected \(the last: [^)]*\bv\b[^)]*\); each is on _rejected/);
     expect(errors[0]!.message).not.toMatch(/eleven/);
     // Errors of requests with an id go to their promise, not to onError.
     await expect(client.publish('S', { v: 'x', ts: 14 })).resolves.toEqual({ accepted: 0, rejected: 1 });
-    await expect(client.undeploy('nope')).rejects.toThrow(/no query/);
+    await expect(client.undeploy('nope')).rejects.toMatchObject({ code: 'not_found', message: expect.stringMatching(/no query/) });
+    // A deployment another one reads cannot go first.
+    await client.deploy('CREATE STREAM odd2 AS SELECT v FROM odd;');
+    await expect(client.undeploy('odd')).rejects.toMatchObject({ code: 'conflict', message: expect.stringMatching(/another deployment\) reads/) });
+    await expect(client.undeploy(999)).rejects.toMatchObject({ code: 'not_found' });
     expect(errors).toHaveLength(1);
 
     // On the wire: no result for a publish without an id; refusals are errors without one.
@@ -446,8 +452,8 @@ describe('cepheus serve: the WebSocket API', () => {
     await until(() => c.messages.length >= 4);
     expect(c.messages).toEqual([
       { type: 'connection_ack', payload: { server: 'cepheus', readOnly: false } },
-      { type: 'error', payload: { message: 'publish needs payload.stream' } },
-      { type: 'error', payload: { message: expect.stringMatching(/^rate limit: at most 50 events per second per connection; 51 refused/) } },
+      { type: 'error', payload: { code: 'bad_request', message: 'publish needs payload.stream' } },
+      { type: 'error', payload: { code: 'rate_limited', message: expect.stringMatching(/^rate limit: at most 50 events per second per connection; 51 refused/) } },
       { type: 'pong', payload: 'last' },
     ]);
     // Each publisher is an input (section 3): the first one moving past 21 lets 21 through.
@@ -463,6 +469,7 @@ describe('cepheus serve: the WebSocket API', () => {
     reader.publish('S', { v: 41, ts: 41 }, { ack: false });
     await until(() => refused.length === 1);
     expect(refused[0]!.message).toMatch(/read-only/);
+    expect(refused[0]!.code).toBe('forbidden');
     expect(refused[0]!.rejected).toBeUndefined();
     await reader.close();
     // Once closing, a publish without acknowledgement throws rather than vanish.
@@ -478,7 +485,7 @@ describe('cepheus serve: the WebSocket API', () => {
     const limited = await CepheusServer.start({ engine: new Engine(), port: 0, publishRate: 100 });
     const client = await CepheusClient.connect(limited.url);
     await client.deploy("CREATE STREAM S (v INT, ts TIMESTAMP) WITH (timestamp = 'ts');");
-    await expect(client.publish('S', Array.from({ length: 101 }, (_, i) => ({ v: i, ts: i })))).rejects.toThrow(/rate limit/);
+    await expect(client.publish('S', Array.from({ length: 101 }, (_, i) => ({ v: i, ts: i })))).rejects.toMatchObject({ code: 'rate_limited', message: expect.stringMatching(/rate limit/) });
     await expect(client.publish('S', Array.from({ length: 100 }, (_, i) => ({ v: i, ts: i })))).resolves.toEqual({ accepted: 100, rejected: 0 });
     await client.close();
     await limited.close();
