@@ -143,6 +143,16 @@ const cases: Case[] = [
     expected: ['a=a1 b=b1 @4000', 'a=a2 b=b2 @5000', 'a=a4 b=b3 @7000'],
   },
   {
+    name: 'rule 8: derived events an input event causes arrive, for the queries after, before it: runs they start are at or before it',
+    // D emits d(a1), d(a2) while b1 is processed; the pattern, deployed after D, sees them, then
+    // b1 (docs/runtime.md: positions count in processing order): both runs complete at b1, the
+    // earliest-starting wins and the other, started before b1, is discarded.
+    query: `CREATE STREAM D AS SELECT a.name AS name FROM PATTERN a=S[kind='a'] -> b=S[kind='b'] WITHIN 1 MINUTE;
+SELECT x.name AS x, y.name AS y FROM PATTERN x=D -> y=S[kind='b'] WITHIN 1 MINUTE AFTER MATCH SKIP PAST LAST EVENT`,
+    input: 'a1 a2 b1',
+    expected: ['name=a1 @3000', 'name=a2 @3000', 'x=a1 y=b1 @3000'],
+  },
+  {
     name: 'rule 8 with a timer: trailing-NOT matches due together that share no event are all emitted',
     query: "SELECT a.name AS a, b.name AS b FROM PATTERN a=S[kind='a'] -> b=S[kind='b'] -> NOT S[kind='n'] WITHIN 5 SECONDS AFTER MATCH SKIP PAST LAST EVENT",
     input: 'a1@1000 b1@1000 a2@1000 b2@1000',

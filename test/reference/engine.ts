@@ -184,9 +184,15 @@ export class ReferenceEngine {
     }
   }
 
-  /** An event (input or derived) to every query reading its stream, in deployment order. */
-  #deliver(ev: RefEventRecord): void {
+  /**
+   * An event (input or derived) to every query reading its stream, in deployment order. Derived
+   * events an earlier query emitted meanwhile were numbered after it; the queries after see it as
+   * arriving after them, numbered again (docs/runtime.md: positions count in processing order).
+   */
+  #deliver(event: RefEventRecord): void {
+    let ev = event;
     for (const q of this.#queries) {
+      if (ev.seq !== this.#seq - 1) ev = { ...ev, seq: this.#seq++ };
       if (q.kind === 'filter') {
         if (q.query.input !== ev.stream) continue;
         // Section 5: WHERE, then the SELECT list; the output's time is the event's.
