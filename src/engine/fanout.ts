@@ -184,25 +184,27 @@ function indexed(stream: string, run: readonly Entry[], sequence: Sequence | und
 
 /**
  * Indexes a run of operators with `anyGuards` on every column they name: per column and value,
- * a bit set of the operators (by position in the run) one of whose guards it satisfies. An event
- * is given, in the run's order, to the operators of the union of its values' sets.
+ * the positions in the run of the operators one of whose guards it satisfies (lists, not bit
+ * sets: ten thousand rules with values of their own would take a bit set of every rule per
+ * value). An event's values mark their operators in a bit set of the run, which is then read in
+ * order: each operator once, in deployment order.
  */
 function anyIndexed(run: readonly Entry[], sequence: Sequence | undefined): Segment {
   const words = Math.ceil(run.length / 32);
-  const columns = new Map<string, Map<unknown, Int32Array>>();
+  const lists = new Map<string, Map<unknown, number[]>>();
   run.forEach((e, i) => {
     for (const g of e.any!) {
-      let byValue = columns.get(g.column);
-      if (!byValue) columns.set(g.column, (byValue = new Map()));
+      let byValue = lists.get(g.column);
+      if (!byValue) lists.set(g.column, (byValue = new Map()));
       for (const v of g.values) {
-        let set = byValue.get(v);
-        if (!set) byValue.set(v, (set = new Int32Array(words)));
-        set[i >>> 5]! |= 1 << (i & 31);
+        const list = byValue.get(v);
+        if (!list) byValue.set(v, [i]);
+        else if (list.at(-1) !== i) list.push(i);
       }
     }
   });
-  const reads = [...columns.keys()].map(columnReader);
-  const maps = [...columns.values()];
+  const reads = [...lists.keys()].map(columnReader);
+  const maps = [...lists.values()].map((byValue) => new Map([...byValue].map(([v, list]) => [v, Int32Array.from(list)])));
   const operators = run.map((e) => e.operator);
   // One bit set per depth of delivery: an operator's outputs are processed at once, and could
   // (through a derived stream read by a query of another run like this) come back here.
@@ -218,8 +220,13 @@ function anyIndexed(run: readonly Entry[], sequence: Sequence | undefined): Segm
         const row = ev.row;
         for (let c = 0; c < reads.length; c++) {
           const v = reads[c]!(row);
-          const set = v === null || v === undefined ? undefined : maps[c]!.get(v);
-          if (set !== undefined) for (let w = 0; w < words; w++) bits[w]! |= set[w]!;
+          const list = v === null || v === undefined ? undefined : maps[c]!.get(v);
+          if (list !== undefined) {
+            for (let j = 0; j < list.length; j++) {
+              const i = list[j]!;
+              bits[i >>> 5]! |= 1 << (i & 31);
+            }
+          }
         }
         const stream = ev.stream;
         const time = ev.time;
