@@ -400,39 +400,29 @@ export class CepheusServer {
       c.socket.close(CloseCode.BadRequest, 'connection_init first');
       return;
     }
-    if (type === 'publish' && message.id === undefined) return this.#publishUnacknowledged(c, message.payload);
-    if (typeof message.id !== 'string' || message.id.length === 0 || message.id.length > 200) {
+    // A publish without an id is not acknowledged (docs/protocol.md): no result, so a publisher
+    // of single events gets no frame back for each; only what went wrong is answered, with an
+    // error without an id: the publish refused whole, or how many of its events were rejected.
+    const acknowledged = !(type === 'publish' && message.id === undefined);
+    if (acknowledged && (typeof message.id !== 'string' || message.id.length === 0 || message.id.length > 200)) {
       return this.#reply(c, { type: 'error', payload: { code: 'bad_request', message: `'${type}' needs a string "id" (at most 200 characters)` } });
     }
-    const id = message.id;
+    const id = acknowledged ? (message.id as string) : undefined;
     try {
-      const result = this.#request(c, type, id, message.payload);
-      if (result !== NO_REPLY) this.#reply(c, { type: 'result', id, payload: result });
-    } catch (error) {
-      if (!(error instanceof RequestError)) throw error;
-      this.#reply(c, { type: 'error', id, payload: error.diagnostics ? { code: error.code, message: error.message, diagnostics: error.diagnostics } : { code: error.code, message: error.message } });
-    }
-  }
-
-  /**
-   * A publish without an id is not acknowledged (docs/protocol.md): no result, so a publisher of
-   * single events does not get a frame back for each; only what went wrong is answered, with an
-   * error without an id: the publish refused whole, or how many of its events were rejected.
-   */
-  #publishUnacknowledged(c: Connection, payload: unknown): void {
-    try {
-      const p = (payload !== null && typeof payload === 'object' ? payload : {}) as Record<string, unknown>;
-      if (c.access !== 'full') throw new RequestError('forbidden', "'publish' needs a token with full access; this connection is read-only");
-      const { accepted, rejected } = this.#publish(c, p);
+      const result = this.#request(c, type, id ?? '', message.payload);
+      if (id !== undefined) {
+        if (result !== NO_REPLY) this.#reply(c, { type: 'result', id, payload: result });
+        return;
+      }
+      const { accepted, rejected } = result as PublishResultPayload;
       if (rejected === 0) return;
       const n = accepted + rejected;
-      this.#reply(c, {
-        type: 'error',
-        payload: { code: 'rejected', message: `publish to '${clip(String(p['stream']), 100)}': ${rejected} of ${n} event${n === 1 ? '' : 's'} rejected (the last: ${this.#rejection}); each is on _rejected with its reason`, rejected },
-      });
+      const stream = clip(String((message.payload as Record<string, unknown>)['stream']), 100);
+      this.#reply(c, { type: 'error', payload: { code: 'rejected', message: `publish to '${stream}': ${rejected} of ${n} event${n === 1 ? '' : 's'} rejected (the last: ${this.#rejection}); each is on _rejected with its reason`, rejected } });
     } catch (error) {
       if (!(error instanceof RequestError)) throw error;
-      this.#reply(c, { type: 'error', payload: { code: error.code, message: error.message } });
+      const payload = { code: error.code, message: error.message, ...(error.diagnostics ? { diagnostics: error.diagnostics } : {}) };
+      this.#reply(c, id === undefined ? { type: 'error', payload } : { type: 'error', id, payload });
     }
   }
 

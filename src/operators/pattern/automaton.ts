@@ -109,6 +109,11 @@ export function minOf(e: ElementSpec): number {
   return e.kind === 'atom' ? e.min : 1;
 }
 
+/** The atoms of an element: its one, or its group's. */
+function atomsOf(e: ElementSpec): readonly AtomSpec[] {
+  return e.kind === 'atom' || e.kind === 'not' ? [e.atom] : e.atoms;
+}
+
 export function buildAutomaton(def: PatternDefinition): Automaton {
   const { elements } = def;
   const n = elements.length;
@@ -120,8 +125,7 @@ export function buildAutomaton(def: PatternDefinition): Automaton {
   const streams = new Set<string>();
   for (let i = 0; i < n; i++) {
     const e = elements[i]!;
-    if (e.kind === 'atom' || e.kind === 'not') streams.add(e.atom.stream);
-    else for (const a of e.atoms) streams.add(a.stream);
+    for (const a of atomsOf(e)) streams.add(a.stream);
     const takes: number[] = [];
     for (let j = i + 1; j < n; j++) {
       const f = elements[j]!;
@@ -190,8 +194,7 @@ function elementBits(a: Automaton, stream: string): number[] {
     else if (e.kind === 'and') atoms.push(...e.atoms);
     for (const j of a.next[i]!) {
       const f = a.elements[j]!;
-      if (f.kind === 'atom') atoms.push(f.atom);
-      else if (f.kind === 'or' || f.kind === 'and') atoms.push(...f.atoms);
+      atoms.push(...atomsOf(f)); // never a NOT: `next` passes over them
     }
     const not = a.notAfter[i];
     if (not) atoms.push(not);
@@ -234,7 +237,7 @@ function streamInput(a: Automaton, stream: string): StreamInput {
   const stepBits = strict ? -1 : perElement.reduce((all, bits) => (all === -1 || bits === -1 ? -1 : all | bits), 0);
   const runBits = strict || a.sharedKleene !== undefined ? undefined : perElement;
   const first = a.elements[0];
-  const starts = first === undefined ? [] : first.kind === 'atom' || first.kind === 'not' ? [first.atom] : first.atoms;
+  const starts = first === undefined ? [] : atomsOf(first);
   let idleBits = stepBits;
   for (const atom of starts) if (atom.stream === stream) idleBits = idleBits === -1 || atom.bit === 0 ? -1 : idleBits | atom.bit;
   return { stream, key: a.partitionKey?.get(stream), guards: a.guards.get(stream), stepBits, idleBits, runBits, anyGuards: anyGuards(a, stream, idleBits) };
@@ -250,7 +253,7 @@ function anyGuards(a: Automaton, stream: string, idleBits: number): EventGuard[]
   const out: EventGuard[] = [];
   const seen = new Set<number>();
   for (const e of a.elements) {
-    for (const atom of e.kind === 'atom' || e.kind === 'not' ? [e.atom] : e.atoms) {
+    for (const atom of atomsOf(e)) {
       if (atom.stream !== stream || (atom.bit & idleBits) === 0 || seen.has(atom.slot)) continue;
       seen.add(atom.slot);
       if (atom.guards.length === 0) return undefined;
@@ -261,10 +264,10 @@ function anyGuards(a: Automaton, stream: string, idleBits: number): EventGuard[]
 }
 
 /** Per stream the pattern reads, its StreamInput's `anyGuards` where it has them (Operator.anyGuards). */
-export function anyGuardsOf(a: Automaton): Map<string, readonly EventGuard[]> {
+export function anyGuardsOf(a: Automaton, inputs: StreamInputs): Map<string, readonly EventGuard[]> {
   const out = new Map<string, readonly EventGuard[]>();
   for (const stream of a.streams) {
-    const guards = streamInput(a, stream).anyGuards;
+    const guards = inputs.of(stream).anyGuards;
     if (guards) out.set(stream, guards);
   }
   return out;

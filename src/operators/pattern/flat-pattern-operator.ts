@@ -172,7 +172,7 @@ export class FlatPatternOperator implements Operator {
     this.#ctx = ctx;
     this.#limits = limits;
     this.inputs = [...automaton.streams];
-    this.anyGuards = anyGuardsOf(automaton);
+    this.anyGuards = anyGuardsOf(automaton, this.#inputs);
     this.#slots = automaton.slotCount;
     this.#width = automaton.elements.length;
     this.#strict = automaton.strategy === 'STRICT_CONTIGUITY';

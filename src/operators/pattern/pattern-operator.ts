@@ -97,7 +97,7 @@ export class PatternOperator implements Operator {
     this.#ctx = ctx;
     this.#limits = limits;
     this.inputs = [...automaton.streams];
-    this.anyGuards = anyGuardsOf(automaton);
+    this.anyGuards = anyGuardsOf(automaton, this.#inputs);
     this.#noBindings = new Array<Row | undefined>(automaton.slotCount);
     this.#noKleene = initialKleene(this.#a.kleeneAggregates);
     this.#recycles = automaton.sharedKleene === undefined && !automaton.trailingNotAfter.includes(true);
