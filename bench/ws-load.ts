@@ -3,7 +3,8 @@
  * this process publishes over a WebSocket and subscribes to the query's output on another.
  *
  * - open loop at fixed rates (default 1,000, 10,000 and 50,000 events/s): a client process
- *   (ws-publisher.ts) sends each event in its own publish at its scheduled time and receives
+ *   (ws-publisher.ts in Node, or with `--client c` ws-client.c, the same without a garbage
+ *   collector or event loop of its own, built here with the machine's C compiler) sends each event in its own publish at its scheduled time and receives
  *   the outputs on a subscription; the latency of an event is from its scheduled time to its
  *   output arriving (so a stall of the publisher counts too), and again from the moment the
  *   client called send for it (the publisher's own wake-up lateness left out; the server's
@@ -24,14 +25,15 @@
  *     node dist/bench/ws-load.js --rates 10000 --seconds 10 --repeat 10 --throughput-seconds 0 [--unacked] [--pin 1:0]
  *     node dist/bench/ws-load.js --server-node-args '--cpu-prof --cpu-prof-dir=bench/data/prof-ws'
  *     node dist/bench/ws-load.js --server relay    # the same clients against a bare ws relay (the floor)
+ *     node dist/bench/ws-load.js --client c --rates 10000 --seconds 10 --repeat 10 --throughput-seconds 0 --pin 1:0
  *
  * The query is a filter of the events marked `hit`: in the open-loop phases every event is, so
  * each one's latency is measured; in the throughput phase one event in 100 is (the others are
  * processed and dropped, as most events are by real rules), and every output is still checked
  * to arrive.
  */
-import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CepheusClient } from 'cepheus';
@@ -60,10 +62,12 @@ interface Args {
   repeat: number;
   /** `cepheus` (cepheus serve) or `relay` (ws-relay.ts: the same clients against a bare ws relay, the floor). */
   server: 'cepheus' | 'relay';
+  /** The open-loop client: `node` (ws-publisher.ts) or `c` (ws-client.c, compiled here). */
+  client: 'node' | 'c';
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { serverNodeArgs: [], rates: [1_000, 10_000, 50_000], seconds: 5, warmup: 1, throughputSeconds: 5, repeat: 1, unacked: false, pin: undefined, server: 'cepheus' };
+  const args: Args = { serverNodeArgs: [], rates: [1_000, 10_000, 50_000], seconds: 5, warmup: 1, throughputSeconds: 5, repeat: 1, unacked: false, pin: undefined, server: 'cepheus', client: 'node' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = (): string => argv[++i] ?? '';
@@ -83,6 +87,11 @@ function parseArgs(argv: readonly string[]): Args {
       const server = next();
       if (server !== 'cepheus' && server !== 'relay') throw new Error('--server is cepheus or relay');
       args.server = server;
+    }
+    else if (a === '--client') {
+      const client = next();
+      if (client !== 'node' && client !== 'c') throw new Error('--client is node or c');
+      args.client = client;
     }
     else throw new Error(`unknown argument ${a}`);
   }
@@ -174,11 +183,12 @@ async function openLoop(
   firstId: number,
   unacked: boolean,
   cpus: string | undefined,
+  clientCommand: readonly string[],
 ): Promise<{ sent: number; latencies: Float64Array; fromSend: Float64Array; lost: number; warmup: Float64Array; lateness: Float64Array; tail: Tail | undefined }> {
-  const client = spawnOn(cpus, process.execPath, [join(repoRoot(), 'dist/bench/ws-publisher.js'), url, String(rate), String(seconds), String(firstId), String(warmup), unacked ? 'unacked' : 'acked'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const client = spawnOn(cpus, clientCommand[0]!, [...clientCommand.slice(1), url, String(rate), String(seconds), String(firstId), String(warmup), unacked ? 'unacked' : 'acked'], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   client.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  await new Promise<void>((resolve, reject) => client.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`client exited with ${code}`)))));
+  await new Promise<void>((resolve, reject) => client.once('exit', (code, signal) => (code === 0 ? resolve() : reject(new Error(`client exited with ${code ?? signal}`)))));
   const r = JSON.parse(out) as { sent: number; latencies: number[]; fromSend: number[]; warmup: { sent: number; latencies: number[] }; lateness: number[]; tail?: Tail };
   // An event whose output never arrived counts as infinitely late, not as no sample.
   const withLost = (received: number[]): Float64Array => {
@@ -195,6 +205,24 @@ async function openLoop(
     warmup: Float64Array.from(r.warmup.latencies).sort(),
     tail: r.tail,
   };
+}
+
+/**
+ * The command that runs the open-loop client: ws-publisher.ts under this Node, or ws-client.c,
+ * compiled (again when the source is newer) with the machine's C compiler into dist/bench.
+ */
+function clientCommand(kind: Args['client']): string[] {
+  if (kind === 'node') return [process.execPath, join(repoRoot(), 'dist/bench/ws-publisher.js')];
+  const source = join(repoRoot(), 'bench/ws-client.c');
+  const binary = join(repoRoot(), 'dist/bench/ws-client');
+  if (!existsSync(binary) || statSync(binary).mtimeMs < statSync(source).mtimeMs) {
+    try {
+      execFileSync('cc', ['-O2', '-Wall', '-pthread', '-o', binary, source], { stdio: ['ignore', 'inherit', 'inherit'] });
+    } catch (error) {
+      throw new Error(`--client c needs a C compiler (cc) to build ${source}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  return [binary];
 }
 
 /**
@@ -249,9 +277,10 @@ async function throughput(publisher: CepheusClient, counter: { n: number }, seco
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const dir = mkdtempSync(join(tmpdir(), 'cepheus-ws-load-'));
+  const command = clientCommand(args.client);
   const { child, url } = await startServer(dir, args.serverNodeArgs, args.server, args.pin?.server);
   console.log(`cepheus ws load: node ${process.version}, ${cpus()[0]?.model ?? '?'} × ${cpus().length}, ${new Date().toISOString()}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  console.log(`${args.server === 'relay' ? 'bare ws relay (ws-relay.ts, no engine)' : 'cepheus serve'} ${url} (its own process); open-loop client (publisher and subscriber, ${args.unacked ? 'publishes not acknowledged' : 'each publish acknowledged'}) in another${args.pin ? ` (server on CPUs ${args.pin.server}, client on ${args.pin.client})` : ''}; the batched phase from here`);
+  console.log(`${args.server === 'relay' ? 'bare ws relay (ws-relay.ts, no engine)' : 'cepheus serve'} ${url} (its own process); open-loop client (${args.client === 'c' ? 'ws-client.c' : 'ws-publisher.ts'}: publisher and subscriber, ${args.unacked ? 'publishes not acknowledged' : 'each publish acknowledged'}) in another${args.pin ? ` (server on CPUs ${args.pin.server}, client on ${args.pin.client})` : ''}; the batched phase from here`);
   try {
     const publisher = await CepheusClient.connect(url);
     const subscriber = await CepheusClient.connect(url);
@@ -266,7 +295,7 @@ async function main(): Promise<void> {
     for (const rate of args.rates) {
       const runs: { latencies: Float64Array; fromSend: Float64Array; lateness: Float64Array; tail: Tail | undefined }[] = [];
       for (let run = 0; run < args.repeat; run++) {
-        const r = await openLoop(url, rate, args.seconds, args.warmup, id, args.unacked, args.pin?.client);
+        const r = await openLoop(url, rate, args.seconds, args.warmup, id, args.unacked, args.pin?.client, command);
         id += r.sent;
         runs.push(r);
         const row = {
