@@ -12,8 +12,9 @@
  * and stamps each output the moment it is read. Nothing is allocated per event.
  *
  * Prints on standard output, as ws-publisher.ts does:
- *   {"sent":N,"latencies":[...],"fromSend":[...],"warmup":{"sent":W,"latencies":[...]},"lateness":[...]}
- * in milliseconds: for each event received, from its due time and from its send call to its
+ *   {"sent":N,"start":T,"interval":I,"latencies":[...],"fromSend":[...],"warmup":{"sent":W,"latencies":[...]},"lateness":[...]}
+ * in milliseconds (T: the first event's due time, I: the time between two, for lining the
+ * events up with a server's own log): for each event received, from its due time and from its send call to its
  * output being read here (in the order published; lost events are left out), and for each
  * event published, its send call's lateness after its due time. With the bare relay
  * (ws-relay.ts), which stamps when it read each publish (`srv`), also `tail`: of the events
@@ -373,7 +374,7 @@ int main(int argc, char **argv) {
     pthread_join(drain_thread, NULL);
   }
 
-  printf("{\"sent\":%ld,", total - warmup);
+  printf("{\"sent\":%ld,\"start\":%.4f,\"interval\":%.6f,", total - warmup, ms_of(start_ns), 1e3 / rate);
   print_array("latencies", sub.latencies, warmup, total, 1);
   printf(",");
   print_array("fromSend", sub.from_send, warmup, total, 1);
