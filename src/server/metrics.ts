@@ -16,8 +16,10 @@ export class ServerMetrics {
   readonly #rateLimited: Counter;
   /** Subscriptions to each query's output, for the latency histogram. */
   readonly #tracked = new Map<string, () => void>();
-  /** When the publish being processed started (ns), or undefined outside a publish. */
-  #publishStart: bigint | undefined;
+  /** When the publish being processed started (`performance.now()`, ms), or NaN outside a publish. */
+  #publishStart = NaN;
+  /** The events-in counter's child of each stream: labels hashed once, not per publish. */
+  readonly #eventsInOf = new Map<string, { inc(n: number): void }>();
   droppedMessages = 0;
 
   constructor(engine: Engine, clients: () => number) {
@@ -117,22 +119,28 @@ export class ServerMetrics {
       this.#tracked.set(
         name,
         this.#engine.subscribe(name, () => {
-          if (this.#publishStart !== undefined) histogram.observe(Number(process.hrtime.bigint() - this.#publishStart) / 1e9);
+          if (!Number.isNaN(this.#publishStart)) histogram.observe((performance.now() - this.#publishStart) / 1e3);
         }),
       );
     }
   }
 
-  /** Runs a publish of `count` events to `stream`, timing the outputs it causes. */
-  published(stream: string, count: number, push: () => void): void {
+  /**
+   * A publish of `count` events to `stream` starts: counted, and the outputs it causes until
+   * `published()` are timed from now.
+   */
+  publishing(stream: string, count: number): void {
     // A label per stream that exists: names a client makes up would grow the metrics for ever.
-    this.#eventsIn.inc({ stream: this.#engine.hasStream(stream) ? stream : '(unknown)' }, count);
-    this.#publishStart = process.hrtime.bigint();
-    try {
-      push();
-    } finally {
-      this.#publishStart = undefined;
-    }
+    const label = this.#engine.hasStream(stream) ? stream : '(unknown)';
+    let counter = this.#eventsInOf.get(label);
+    if (counter === undefined) this.#eventsInOf.set(label, (counter = this.#eventsIn.labels({ stream: label })));
+    counter.inc(count);
+    this.#publishStart = performance.now();
+  }
+
+  /** The publish begun by `publishing` is over. */
+  published(): void {
+    this.#publishStart = NaN;
   }
 
   dropped(policy: 'drop' | 'close', n: number): void {

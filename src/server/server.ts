@@ -660,9 +660,12 @@ export class CepheusServer {
    */
   publish(stream: string, events: readonly unknown[], input?: string): PublishResultPayload {
     const before = this.#rejected;
-    this.metrics.published(stream, events.length, () => {
+    this.metrics.publishing(stream, events.length);
+    try {
       for (const e of events) this.engine.push(stream, e, undefined, input);
-    });
+    } finally {
+      this.metrics.published();
+    }
     const rejected = this.#rejected - before;
     return { accepted: events.length - rejected, rejected };
   }
@@ -675,19 +678,36 @@ function clip(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 
+interface RawSocket {
+  cork(): void;
+  uncork(): void;
+  destroyed: boolean;
+}
+
+const rawOf = (c: Connection): RawSocket | undefined => (c.socket as unknown as { _socket?: RawSocket })._socket;
+
+/** The connections corked in this turn, uncorked together at its end (one tick, not one each). */
+const corkedNow: Connection[] = [];
+
+function uncorkAll(): void {
+  for (const c of corkedNow) {
+    c.corked = false;
+    for (const s of c.subscriptions.values()) s.fresh = 0;
+    rawOf(c)!.uncork();
+  }
+  corkedNow.length = 0;
+}
+
 /**
  * Holds a connection's writes until the end of the current turn, so that the many frames one
  * publish can cause (its result, each output event) leave in one write, not one each.
  */
 function cork(c: Connection): void {
   if (c.corked) return;
-  const raw = (c.socket as unknown as { _socket?: { cork(): void; uncork(): void; destroyed: boolean } })._socket;
+  const raw = rawOf(c);
   if (!raw || raw.destroyed) return;
   c.corked = true;
   raw.cork();
-  process.nextTick(() => {
-    c.corked = false;
-    for (const s of c.subscriptions.values()) s.fresh = 0;
-    raw.uncork();
-  });
+  if (corkedNow.length === 0) process.nextTick(uncorkAll);
+  corkedNow.push(c);
 }

@@ -511,6 +511,25 @@ describe('cepheus serve: HTTP endpoints and shutdown', () => {
     expect(await client.text()).toContain('class CepheusClient');
   });
 
+  it('counts the events published per stream and times each output from its publish, in seconds', async () => {
+    const s = await CepheusServer.start({ engine: new Engine(), port: 0 });
+    const client = await CepheusClient.connect(s.url);
+    await client.deploy("CREATE STREAM S (v INT, ts TIMESTAMP) WITH (timestamp = 'ts');\nCREATE STREAM Big AS SELECT v FROM S WHERE v > 1;");
+    await client.publish('S', [{ v: 1, ts: 1 }, { v: 2, ts: 2 }]);
+    await client.publish('S', { v: 3, ts: 3 });
+    await client.publish('Nope', { v: 3, ts: 3 });
+    const metrics = await (await fetch(`${s.url}/metrics`)).text();
+    expect(metrics).toMatch(/^cepheus_events_in_total\{stream="S"\} 3$/m);
+    // A stream that does not exist gets no series of its own.
+    expect(metrics).toMatch(/^cepheus_events_in_total\{stream="\(unknown\)"\} 1$/m);
+    expect(metrics).toMatch(/^cepheus_query_latency_seconds_count\{query="Big"\} 2$/m);
+    const sum = Number(/^cepheus_query_latency_seconds_sum\{query="Big"\} (\S+)$/m.exec(metrics)?.[1]);
+    expect(sum).toBeGreaterThan(0);
+    expect(sum).toBeLessThan(1);
+    await client.close();
+    await s.close();
+  });
+
   it('shuts down gracefully: unhealthy, clients closed with 1001, no new connections', async () => {
     const s = await CepheusServer.start({ engine: new Engine(), port: 0 });
     const at = s.url;
