@@ -693,7 +693,7 @@ function uncorkAll(): void {
   for (const c of corkedNow) {
     c.corked = false;
     for (const s of c.subscriptions.values()) s.fresh = 0;
-    rawOf(c)!.uncork();
+    rawOf(c)?.uncork();
   }
   corkedNow.length = 0;
 }
