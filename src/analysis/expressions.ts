@@ -258,6 +258,7 @@ function bindPath(ctx: BindContext, path: readonly A.Name[], span: Span): BoundE
     const columnName = rest[0]!;
     const column = findColumn(row.schema, columnName.text);
     if (!column) {
+      if (row.schema.uncertain) return errorExpr(span);
       const hint = didYouMean(closestMatch(columnName.text, row.schema.columns.map((c) => c.name)));
       report(ctx, 'unknownColumn', columnName.span, `unknown column '${columnName.text}' in '${first.text}'`, hint);
       return errorExpr(span);
@@ -334,8 +335,10 @@ function bindPath(ctx: BindContext, path: readonly A.Name[], span: Span): BoundE
     }
   }
 
-  // Nothing matched: say what the name could have been.
+  // Nothing matched: say what the name could have been (unless it may be a column of a stream
+  // whose own query had errors, which were reported there).
   const isQualifier = rest.length > 0;
+  if (!isQualifier && scope.rows.some((r) => r.bare && r.schema.uncertain)) return errorExpr(span);
   const columnNames = [
     ...scope.rows.filter((r) => r.bare).flatMap((r) => r.schema.columns.map((c) => c.name)),
     ...(scope.extraColumns?.keys() ?? []),

@@ -36,13 +36,25 @@ export function analyzeQuery(ctx: AnalysisContext, q: A.Query, target: QueryTarg
     keepName(ctx, target, read);
     return undefined;
   }
+  const errors = ctx.diagnostics.length;
   let bound: BoundQuery | undefined;
   if (from.kind === 'FromPattern') bound = analyzePattern(ctx, q, from, target);
   else if (from.joins.length > 0) bound = analyzeJoin(ctx, q, from, target);
   else if (isAggregating(q)) bound = analyzeAggregate(ctx, q, from.source, target);
   else bound = analyzeFilter(ctx, q, from.source, target);
   if (!bound) keepName(ctx, target, read);
+  else if (ctx.diagnostics.length > errors) markUncertain(ctx, target);
   return bound;
+}
+
+/**
+ * A derived stream whose query was bound despite errors (a column misspelt in its SELECT list,
+ * say) may not have the columns meant: the statements reading it are still checked, but a column
+ * not found in it is not reported (Schema.uncertain).
+ */
+function markUncertain(ctx: AnalysisContext, target: QueryTarget): void {
+  const entry = target.register ? ctx.catalog.get(target.output) : undefined;
+  if (entry?.derived) ctx.catalog.add({ ...entry, schema: { ...entry.schema, uncertain: true } });
 }
 
 /** How many queries a derived stream may be away from the source streams it comes from. */
@@ -258,9 +270,11 @@ function sizeOf(e: BoundExpr): number {
 /**
  * Replaces grouped expressions by group-key references, outermost first (`UPPER(k)` selected
  * under `GROUP BY UPPER(k)` is the key, though `k` alone is not grouped); reports the columns
- * left outside every grouped expression and aggregate.
+ * left outside every grouped expression and aggregate — unless a key could not be bound (`keys`
+ * is then not what was meant, and its error is the one to report).
  */
-function groupify(ctx: AnalysisContext, root: BoundExpr, keys: readonly BoundExpr[], where: string): BoundExpr {
+function groupify(ctx: AnalysisContext, root: BoundExpr, keys: readonly BoundExpr[] | undefined, where: string): BoundExpr {
+  if (keys === undefined) return root;
   const canonicalKeys = keys.map(canonical);
   const sizes = new Set(keys.map(sizeOf));
   // Only a subtree as large as some key can equal it, so most nodes are never serialised and
@@ -337,20 +351,22 @@ function analyzeAggregate(ctx: AnalysisContext, q: A.Query, ref: A.StreamRef, ta
       report(ctx, 'notSupportedYet', g.span, 'GROUP BY a position (GROUP BY 1) is not supported', 'name the column or expression to group by');
     }
   }
+  const errors = ctx.diagnostics.length;
   const groupBy = q.groupBy.map((g) => bindExpr(bindContext(ctx, scope, { kind: 'forbidden', clause: 'GROUP BY' }), g));
+  const keys = ctx.diagnostics.length > errors ? undefined : groupBy;
   const calls: AggregateCall[] = [];
   const windowed = q.window !== undefined;
   const collect = bindContext(ctx, scope, { kind: 'collect', calls }, windowed);
   const projections = bindProjections(
     ctx,
     q.items,
-    (e) => groupify(ctx, bindExpr(collect, e), groupBy, 'the SELECT list'),
+    (e) => groupify(ctx, bindExpr(collect, e), keys, 'the SELECT list'),
     (item) => {
       report(ctx, 'notGrouped', item.span, 'SELECT * cannot be used in an aggregation', 'list the GROUP BY columns and the aggregates');
       return [];
     },
   );
-  const having = q.having && groupify(ctx, bindCondition(collect, q.having, 'HAVING'), groupBy, 'HAVING');
+  const having = q.having && groupify(ctx, bindCondition(collect, q.having, 'HAVING'), keys, 'HAVING');
 
   let emit: 'FINAL' | 'CHANGES';
   const closes = window !== undefined && window.kind !== 'sliding' && window.kind !== 'slidingCount';

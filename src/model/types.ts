@@ -27,6 +27,12 @@ export interface Column {
 /** The shape of a stream's or table's events. Column order is the declared order. */
 export interface Schema {
   readonly columns: readonly Column[];
+  /**
+   * Set while checking a script on a derived stream whose query had errors: its columns may not
+   * be the ones meant, so a column not found in it is not reported (LANGUAGE.md section 9:
+   * every error is reported, and none cascades into the statements that read it).
+   */
+  readonly uncertain?: boolean;
 }
 
 export function findColumn(schema: Schema, name: string): Column | undefined {
