@@ -475,12 +475,17 @@ function bindCast(ctx: BindContext, expr: A.CastExpr): BoundExpr {
 
 function bindCall(ctx: BindContext, call: A.FunctionCall): BoundExpr {
   const name = call.name.text.toUpperCase();
-  if ((UNSUPPORTED_AGGREGATES as readonly string[]).includes(name)) {
+  // A function registered under a percentile's name is the user's own.
+  const udf = ctx.functions.get(name);
+  if ((UNSUPPORTED_AGGREGATES as readonly string[]).includes(name) && !udf) {
     report(ctx, 'notSupportedYet', call.name.span, `percentile aggregates such as ${name} are not supported yet`);
     return errorExpr(call.span);
   }
+  if (call.withinGroup) {
+    report(ctx, 'notSupportedYet', call.withinGroup, `WITHIN GROUP (ORDER BY …) belongs to ordered-set aggregates, such as the percentiles, which are not supported yet`);
+    return errorExpr(call.span);
+  }
   if (name === 'LOOKUP') return bindLookup(ctx, call);
-  const udf = ctx.functions.get(name);
   if (udf) return bindUdf(ctx, call, name, udf);
   const isAggregate = (AGGREGATES as readonly string[]).includes(name);
   if (isAggregate && ctx.aggregates.kind === 'kleene') return bindKleeneAggregate(ctx, call, name);

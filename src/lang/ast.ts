@@ -303,6 +303,8 @@ export interface FunctionCall {
   /** `COUNT(*)`. */
   readonly star: boolean;
   readonly distinct: boolean;
+  /** Where `WITHIN GROUP (ORDER BY …)` follows the call (ordered-set aggregates, not supported yet). */
+  readonly withinGroup?: Span;
   readonly span: Span;
 }
 

@@ -553,14 +553,31 @@ function buildPrimary(node: CstNode): A.Expr {
   const args = nodes(call, 'args').map(buildExpr);
   const from = token(call, 'from');
   if (from) return keywordCall(call, name, args, from);
+  const within = token(call, 'withinGroup');
+  if (within) checkWithinGroup(call);
   return {
     kind: 'FunctionCall',
     name,
     args,
     star: token(call, 'Star') !== undefined,
     distinct: token(call, 'Distinct') !== undefined,
+    ...(within ? { withinGroup: joinSpans(tokenSpan(within), tokenSpan(needToken(call, 'RParen', 1))) } : {}),
     span: nodeSpan(call),
   };
+}
+
+/** `WITHIN GROUP (ORDER BY x [ASC | DESC])`: the words the parser took as names must be these. */
+function checkWithinGroup(call: CstNode): void {
+  const order = needToken(call, 'order');
+  const direction = token(call, 'direction');
+  const wrong = order.image.toUpperCase() !== 'ORDER' ? order : direction && !['ASC', 'DESC'].includes(direction.image.toUpperCase()) ? direction : undefined;
+  if (wrong) {
+    throw new IncompleteSyntax('within group', {
+      span: tokenSpan(wrong),
+      message: `expected ${wrong === order ? "'ORDER BY'" : "'ASC', 'DESC' or ')'"} in WITHIN GROUP (…) but found '${wrong.image}'`,
+      hint: 'WITHIN GROUP (ORDER BY x [ASC | DESC])',
+    });
+  }
 }
 
 /**

@@ -469,6 +469,15 @@ describe('the library API', () => {
     expect(engine.stats().faults).toBe(1);
   });
 
+  it("calls a user-defined function registered under a percentile's name (the user's own, not section 12's aggregate)", () => {
+    const engine = new Engine();
+    engine.registerFunction('median', (x) => `m:${String(x)}`, { returns: 'STRING', params: ['STRING'] });
+    deploy(engine, S + 'CREATE STREAM r AS SELECT MEDIAN(name) AS r FROM S;');
+    const out = collect(engine, 'r');
+    engine.push('S', ev('ok', 1));
+    expect(out.map((o) => o.data['r'])).toEqual(['m:ok']);
+  });
+
   it('undeploys, and refuses while another deployment reads its streams', () => {
     const engine = new Engine();
     const first = engine.deploy(S);
