@@ -10,6 +10,8 @@ import {
   Case,
   cqlLexer,
   End,
+  Identifier,
+  keywords,
   LBracket,
   LParen,
   Minus,
@@ -26,7 +28,8 @@ import {
 } from './tokens.js';
 import { cqlParser } from './parser.js';
 import { allTokensOf, buildStatement, IncompleteSyntax, nameOf, tokenSpan } from './cst-to-ast.js';
-import { diagnostic, type Diagnostic } from './diagnostics.js';
+import { diagnostic, didYouMean, type Diagnostic } from './diagnostics.js';
+import { closestMatch } from '../util/edit-distance.js';
 import type { Span } from '../model/span.js';
 
 export interface ParseResult {
@@ -263,7 +266,7 @@ function errorTokenDiagnostic(token: IToken, file: string): Diagnostic {
   return diagnostic('unexpectedCharacter', file, span, `unexpected text '${token.image}'`);
 }
 
-function parserDiagnostic(error: IRecognitionException, text: string, file: string): Diagnostic {
+function parserDiagnostic(error: IRecognitionException, text: string, file: string, previous: IToken | undefined): Diagnostic {
   const token = error.token;
   let span: Span;
   if (token.tokenType === EOF || !Number.isFinite(token.startOffset)) {
@@ -274,8 +277,28 @@ function parserDiagnostic(error: IRecognitionException, text: string, file: stri
   } else {
     span = tokenSpan(token);
   }
-  return diagnostic('syntaxError', file, span, error.message);
+  return diagnostic('syntaxError', file, span, error.message, syntaxHint(token, previous));
 }
+
+/**
+ * What a syntax error may really be: a string whose closing quote is missing, which then ran on
+ * to the next quote on a later line (the error shows where that one ended); or a misspelt keyword
+ * (`selct`, `withn`, `partiton`), which the lexer took for a name.
+ */
+function syntaxHint(token: IToken, previous: IToken | undefined): string | undefined {
+  if (previous?.tokenType === StringLiteral && previous.image.includes('\n')) {
+    const opened = tokenSpan(previous);
+    return `the string opened at line ${opened.line}, column ${opened.column} ends on line ${opened.endLine}: is its closing quote missing?`;
+  }
+  const keyword = (t: IToken | undefined) => (t?.tokenType === Identifier && t.image.length >= 4 ? closestMatch(t.image.toUpperCase(), KEYWORD_WORDS) : undefined);
+  const here = keyword(token);
+  if (here) return didYouMean(here);
+  // `FROM T were v > 1`: the misspelt keyword was taken for an alias, and the error comes after it.
+  const just = keyword(previous);
+  return just ? `'${previous!.image}' was read as a name: did you mean '${just}'?` : undefined;
+}
+
+const KEYWORD_WORDS = keywords.map((k) => k.word);
 
 /**
  * Chevrotain's error recovery recurses once per error inside a repetition, so one parse of a
@@ -357,7 +380,9 @@ export function parseScript(text: string, file = '<script>'): ParseResult {
   const nodeStarts = statementNodes.map((node) => allTokensOf(node)[0]?.startOffset ?? Infinity);
   // Where statements end: every ';' of the input, including those error recovery skipped.
   const statementEnds = parserInput.filter((t) => t.tokenType === Semicolon).map((t) => t.startOffset);
-  const allSyntaxErrors = parsed.errors.map((e) => parserDiagnostic(e, text, file));
+  const starts = parserInput.map((t) => t.startOffset);
+  const before = (t: IToken): IToken | undefined => (Number.isFinite(t.startOffset) ? parserInput[firstAtLeast(starts, t.startOffset) - 1] : undefined);
+  const allSyntaxErrors = parsed.errors.map((e) => parserDiagnostic(e, text, file, before(e.token)));
   const syntaxErrors = firstErrorPerStatement(allSyntaxErrors, diagnostics, statementEnds);
   // Every error, reported or not, keeps its statement out of the AST.
   const errorOffsets = [...allSyntaxErrors, ...diagnostics.filter((d) => d.code !== 'CQL1012')].map((d) => d.span.start).sort((a, b) => a - b);
