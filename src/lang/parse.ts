@@ -258,7 +258,9 @@ function errorTokenDiagnostic(token: IToken, file: string): Diagnostic {
     return diagnostic('unterminatedString', file, span, 'unterminated string: a string ends with a single quote', "double a quote inside a string: 'it''s'");
   }
   if (token.tokenType === UnterminatedComment) {
-    return diagnostic('unterminatedComment', file, span, "unterminated block comment: '/*' has no matching '*/'");
+    // A '/*' inside (`queries/*.cql`) opened a nested comment: say so, that is the likely cause.
+    const nested = token.image.indexOf('/*', 2) >= 0;
+    return diagnostic('unterminatedComment', file, span, "unterminated block comment: '/*' has no matching '*/'", nested ? "block comments nest, as in standard SQL: the '/*' inside this one opens another, which needs its own '*/'" : undefined);
   }
   if (token.tokenType === UnterminatedQuotedIdentifier) {
     return diagnostic('unterminatedQuotedIdentifier', file, span, 'unterminated quoted identifier: a back-quoted name ends on the same line with a back-quote');
