@@ -9,6 +9,7 @@ import type * as A from './ast.js';
 import {
   Case,
   cqlLexer,
+  DoubleQuoted,
   End,
   Identifier,
   keywords,
@@ -94,7 +95,7 @@ function showCharacter(text: string, offset: number): string {
 function lexingDiagnostic(error: ILexingError, text: string, file: string): Diagnostic {
   const span = spanAt(text, error.offset, Math.max(1, error.length));
   // SQL writes strings in single quotes and quoted names in double ones; CQL quotes names with back-quotes.
-  const hint = text[error.offset] === '"' ? "write strings in single quotes ('x') and quoted names in back-quotes (`x`)" : undefined;
+  const hint = text[error.offset] === '"' ? DOUBLE_QUOTE_HINT : undefined;
   return diagnostic('unexpectedCharacter', file, span, `unexpected character ${showCharacter(text, error.offset)}`, hint);
 }
 
@@ -252,6 +253,8 @@ function firstErrorPerStatement(parserErrors: readonly Diagnostic[], lexical: re
   return kept;
 }
 
+const DOUBLE_QUOTE_HINT = "write strings in single quotes ('x') and quoted names in back-quotes (`x`)";
+
 function errorTokenDiagnostic(token: IToken, file: string): Diagnostic {
   const span = tokenSpan(token);
   if (token.tokenType === UnterminatedString) {
@@ -261,6 +264,10 @@ function errorTokenDiagnostic(token: IToken, file: string): Diagnostic {
     // A '/*' inside (`queries/*.cql`) opened a nested comment: say so, that is the likely cause.
     const nested = token.image.indexOf('/*', 2) >= 0;
     return diagnostic('unterminatedComment', file, span, "unterminated block comment: '/*' has no matching '*/'", nested ? "block comments nest, as in standard SQL: the '/*' inside this one opens another, which needs its own '*/'" : undefined);
+  }
+  if (token.tokenType === DoubleQuoted) {
+    const text = token.image.length > 40 ? `${token.image.slice(0, 40)}…` : token.image;
+    return diagnostic('unexpectedCharacter', file, span, `unexpected text ${text}: double quotes are not CQL`, DOUBLE_QUOTE_HINT);
   }
   if (token.tokenType === UnterminatedQuotedIdentifier) {
     return diagnostic('unterminatedQuotedIdentifier', file, span, 'unterminated quoted identifier: a back-quoted name ends on the same line with a back-quote');

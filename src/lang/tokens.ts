@@ -182,6 +182,12 @@ function blockComment(text: string, offset: number): RegExpExecArray | null {
 }
 
 export const BlockComment = createToken({ name: 'BlockComment', pattern: { exec: blockComment }, line_breaks: true, start_chars_hint: ['/'], group: 'comments' });
+/** `"text"`: not CQL (strings take single quotes, names back-quotes); one error, not one per quote. */
+export const DoubleQuoted = createToken({
+  name: 'DoubleQuoted',
+  pattern: /"[^"\n]*"/,
+  group: 'errors',
+});
 export const UnterminatedComment = createToken({
   name: 'UnterminatedComment',
   pattern: /\/\*[\s\S]*/,
@@ -194,6 +200,7 @@ export const allTokens: TokenType[] = [
   LineComment,
   BlockComment,
   UnterminatedComment,
+  DoubleQuoted,
   Arrow,
   ...keywords.map((k) => k.token),
   QuotedIdentifier,
