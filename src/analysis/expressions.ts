@@ -481,7 +481,9 @@ function bindCall(ctx: BindContext, call: A.FunctionCall): BoundExpr {
     report(ctx, 'notSupportedYet', call.name.span, `percentile aggregates such as ${name} are not supported yet`);
     return errorExpr(call.span);
   }
-  if (call.withinGroup) {
+  // On a function that does not exist, the error to give is that it does not (below).
+  const known = udf !== undefined || name === 'LOOKUP' || (AGGREGATES as readonly string[]).includes(name) || BUILTIN_FUNCTIONS.has(name);
+  if (call.withinGroup && known) {
     report(ctx, 'notSupportedYet', call.withinGroup, `WITHIN GROUP (ORDER BY …) belongs to ordered-set aggregates, such as the percentiles, which are not supported yet`);
     return errorExpr(call.span);
   }

@@ -43,14 +43,25 @@ export function analyzeQuery(ctx: AnalysisContext, q: A.Query, target: QueryTarg
   else if (isAggregating(q)) bound = analyzeAggregate(ctx, q, from.source, target);
   else bound = analyzeFilter(ctx, q, from.source, target);
   if (!bound) keepName(ctx, target, read);
-  else if (ctx.diagnostics.length > errors) markUncertain(ctx, target);
+  else if (columnsUncertain(ctx, q, read, errors)) markUncertain(ctx, target);
   return bound;
 }
 
 /**
- * A derived stream whose query was bound despite errors (a column misspelt in its SELECT list,
- * say) may not have the columns meant: the statements reading it are still checked, but a column
- * not found in it is not reported (Schema.uncertain).
+ * Whether the columns of a query's output may not be the ones meant: its SELECT list had an
+ * error (a misspelt column, an unknown alias in `t.*`), or it selects `*` of a stream whose own
+ * columns are uncertain.
+ */
+function columnsUncertain(ctx: AnalysisContext, q: A.Query, read: readonly A.Name[], errorsBefore: number): boolean {
+  const first = q.items[0];
+  const last = q.items[q.items.length - 1];
+  if (first && last && ctx.diagnostics.slice(errorsBefore).some((d) => d.span.start >= first.span.start && d.span.start < last.span.end)) return true;
+  return q.items.some((i) => i.kind === 'StarItem') && read.some((n) => ctx.catalog.get(n.text)?.schema.uncertain === true);
+}
+
+/**
+ * A derived stream whose columns may not be the ones meant (columnsUncertain): the statements
+ * reading it are still checked, but a column not found in it is not reported (Schema.uncertain).
  */
 function markUncertain(ctx: AnalysisContext, target: QueryTarget): void {
   const entry = target.register ? ctx.catalog.get(target.output) : undefined;

@@ -551,10 +551,10 @@ function buildPrimary(node: CstNode): A.Expr {
   if (!token(call, 'LParen')) return { kind: 'Identifier', name, span: name.span };
   needToken(call, 'RParen');
   const args = nodes(call, 'args').map(buildExpr);
-  const from = token(call, 'from');
-  if (from) return keywordCall(call, name, args, from);
   const within = token(call, 'withinGroup');
   if (within) checkWithinGroup(call);
+  const from = token(call, 'from');
+  if (from) return { ...keywordCall(call, name, args, from), ...(within ? { withinGroup: joinSpans(tokenSpan(within), tokenSpan(needToken(call, 'RParen', 1))) } : {}) };
   return {
     kind: 'FunctionCall',
     name,

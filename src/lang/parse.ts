@@ -30,7 +30,7 @@ import {
 import { cqlParser } from './parser.js';
 import { allTokensOf, buildStatement, IncompleteSyntax, nameOf, tokenSpan } from './cst-to-ast.js';
 import { diagnostic, didYouMean, type Diagnostic } from './diagnostics.js';
-import { closestMatch } from '../util/edit-distance.js';
+import { editDistance } from '../util/edit-distance.js';
 import type { Span } from '../model/span.js';
 
 export interface ParseResult {
@@ -261,8 +261,9 @@ function errorTokenDiagnostic(token: IToken, file: string): Diagnostic {
     return diagnostic('unterminatedString', file, span, 'unterminated string: a string ends with a single quote', "double a quote inside a string: 'it''s'");
   }
   if (token.tokenType === UnterminatedComment) {
-    // A '/*' inside (`queries/*.cql`) opened a nested comment: say so, that is the likely cause.
-    const nested = token.image.indexOf('/*', 2) >= 0;
+    // A '/*' inside a word (`queries/*.cql`) opened a nested comment: likely the cause, unlike a
+    // '/*' after a space, which starts a comment of its own, likely closed.
+    const nested = /\S\/\*/.test(token.image.slice(2));
     return diagnostic('unterminatedComment', file, span, "unterminated block comment: '/*' has no matching '*/'", nested ? "block comments nest, as in standard SQL: the '/*' inside this one opens another, which needs its own '*/'" : undefined);
   }
   if (token.tokenType === DoubleQuoted) {
@@ -275,7 +276,7 @@ function errorTokenDiagnostic(token: IToken, file: string): Diagnostic {
   return diagnostic('unexpectedCharacter', file, span, `unexpected text '${token.image}'`);
 }
 
-function parserDiagnostic(error: IRecognitionException, text: string, file: string, previous: IToken | undefined): Diagnostic {
+function parserDiagnostic(error: IRecognitionException, text: string, file: string): Diagnostic {
   const token = error.token;
   let span: Span;
   if (token.tokenType === EOF || !Number.isFinite(token.startOffset)) {
@@ -286,7 +287,18 @@ function parserDiagnostic(error: IRecognitionException, text: string, file: stri
   } else {
     span = tokenSpan(token);
   }
-  return diagnostic('syntaxError', file, span, error.message, syntaxHint(token, previous));
+  return diagnostic('syntaxError', file, span, error.message);
+}
+
+/** Syntax errors given a hint, at most (each may cost a walk of the grammar). */
+const HINTED_ERRORS = 100;
+/** The longest start of a statement before an error that is walked for the keywords it allows. */
+const MAX_HINT_PREFIX = 200;
+
+/** `d` (a syntax error at `tokens[i]`) with the help syntaxHint finds, if any. */
+function withHint(d: Diagnostic, file: string, tokens: readonly IToken[], i: number): Diagnostic {
+  const hint = tokens[i]?.startOffset === d.span.start ? syntaxHint(tokens, i) : undefined;
+  return hint ? diagnostic('syntaxError', file, d.span, d.message, hint) : d;
 }
 
 /**
@@ -294,20 +306,54 @@ function parserDiagnostic(error: IRecognitionException, text: string, file: stri
  * to the next quote on a later line (the error shows where that one ended); or a misspelt keyword
  * (`selct`, `withn`, `partiton`), which the lexer took for a name.
  */
-function syntaxHint(token: IToken, previous: IToken | undefined): string | undefined {
+function syntaxHint(tokens: readonly IToken[], i: number): string | undefined {
+  const previous = i > 0 ? tokens[i - 1] : undefined;
   if (previous?.tokenType === StringLiteral && previous.image.includes('\n')) {
     const opened = tokenSpan(previous);
     return `the string opened at line ${opened.line}, column ${opened.column} ends on line ${opened.endLine}: is its closing quote missing?`;
   }
-  const keyword = (t: IToken | undefined) => (t?.tokenType === Identifier && t.image.length >= 4 ? closestMatch(t.image.toUpperCase(), KEYWORD_WORDS) : undefined);
-  const here = keyword(token);
+  const here = misspeltKeyword(tokens, i);
   if (here) return didYouMean(here);
   // `FROM T were v > 1`: the misspelt keyword was taken for an alias, and the error comes after it.
-  const just = keyword(previous);
-  return just ? `'${previous!.image}' was read as a name: did you mean '${just}'?` : undefined;
+  const before = previous && misspeltKeyword(tokens, i - 1);
+  return before ? `'${previous.image}' was read as a name: did you mean '${before}'?` : undefined;
 }
 
-const KEYWORD_WORDS = keywords.map((k) => k.word);
+/**
+ * The keyword the name at `tokens[i]` may be a misspelling of, among those the grammar allows
+ * there (so a column called `cost` is never taken for CAST where no CAST can stand); between two
+ * as close, the one the name is missing letters of (`withn`: WITHIN, not WITH).
+ */
+function misspeltKeyword(tokens: readonly IToken[], i: number): string | undefined {
+  const token = tokens[i]!;
+  if (token.tokenType !== Identifier || token.image.length < 4) return undefined;
+  let start = i;
+  while (start > 0 && tokens[start - 1]!.tokenType !== Semicolon) start--;
+  if (i - start > MAX_HINT_PREFIX) return undefined;
+  let allowed: Set<TokenType>;
+  try {
+    allowed = new Set(cqlParser.computeContentAssist('statement', tokens.slice(start, i)).map((s) => s.nextTokenType));
+  } catch {
+    return undefined;
+  }
+  const name = token.image.toUpperCase();
+  const limit = Math.max(1, Math.floor(name.length / 3));
+  let best: { word: string; distance: number; omitted: boolean } | undefined;
+  for (const { token: type, word } of keywords) {
+    if (!allowed.has(type)) continue;
+    const distance = editDistance(name, word);
+    const omitted = isSubsequence(name, word);
+    if (distance <= limit && (!best || distance < best.distance || (distance === best.distance && omitted && !best.omitted))) best = { word, distance, omitted };
+  }
+  return best?.word;
+}
+
+/** Whether `a`'s letters appear in `b` in order. */
+function isSubsequence(a: string, b: string): boolean {
+  let k = 0;
+  for (let j = 0; j < b.length && k < a.length; j++) if (a[k] === b[j]) k++;
+  return k === a.length;
+}
 
 /**
  * Chevrotain's error recovery recurses once per error inside a repetition, so one parse of a
@@ -389,10 +435,11 @@ export function parseScript(text: string, file = '<script>'): ParseResult {
   const nodeStarts = statementNodes.map((node) => allTokensOf(node)[0]?.startOffset ?? Infinity);
   // Where statements end: every ';' of the input, including those error recovery skipped.
   const statementEnds = parserInput.filter((t) => t.tokenType === Semicolon).map((t) => t.startOffset);
+  const allSyntaxErrors = parsed.errors.map((e) => parserDiagnostic(e, text, file));
   const starts = parserInput.map((t) => t.startOffset);
-  const before = (t: IToken): IToken | undefined => (Number.isFinite(t.startOffset) ? parserInput[firstAtLeast(starts, t.startOffset) - 1] : undefined);
-  const allSyntaxErrors = parsed.errors.map((e) => parserDiagnostic(e, text, file, before(e.token)));
-  const syntaxErrors = firstErrorPerStatement(allSyntaxErrors, diagnostics, statementEnds);
+  const syntaxErrors = firstErrorPerStatement(allSyntaxErrors, diagnostics, statementEnds).map((d, n) =>
+    n < HINTED_ERRORS ? withHint(d, file, parserInput, firstAtLeast(starts, d.span.start)) : d,
+  );
   // Every error, reported or not, keeps its statement out of the AST.
   const errorOffsets = [...allSyntaxErrors, ...diagnostics.filter((d) => d.code !== 'CQL1012')].map((d) => d.span.start).sort((a, b) => a - b);
   diagnostics.push(...syntaxErrors);

@@ -769,15 +769,19 @@ export class CqlParser extends CstParser {
         ]);
       });
       this.CONSUME(T.RParen);
-      this.OPTION6(() => {
-        this.CONSUME(T.Within, { LABEL: 'withinGroup' });
-        this.CONSUME(T.Group);
-        this.CONSUME2(T.LParen);
-        this.CONSUME2(T.Identifier, { LABEL: 'order' });
-        this.CONSUME(T.By);
-        this.SUBRULE7(this.expression, { LABEL: 'orderBy' });
-        this.OPTION7(() => this.CONSUME3(T.Identifier, { LABEL: 'direction' }));
-        this.CONSUME2(T.RParen);
+      // `WITHIN` alone after a call is a pattern's or a join's bound: only `WITHIN GROUP` is this.
+      this.OPTION6({
+        GATE: () => this.LA(2).tokenType === T.Group,
+        DEF: () => {
+          this.CONSUME(T.Within, { LABEL: 'withinGroup' });
+          this.CONSUME(T.Group);
+          this.CONSUME2(T.LParen);
+          this.CONSUME2(T.Identifier, { LABEL: 'order' });
+          this.CONSUME(T.By);
+          this.SUBRULE7(this.expression, { LABEL: 'orderBy' });
+          this.OPTION7(() => this.CONSUME3(T.Identifier, { LABEL: 'direction' }));
+          this.CONSUME2(T.RParen);
+        },
       });
     });
   });

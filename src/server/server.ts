@@ -690,12 +690,13 @@ const rawOf = (c: Connection): RawSocket | undefined => (c.socket as unknown as 
 const corkedNow: Connection[] = [];
 
 function uncorkAll(): void {
-  for (const c of corkedNow) {
+  // Taken out first: a cork during the loop schedules the next tick, and nothing can leave the
+  // list corked for good.
+  for (const c of corkedNow.splice(0)) {
     c.corked = false;
     for (const s of c.subscriptions.values()) s.fresh = 0;
     rawOf(c)?.uncork();
   }
-  corkedNow.length = 0;
 }
 
 /**

@@ -38,21 +38,10 @@ export function closestMatch(name: string, candidates: Iterable<string>): string
   for (const candidate of candidates) {
     if (candidate === name) continue;
     const d = editDistance(name, candidate);
-    // Between two as close, the one the name could be missing letters of (`withn`: WITHIN, not WITH).
-    const better = d < bestDistance || (d === bestDistance && best !== undefined && !isSubsequence(name, best) && isSubsequence(name, candidate));
-    if (better && d <= limit) {
+    if (d < bestDistance && d <= limit) {
       best = candidate;
       bestDistance = d;
     }
   }
   return best;
-}
-
-/** Whether `a`'s letters appear in `b` in order (case-insensitive). */
-function isSubsequence(a: string, b: string): boolean {
-  const s = a.toLowerCase();
-  const t = b.toLowerCase();
-  let i = 0;
-  for (let j = 0; j < t.length && i < s.length; j++) if (s[i] === t[j]) i++;
-  return i === s.length;
 }

@@ -17,3 +17,29 @@ describe('a script of many errors', () => {
     expect(new Set(result.diagnostics.map((d) => d.code))).toEqual(new Set(['CQL1010']));
   });
 });
+
+describe('hints at syntax errors', () => {
+  const T = "CREATE STREAM T (k STRING, v DOUBLE, cost DOUBLE, line INT, text STRING, list STRING, ts TIMESTAMP) WITH (timestamp = 'ts');\n";
+  const hints = (statement: string) => compileScript(T + statement).diagnostics.map((d) => d.hint);
+
+  it('name a keyword the grammar allows where a misspelling of it stands', () => {
+    expect(hints('SELECT k FROM PATTERN a=T -> b=T withn 1 minute;')).toEqual(["did you mean 'WITHIN'?"]);
+    expect(hints('selct k FROM T;')).toEqual(["did you mean 'SELECT'?"]);
+    expect(hints('SELECT k FROM T were v > 1;')).toEqual(["'were' was read as a name: did you mean 'WHERE'?"]);
+  });
+
+  it('take no column for a keyword that cannot stand there', () => {
+    // Missing commas: `cost` is not CAST, nor `list` LAST, where neither could be written.
+    expect(hints('SELECT k cost line FROM T;')).toEqual([undefined]);
+    expect(hints('SELECT text list FROM T;')).toEqual([undefined]);
+  });
+
+  it('say where a string that ran on to a later line opened', () => {
+    expect(hints("SELECT k FROM T WHERE k = 'abc;\nSELECT k FROM T WHERE k = 'x';")[0]).toBe('the string opened at line 2, column 27 ends on line 3: is its closing quote missing?');
+  });
+
+  it('say that comments nest only when a nested one is the likely cause', () => {
+    expect(compileScript('/* every queries/*.cql file */\n' + T).diagnostics.map((d) => [d.code, d.hint])).toEqual([['CQL1003', "block comments nest, as in standard SQL: the '/*' inside this one opens another, which needs its own '*/'"]]);
+    expect(compileScript('/* first, never closed\n/* a second comment */\n' + T).diagnostics.map((d) => [d.code, d.hint])).toEqual([['CQL1003', undefined]]);
+  });
+});
