@@ -551,33 +551,34 @@ function buildPrimary(node: CstNode): A.Expr {
   if (!token(call, 'LParen')) return { kind: 'Identifier', name, span: name.span };
   needToken(call, 'RParen');
   const args = nodes(call, 'args').map(buildExpr);
-  const within = token(call, 'withinGroup');
-  if (within) checkWithinGroup(call);
+  const withinGroup = withinGroupOf(call);
   const from = token(call, 'from');
-  if (from) return { ...keywordCall(call, name, args, from), ...(within ? { withinGroup: joinSpans(tokenSpan(within), tokenSpan(needToken(call, 'RParen', 1))) } : {}) };
+  if (from) return { ...keywordCall(call, name, args, from), ...(withinGroup ? { withinGroup } : {}) };
   return {
     kind: 'FunctionCall',
     name,
     args,
     star: token(call, 'Star') !== undefined,
     distinct: token(call, 'Distinct') !== undefined,
-    ...(within ? { withinGroup: joinSpans(tokenSpan(within), tokenSpan(needToken(call, 'RParen', 1))) } : {}),
+    ...(withinGroup ? { withinGroup } : {}),
     span: nodeSpan(call),
   };
 }
 
-/** `WITHIN GROUP (ORDER BY x [ASC | DESC])`: the words the parser took as names must be these. */
-function checkWithinGroup(call: CstNode): void {
+/**
+ * Where a call's `WITHIN GROUP (ORDER BY x [ASC | DESC])` is, if it has one; the words the parser
+ * took as names there must be these.
+ */
+function withinGroupOf(call: CstNode): Span | undefined {
+  const within = token(call, 'withinGroup');
+  if (!within) return undefined;
+  const wrongWord = (word: IToken, expected: string) =>
+    new IncompleteSyntax('within group', { span: tokenSpan(word), message: `expected ${expected} in WITHIN GROUP (…) but found '${word.image}'`, hint: 'WITHIN GROUP (ORDER BY x [ASC | DESC])' });
   const order = needToken(call, 'order');
+  if (order.image.toUpperCase() !== 'ORDER') throw wrongWord(order, "'ORDER BY'");
   const direction = token(call, 'direction');
-  const wrong = order.image.toUpperCase() !== 'ORDER' ? order : direction && !['ASC', 'DESC'].includes(direction.image.toUpperCase()) ? direction : undefined;
-  if (wrong) {
-    throw new IncompleteSyntax('within group', {
-      span: tokenSpan(wrong),
-      message: `expected ${wrong === order ? "'ORDER BY'" : "'ASC', 'DESC' or ')'"} in WITHIN GROUP (…) but found '${wrong.image}'`,
-      hint: 'WITHIN GROUP (ORDER BY x [ASC | DESC])',
-    });
-  }
+  if (direction && !['ASC', 'DESC'].includes(direction.image.toUpperCase())) throw wrongWord(direction, "'ASC', 'DESC' or ')'");
+  return joinSpans(tokenSpan(within), tokenSpan(needToken(call, 'RParen', 1)));
 }
 
 /**
