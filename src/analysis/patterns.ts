@@ -150,7 +150,10 @@ export function analyzePattern(ctx: AnalysisContext, q: A.Query, from: A.FromPat
 function checkQuantifier(ctx: AnalysisContext, quant: A.Quantifier): { min: number; max: number } {
   const { min, max } = quant;
   const whole = (n: number) => n === Infinity || (Number.isSafeInteger(n) && n >= 0);
-  if (!whole(min) || !whole(max)) {
+  const tooLarge = (n: number) => Number.isFinite(n) && n > Number.MAX_SAFE_INTEGER;
+  if (tooLarge(min) || tooLarge(max)) {
+    report(ctx, 'invalidQuantifier', quant.span, `quantifier ${quant.text} is too large: a count is at most ${Number.MAX_SAFE_INTEGER}`, tooLarge(min) ? undefined : `for no upper bound, leave the maximum out: {${min},}`);
+  } else if (!whole(min) || !whole(max)) {
     report(ctx, 'invalidQuantifier', quant.span, `quantifier ${quant.text} needs whole numbers`);
   } else if (max < min) {
     report(ctx, 'invalidQuantifier', quant.span, `quantifier ${quant.text}: the maximum is below the minimum`);
