@@ -30,7 +30,7 @@ import {
 import { cqlParser } from './parser.js';
 import { allTokensOf, buildStatement, IncompleteSyntax, nameOf, tokenSpan } from './cst-to-ast.js';
 import { diagnostic, didYouMean, type Diagnostic } from './diagnostics.js';
-import { editDistance } from '../util/edit-distance.js';
+import { closestMatch } from '../util/edit-distance.js';
 import type { Span } from '../model/span.js';
 
 export interface ParseResult {
@@ -290,14 +290,18 @@ function parserDiagnostic(error: IRecognitionException, text: string, file: stri
   return diagnostic('syntaxError', file, span, error.message);
 }
 
-/** Syntax errors given a hint, at most (each may cost a walk of the grammar). */
-const HINTED_ERRORS = 100;
+/**
+ * Tokens of statements walked for the keywords they allow, in all, for the hints of one script:
+ * a walk costs up to some tens of milliseconds for a long, deeply nested statement, and a script
+ * of many such errors must not take seconds to check.
+ */
+const HINT_BUDGET = 1_000;
 /** The longest start of a statement before an error that is walked for the keywords it allows. */
-const MAX_HINT_PREFIX = 200;
+const MAX_HINT_PREFIX = 120;
 
 /** `d` (a syntax error at `tokens[i]`) with the help syntaxHint finds, if any. */
-function withHint(d: Diagnostic, file: string, tokens: readonly IToken[], i: number): Diagnostic {
-  const hint = tokens[i]?.startOffset === d.span.start ? syntaxHint(tokens, i) : undefined;
+function withHint(d: Diagnostic, file: string, tokens: readonly IToken[], i: number, budget: { tokens: number }): Diagnostic {
+  const hint = tokens[i]?.startOffset === d.span.start ? syntaxHint(tokens, i, budget) : undefined;
   return hint ? diagnostic('syntaxError', file, d.span, d.message, hint) : d;
 }
 
@@ -306,53 +310,37 @@ function withHint(d: Diagnostic, file: string, tokens: readonly IToken[], i: num
  * to the next quote on a later line (the error shows where that one ended); or a misspelt keyword
  * (`selct`, `withn`, `partiton`), which the lexer took for a name.
  */
-function syntaxHint(tokens: readonly IToken[], i: number): string | undefined {
+function syntaxHint(tokens: readonly IToken[], i: number, budget: { tokens: number }): string | undefined {
   const previous = i > 0 ? tokens[i - 1] : undefined;
   if (previous?.tokenType === StringLiteral && previous.image.includes('\n')) {
     const opened = tokenSpan(previous);
     return `the string opened at line ${opened.line}, column ${opened.column} ends on line ${opened.endLine}: is its closing quote missing?`;
   }
-  const here = misspeltKeyword(tokens, i);
+  const here = misspeltKeyword(tokens, i, budget);
   if (here) return didYouMean(here);
   // `FROM T were v > 1`: the misspelt keyword was taken for an alias, and the error comes after it.
-  const before = previous && misspeltKeyword(tokens, i - 1);
+  const before = previous && misspeltKeyword(tokens, i - 1, budget);
   return before ? `'${previous.image}' was read as a name: did you mean '${before}'?` : undefined;
 }
 
 /**
  * The keyword the name at `tokens[i]` may be a misspelling of, among those the grammar allows
- * there (so a column called `cost` is never taken for CAST where no CAST can stand); between two
- * as close, the one the name is missing letters of (`withn`: WITHIN, not WITH).
+ * there (so a column called `cost` is never taken for CAST where no CAST can stand).
  */
-function misspeltKeyword(tokens: readonly IToken[], i: number): string | undefined {
+function misspeltKeyword(tokens: readonly IToken[], i: number, budget: { tokens: number }): string | undefined {
   const token = tokens[i]!;
   if (token.tokenType !== Identifier || token.image.length < 4) return undefined;
   let start = i;
-  while (start > 0 && tokens[start - 1]!.tokenType !== Semicolon) start--;
-  if (i - start > MAX_HINT_PREFIX) return undefined;
+  while (start > 0 && i - start <= MAX_HINT_PREFIX && tokens[start - 1]!.tokenType !== Semicolon) start--;
+  if (i - start > MAX_HINT_PREFIX || i - start > budget.tokens) return undefined;
+  budget.tokens -= i - start;
   let allowed: Set<TokenType>;
   try {
     allowed = new Set(cqlParser.computeContentAssist('statement', tokens.slice(start, i)).map((s) => s.nextTokenType));
   } catch {
     return undefined;
   }
-  const name = token.image.toUpperCase();
-  const limit = Math.max(1, Math.floor(name.length / 3));
-  let best: { word: string; distance: number; omitted: boolean } | undefined;
-  for (const { token: type, word } of keywords) {
-    if (!allowed.has(type)) continue;
-    const distance = editDistance(name, word);
-    const omitted = isSubsequence(name, word);
-    if (distance <= limit && (!best || distance < best.distance || (distance === best.distance && omitted && !best.omitted))) best = { word, distance, omitted };
-  }
-  return best?.word;
-}
-
-/** Whether `a`'s letters appear in `b` in order. */
-function isSubsequence(a: string, b: string): boolean {
-  let k = 0;
-  for (let j = 0; j < b.length && k < a.length; j++) if (a[k] === b[j]) k++;
-  return k === a.length;
+  return closestMatch(token.image.toUpperCase(), keywords.filter((k) => allowed.has(k.token)).map((k) => k.word), { preferOmitted: true });
 }
 
 /**
@@ -437,9 +425,8 @@ export function parseScript(text: string, file = '<script>'): ParseResult {
   const statementEnds = parserInput.filter((t) => t.tokenType === Semicolon).map((t) => t.startOffset);
   const allSyntaxErrors = parsed.errors.map((e) => parserDiagnostic(e, text, file));
   const starts = parserInput.map((t) => t.startOffset);
-  const syntaxErrors = firstErrorPerStatement(allSyntaxErrors, diagnostics, statementEnds).map((d, n) =>
-    n < HINTED_ERRORS ? withHint(d, file, parserInput, firstAtLeast(starts, d.span.start)) : d,
-  );
+  const budget = { tokens: HINT_BUDGET };
+  const syntaxErrors = firstErrorPerStatement(allSyntaxErrors, diagnostics, statementEnds).map((d) => withHint(d, file, parserInput, firstAtLeast(starts, d.span.start), budget));
   // Every error, reported or not, keeps its statement out of the AST.
   const errorOffsets = [...allSyntaxErrors, ...diagnostics.filter((d) => d.code !== 'CQL1012')].map((d) => d.span.start).sort((a, b) => a - b);
   diagnostics.push(...syntaxErrors);

@@ -29,19 +29,34 @@ export function editDistance(a: string, b: string): number {
 
 /**
  * The candidate closest to `name`, if it is close enough to be a plausible misspelling:
- * at most a third of the name's length in edits (and at least one edit allowed).
+ * at most a third of the name's length in edits (and at least one edit allowed). Between two as
+ * close, the first; with `preferOmitted`, the first the name could be missing letters of (for
+ * keywords, `withn`: WITHIN, not WITH).
  */
-export function closestMatch(name: string, candidates: Iterable<string>): string | undefined {
+export function closestMatch(name: string, candidates: Iterable<string>, options: { readonly preferOmitted?: boolean } = {}): string | undefined {
   const limit = Math.max(1, Math.floor(name.length / 3));
   let best: string | undefined;
   let bestDistance = Infinity;
+  let bestOmitted = false;
   for (const candidate of candidates) {
     if (candidate === name) continue;
     const d = editDistance(name, candidate);
-    if (d < bestDistance && d <= limit) {
+    if (d > limit || d > bestDistance) continue;
+    const omitted = options.preferOmitted === true && isSubsequence(name, candidate);
+    if (d < bestDistance || (omitted && !bestOmitted)) {
       best = candidate;
       bestDistance = d;
+      bestOmitted = omitted;
     }
   }
   return best;
+}
+
+/** Whether `a`'s letters appear in `b` in order (case-insensitive). */
+function isSubsequence(a: string, b: string): boolean {
+  const s = a.toLowerCase();
+  const t = b.toLowerCase();
+  let k = 0;
+  for (let j = 0; j < t.length && k < s.length; j++) if (s[k] === t[j]) k++;
+  return k === s.length;
 }

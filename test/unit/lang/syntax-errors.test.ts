@@ -34,6 +34,15 @@ describe('hints at syntax errors', () => {
     expect(hints('SELECT text list FROM T;')).toEqual([undefined]);
   });
 
+  it('stop once the statements walked for them reach a budget, however many errors follow', () => {
+    // Each walk of the grammar costs time; a script of thousands of errors gets hints for the
+    // first only: here 1,000 tokens of budget, four before each `were`.
+    const diagnostics = compileScript(T + 'SELECT k FROM T were v > 1;\n'.repeat(3000)).diagnostics;
+    expect(diagnostics).toHaveLength(3000);
+    expect(diagnostics.filter((d) => d.hint !== undefined)).toHaveLength(250);
+    expect(diagnostics[0]!.hint).toBe("'were' was read as a name: did you mean 'WHERE'?");
+  });
+
   it('say where a string that ran on to a later line opened', () => {
     expect(hints("SELECT k FROM T WHERE k = 'abc;\nSELECT k FROM T WHERE k = 'x';")[0]).toBe('the string opened at line 2, column 27 ends on line 3: is its closing quote missing?');
   });
