@@ -25,6 +25,7 @@
  *     node dist/bench/ws-load.js --rates 10000 --seconds 10 --repeat 10 --throughput-seconds 0 [--unacked] [--pin 1:0]
  *     node dist/bench/ws-load.js --server-node-args '--cpu-prof --cpu-prof-dir=bench/data/prof-ws'
  *     node dist/bench/ws-load.js --server relay    # the same clients against a bare ws relay (the floor)
+ *     node dist/bench/ws-load.js --server relay-c  # ... against the relay in C (ws-relay.c: no Node, no GC, the machine's floor)
  *     node dist/bench/ws-load.js --client c --rates 10000 --seconds 10 --repeat 10 --throughput-seconds 0 --pin 1:0
  *
  * The query is a filter of the events marked `hit`: in the open-loop phases every event is, so
@@ -60,8 +61,11 @@ interface Args {
   unacked: boolean;
   /** Open-loop runs at each rate (each a new client process), summarised together. */
   repeat: number;
-  /** `cepheus` (cepheus serve) or `relay` (ws-relay.ts: the same clients against a bare ws relay, the floor). */
-  server: 'cepheus' | 'relay';
+  /**
+   * `cepheus` (cepheus serve), `relay` (ws-relay.ts: the same clients against a bare ws relay,
+   * the floor under Node) or `relay-c` (ws-relay.c: the same relay in C, the machine's floor).
+   */
+  server: 'cepheus' | 'relay' | 'relay-c';
   /** The open-loop client: `node` (ws-publisher.ts) or `c` (ws-client.c, compiled here). */
   client: 'node' | 'c';
 }
@@ -85,7 +89,7 @@ function parseArgs(argv: readonly string[]): Args {
     else if (a === '--server-node-args') args.serverNodeArgs = next().split(' ').filter(Boolean);
     else if (a === '--server') {
       const server = next();
-      if (server !== 'cepheus' && server !== 'relay') throw new Error('--server is cepheus or relay');
+      if (server !== 'cepheus' && server !== 'relay' && server !== 'relay-c') throw new Error('--server is cepheus, relay or relay-c');
       args.server = server;
     }
     else if (a === '--client') {
@@ -109,10 +113,14 @@ function startServer(dir: string, nodeArgs: readonly string[], server: Args['ser
   const script = join(dir, 'load.cql');
   writeFileSync(script, SCRIPT);
   const command =
-    server === 'relay'
-      ? [join(repoRoot(), 'dist/bench/ws-relay.js')]
-      : [join(repoRoot(), 'bin/cepheus.js'), 'serve', '--port', '0', '--publish-rate', '100000000', '--queries', script];
-  const child = spawnOn(cpus, process.execPath, [...nodeArgs, ...command], { stdio: ['ignore', 'ignore', 'pipe'] });
+    server === 'relay-c'
+      ? built('ws-relay')
+      : [
+          process.execPath,
+          ...nodeArgs,
+          ...(server === 'relay' ? [join(repoRoot(), 'dist/bench/ws-relay.js')] : [join(repoRoot(), 'bin/cepheus.js'), 'serve', '--port', '0', '--publish-rate', '100000000', '--queries', script]),
+        ];
+  const child = spawnOn(cpus, command[0]!, command.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
   return new Promise((resolve, reject) => {
     let text = '';
     child.stderr!.on('data', (d: Buffer) => {
@@ -207,19 +215,23 @@ async function openLoop(
   };
 }
 
-/**
- * The command that runs the open-loop client: ws-publisher.ts under this Node, or ws-client.c,
- * compiled (again when the source is newer) with the machine's C compiler into dist/bench.
- */
+/** The command that runs the open-loop client: ws-publisher.ts under this Node, or ws-client.c. */
 function clientCommand(kind: Args['client']): string[] {
-  if (kind === 'node') return [process.execPath, join(repoRoot(), 'dist/bench/ws-publisher.js')];
-  const source = join(repoRoot(), 'bench/ws-client.c');
-  const binary = join(repoRoot(), 'dist/bench/ws-client');
+  return kind === 'node' ? [process.execPath, join(repoRoot(), 'dist/bench/ws-publisher.js')] : built('ws-client');
+}
+
+/**
+ * bench/NAME.c, compiled (again when the source is newer) with the machine's C compiler into
+ * dist/bench/NAME; the command that runs it.
+ */
+function built(name: 'ws-client' | 'ws-relay'): string[] {
+  const source = join(repoRoot(), `bench/${name}.c`);
+  const binary = join(repoRoot(), `dist/bench/${name}`);
   if (!existsSync(binary) || statSync(binary).mtimeMs < statSync(source).mtimeMs) {
     try {
       execFileSync('cc', ['-O2', '-Wall', '-pthread', '-o', binary, source], { stdio: ['ignore', 'inherit', 'inherit'] });
     } catch (error) {
-      throw new Error(`--client c needs a C compiler (cc) to build ${source}: ${error instanceof Error ? error.message : String(error)}`);
+      throw new Error(`${name}.c needs a C compiler (cc) to build ${source}: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
   return [binary];
@@ -280,12 +292,9 @@ async function main(): Promise<void> {
   const command = clientCommand(args.client);
   const { child, url } = await startServer(dir, args.serverNodeArgs, args.server, args.pin?.server);
   console.log(`cepheus ws load: node ${process.version}, ${cpus()[0]?.model ?? '?'} × ${cpus().length}, ${new Date().toISOString()}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  console.log(`${args.server === 'relay' ? 'bare ws relay (ws-relay.ts, no engine)' : 'cepheus serve'} ${url} (its own process); open-loop client (${args.client === 'c' ? 'ws-client.c' : 'ws-publisher.ts'}: publisher and subscriber, ${args.unacked ? 'publishes not acknowledged' : 'each publish acknowledged'}) in another${args.pin ? ` (server on CPUs ${args.pin.server}, client on ${args.pin.client})` : ''}; the batched phase from here`);
+  const serverName = { cepheus: 'cepheus serve', relay: 'bare ws relay (ws-relay.ts, no engine)', 'relay-c': 'relay in C (ws-relay.c: no engine, no Node)' }[args.server];
+  console.log(`${serverName} ${url} (its own process); open-loop client (${args.client === 'c' ? 'ws-client.c' : 'ws-publisher.ts'}: publisher and subscriber, ${args.unacked ? 'publishes not acknowledged' : 'each publish acknowledged'}) in another${args.pin ? ` (server on CPUs ${args.pin.server}, client on ${args.pin.client})` : ''}; the batched phase from here`);
   try {
-    const publisher = await CepheusClient.connect(url);
-    const subscriber = await CepheusClient.connect(url);
-    const counter = { n: 0 };
-    await subscriber.subscribe('echo', () => counter.n++, { queue: 1_000_000 });
     const results: Record<string, unknown>[] = [];
     let id = 0;
     const noise = await noiseFloor(5);
@@ -337,15 +346,21 @@ async function main(): Promise<void> {
       }
     }
     if (args.throughputSeconds > 0) {
+      // Connected only now: a subscriber of this process during the open-loop runs would double
+      // the server's writes per event and wake a third process on the CPUs measured.
+      const publisher = await CepheusClient.connect(url);
+      const subscriber = await CepheusClient.connect(url);
+      const counter = { n: 0 };
+      await subscriber.subscribe('echo', () => counter.n++, { queue: 1_000_000 });
       const t = await throughput(publisher, counter, args.throughputSeconds, id);
       const rate = t.published / t.seconds;
       results.push({ throughput: rate, published: t.published, expected: t.expected, received: t.received, seconds: t.seconds });
       console.log(
         `batched publishes (1,000 per publish, 8 in flight, 1% matching): ${Math.round(rate).toLocaleString('en-US')} events/s sustained (${t.published} published, ${t.received} of ${t.expected} outputs received, ${t.seconds.toFixed(1)} s)`,
       );
+      await publisher.close();
+      await subscriber.close();
     }
-    await publisher.close();
-    await subscriber.close();
     const out = join(repoRoot(), 'bench', 'data');
     mkdirSync(out, { recursive: true });
     const file = join(out, `ws-load-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
