@@ -38,6 +38,7 @@ import {
   type WireDiagnostic,
 } from '../client/protocol.js';
 import { ServerMetrics } from './metrics.js';
+import { Outbox, type Tally } from './outbox.js';
 
 export interface ServerOptions {
   readonly engine: Engine;
@@ -126,20 +127,19 @@ class RequestError extends Error {
   }
 }
 
-interface Subscription {
+interface Subscription extends Tally {
   readonly id: string;
   readonly stream: string;
   /** The stream's catalogue entry when subscribed: once the stream is gone or made again, the subscription is complete. */
   readonly entry: CatalogEntry | undefined;
   readonly policy: SlowPolicy;
-  readonly limit: number;
-  /** Messages handed to the socket and not yet written out. */
-  inFlight: number;
   /**
-   * Of those, the ones handed over in this turn of the event loop (written out together at its
-   * end): one publish of more events than the queue holds must not look like a slow reader.
+   * Messages handed to the socket and not yet written out (`inFlight`) before it drops or
+   * closes. The ones queued in this turn of the event loop (`queued`, written out together at
+   * its end) do not count: one publish of more events than the queue holds must not look like a
+   * slow reader.
    */
-  fresh: number;
+  readonly limit: number;
   /** Dropped since the last `dropped` notice. */
   dropped: number;
   unsubscribe: () => void;
@@ -147,8 +147,8 @@ interface Subscription {
 
 interface Connection {
   readonly socket: WebSocket;
-  /** Frames sent in this turn of the event loop are written out together (one system call). */
-  corked: boolean;
+  /** Its messages, written out together at the end of each turn of the event loop (one system call). */
+  readonly outbox: Outbox;
   access: 'full' | 'read' | undefined;
   initialised: boolean;
   readonly subscriptions: Map<string, Subscription>;
@@ -207,6 +207,8 @@ export class CepheusServer {
     this.#wss = new WebSocketServer({
       noServer: true,
       maxPayload: this.#options.maxFrameBytes,
+      // The outbox writes frames itself (outbox.ts): never compressed.
+      perMessageDeflate: false,
       handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
     });
     this.#http.on('upgrade', (req, socket, head) => {
@@ -273,12 +275,12 @@ export class CepheusServer {
     clearInterval(this.#idleTimer);
     const httpClosed = new Promise<void>((r) => this.#http.close(() => r()));
     const deadline = Date.now() + flushMs;
-    while (Date.now() < deadline && [...this.#connections].some((c) => c.socket.bufferedAmount > 0)) {
+    while (Date.now() < deadline && [...this.#connections].some((c) => c.outbox.pendingBytes > 0)) {
       await new Promise((r) => setTimeout(r, 20));
     }
     for (const c of this.#connections) {
       this.#drop(c);
-      c.socket.close(CloseCode.GoingAway, 'server shutting down');
+      closeConnection(c, CloseCode.GoingAway, 'server shutting down');
     }
     // Sockets that do not complete the closing handshake are cut.
     setTimeout(() => {
@@ -327,10 +329,10 @@ export class CepheusServer {
       socket.close(CloseCode.BadRequest, `use the subprotocol ${SUBPROTOCOL}`);
       return;
     }
-    const c: Connection = { socket, corked: false, access, initialised: false, subscriptions: new Map(), tokens: this.#options.publishRate, refilled: Date.now(), input: undefined, lastPublish: 0, idle: false };
+    const c: Connection = { socket, outbox: new Outbox(socket), access, initialised: false, subscriptions: new Map(), tokens: this.#options.publishRate, refilled: Date.now(), input: undefined, lastPublish: 0, idle: false };
     this.#connections.add(c);
     const timer = setTimeout(() => {
-      if (!c.initialised) socket.close(CloseCode.InitTimeout, 'connection_init timeout');
+      if (!c.initialised) closeConnection(c, CloseCode.InitTimeout, 'connection_init timeout');
     }, this.#options.initTimeoutMs);
     timer.unref();
     socket.on('message', (data, isBinary) => {
@@ -360,13 +362,12 @@ export class CepheusServer {
 
   #reply(c: Connection, message: ServerMessage): void {
     if (c.socket.readyState !== c.socket.OPEN) return;
-    if (c.socket.bufferedAmount > this.#options.maxBufferedBytes) {
+    if (c.outbox.pendingBytes > this.#options.maxBufferedBytes) {
       this.#drop(c);
-      c.socket.close(CloseCode.SlowConsumer, `more than ${this.#options.maxBufferedBytes} bytes not read`);
+      closeConnection(c, CloseCode.SlowConsumer, `more than ${this.#options.maxBufferedBytes} bytes not read`);
       return;
     }
-    cork(c);
-    c.socket.send(JSON.stringify(message));
+    c.outbox.send(JSON.stringify(message));
   }
 
   /**
@@ -397,7 +398,7 @@ export class CepheusServer {
     if (type === 'ping') return this.#reply(c, { type: 'pong', payload: message.payload });
     if (type === 'pong') return;
     if (!c.initialised) {
-      c.socket.close(CloseCode.BadRequest, 'connection_init first');
+      closeConnection(c, CloseCode.BadRequest, 'connection_init first');
       return;
     }
     // A publish without an id is not acknowledged (docs/protocol.md): no result, so a publisher
@@ -428,14 +429,14 @@ export class CepheusServer {
 
   #init(c: Connection, payload: unknown): void {
     if (c.initialised) {
-      c.socket.close(CloseCode.TooManyInitRequests, 'too many connection_init requests');
+      closeConnection(c, CloseCode.TooManyInitRequests, 'too many connection_init requests');
       return;
     }
     const token = payload !== null && typeof payload === 'object' ? (payload as { token?: unknown }).token : undefined;
     if (typeof token === 'string') c.access = accessOf(token, this.#full, this.#readOnly) ?? c.access;
     if (c.access === undefined && !this.secured) c.access = 'full';
     if (c.access === undefined) {
-      c.socket.close(CloseCode.Unauthorized, 'unauthorized');
+      closeConnection(c, CloseCode.Unauthorized, 'unauthorized');
       return;
     }
     c.initialised = true;
@@ -559,33 +560,41 @@ export class CepheusServer {
     if (p['policy'] !== undefined && p['policy'] !== 'drop' && p['policy'] !== 'close') throw new RequestError('bad_request', "policy is 'drop' or 'close'");
     const queue = p['queue'] === undefined ? this.#options.queue : p['queue'];
     if (typeof queue !== 'number' || !Number.isSafeInteger(queue) || queue < 1 || queue > 1_000_000) throw new RequestError('bad_request', 'queue is a whole number of messages from 1 to 1,000,000');
-    const sub: Subscription = { id, stream, entry: this.engine.catalog().get(stream), policy, limit: queue, inFlight: 0, fresh: 0, dropped: 0, unsubscribe: () => {} };
-    const socket = c.socket;
-    const written = (): void => {
-      sub.inFlight--;
-      if (sub.dropped > 0 && sub.inFlight < sub.limit / 2 && socket.readyState === socket.OPEN) {
-        const count = sub.dropped;
-        sub.dropped = 0;
-        socket.send(JSON.stringify({ type: 'dropped', id, payload: { count } } satisfies ServerMessage));
-      }
+    const { socket, outbox } = c;
+    const sub: Subscription = {
+      id,
+      stream,
+      entry: this.engine.catalog().get(stream),
+      policy,
+      limit: queue,
+      queued: 0,
+      inFlight: 0,
+      dropped: 0,
+      unsubscribe: () => {},
+      // Caught up to half its queue: the client is told how many it missed.
+      drained: () => {
+        if (sub.dropped > 0 && sub.inFlight < sub.limit / 2) {
+          const count = sub.dropped;
+          sub.dropped = 0;
+          outbox.send(JSON.stringify({ type: 'dropped', id, payload: { count } } satisfies ServerMessage));
+        }
+      },
     };
+    const head = `{"type":"next","id":${JSON.stringify(id)},"payload":`;
     sub.unsubscribe = this.engine.subscribe(stream, (event) => {
       if (socket.readyState !== socket.OPEN) return;
-      if (sub.inFlight - sub.fresh >= sub.limit || socket.bufferedAmount > this.#options.maxBufferedBytes) {
+      if (sub.inFlight >= sub.limit || outbox.pendingBytes > this.#options.maxBufferedBytes) {
         if (sub.policy === 'close') {
           this.metrics.dropped('close', 1);
           this.#drop(c);
-          socket.close(CloseCode.SlowConsumer, `subscription '${id}' fell ${sub.limit} messages behind`);
+          closeConnection(c, CloseCode.SlowConsumer, `subscription '${id}' fell ${sub.limit} messages behind`);
           return;
         }
         sub.dropped++;
         this.metrics.dropped('drop', 1);
         return;
       }
-      sub.inFlight++;
-      cork(c);
-      if (c.corked) sub.fresh++;
-      socket.send(`{"type":"next","id":${JSON.stringify(id)},"payload":${this.#json(event)}}`, written);
+      outbox.send(`${head}${this.#json(event)}}`, sub);
     });
     c.subscriptions.set(id, sub);
     this.#reply(c, { type: 'result', id, payload: { stream, policy, queue } });
@@ -678,37 +687,8 @@ function clip(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 
-interface RawSocket {
-  cork(): void;
-  uncork(): void;
-  destroyed: boolean;
-}
-
-const rawOf = (c: Connection): RawSocket | undefined => (c.socket as unknown as { _socket?: RawSocket })._socket;
-
-/** The connections corked in this turn, uncorked together at its end (one tick, not one each). */
-const corkedNow: Connection[] = [];
-
-function uncorkAll(): void {
-  // Taken out first: a cork during the loop schedules the next tick, and nothing can leave the
-  // list corked for good.
-  for (const c of corkedNow.splice(0)) {
-    c.corked = false;
-    for (const s of c.subscriptions.values()) s.fresh = 0;
-    rawOf(c)?.uncork();
-  }
-}
-
-/**
- * Holds a connection's writes until the end of the current turn, so that the many frames one
- * publish can cause (its result, each output event) leave in one write, not one each.
- */
-function cork(c: Connection): void {
-  if (c.corked) return;
-  const raw = rawOf(c);
-  if (!raw || raw.destroyed) return;
-  c.corked = true;
-  raw.cork();
-  if (corkedNow.length === 0) process.nextTick(uncorkAll);
-  corkedNow.push(c);
+/** Closes a connection after writing what was queued for it in this turn (the close frame comes last). */
+function closeConnection(c: Connection, code: number, reason: string): void {
+  c.outbox.flush();
+  c.socket.close(code, reason);
 }

@@ -315,6 +315,37 @@ describe('cepheus serve: the WebSocket API', () => {
     await s.close();
   });
 
+  it('frames every message whole, of any size and any text, in order, many to one write', async () => {
+    const s = await CepheusServer.start({ engine: new Engine(), port: 0 });
+    const wsUrl = s.url.replace('http', 'ws');
+    const client = await CepheusClient.connect(wsUrl);
+    await client.deploy("CREATE STREAM Texts (i INT, t STRING, ts TIMESTAMP) WITH (timestamp = 'ts');");
+    // Payloads under 126 bytes, up to 65,535 and past it (7-, 16- and 64-bit lengths), with
+    // characters past ASCII: two- three- and four-byte UTF-8, a lone surrogate, quotes, NUL.
+    const texts = ['', 'é', '日本語', '😀 and 🚀', 'lone \ud800 surrogate', 'quote " backslash \\ nul \u0000', 'x'.repeat(100), 'ü'.repeat(50), 'y'.repeat(300), 'ä'.repeat(20_000), 'z'.repeat(70_000)];
+    const events = texts.map((t, i) => ({ i, t, ts: i }));
+    const seen: Record<string, unknown>[] = [];
+    await client.subscribe('Texts', (e) => seen.push(e.data));
+    // And a raw ws socket, with a subscription id past ASCII: ws checks every frame's header and
+    // that a text frame holds valid UTF-8, and closes the connection on any fault.
+    const r = await raw({}, wsUrl);
+    r.ws.send(JSON.stringify({ type: 'connection_init' }));
+    r.ws.send(JSON.stringify({ type: 'subscribe', id: 'sübscription ✓', payload: { stream: 'Texts' } }));
+    await until(() => r.messages.length === 2);
+    // One publish: every output of it leaves in the same turn, so in one write per connection.
+    await client.publish('Texts', events);
+    await until(() => seen.length === texts.length && r.messages.length === 2 + texts.length);
+    expect(seen.map((e) => e['i'])).toEqual(events.map((e) => e.i));
+    expect(seen.map((e) => e['t'])).toEqual(texts);
+    const nexts = r.messages.slice(2) as { type: string; id: string; payload: { data: { t: string } } }[];
+    expect(nexts.map((m) => m.type)).toEqual(texts.map(() => 'next'));
+    expect(nexts.map((m) => m.id)).toEqual(texts.map(() => 'sübscription ✓'));
+    expect(nexts.map((m) => m.payload.data.t)).toEqual(texts);
+    r.ws.close();
+    await client.close();
+    await s.close();
+  });
+
   it('limits connections and subscriptions per connection', async () => {
     const small = await CepheusServer.start({ engine: new Engine(), port: 0, maxConnections: 2, maxSubscriptions: 2 });
     const a = await CepheusClient.connect(small.url);
