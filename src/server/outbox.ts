@@ -62,8 +62,12 @@ export class Outbox {
    * until it is written out.
    */
   send(json: string, tally?: Tally): void {
+    this.sendAscii(asciiJson(json), tally);
+  }
+
+  /** `send` for JSON already ASCII (made of parts passed through `asciiJson`): not scanned again. */
+  sendAscii(text: string, tally?: Tally): void {
     if (this.#ws.readyState !== OPEN) return;
-    const text = asciiJson(json);
     this.#text += frameHeader(text.length) + text;
     if (tally !== undefined && tally.queued++ === 0) this.#tallies.push(tally);
     if (!this.#due) {

@@ -38,7 +38,7 @@ import {
   type WireDiagnostic,
 } from '../client/protocol.js';
 import { ServerMetrics } from './metrics.js';
-import { Outbox, type Tally } from './outbox.js';
+import { asciiJson, Outbox, type Tally } from './outbox.js';
 
 export interface ServerOptions {
   readonly engine: Engine;
@@ -371,13 +371,13 @@ export class CepheusServer {
   }
 
   /**
-   * An event as JSON, written once however many subscriptions receive it: they are given it one
-   * after the other, so the last one written is remembered (a connection may hold 100
-   * subscriptions to one stream).
+   * An event as ASCII JSON (outbox.ts), written once however many subscriptions receive it: they
+   * are given it one after the other, so the last one written is remembered (a connection may
+   * hold 100 subscriptions to one stream).
    */
   #json(event: object): string {
     if (event !== this.#lastEvent) {
-      this.#lastJson = JSON.stringify(event);
+      this.#lastJson = asciiJson(JSON.stringify(event));
       this.#lastEvent = event;
     }
     return this.#lastJson;
@@ -580,7 +580,7 @@ export class CepheusServer {
         }
       },
     };
-    const head = `{"type":"next","id":${JSON.stringify(id)},"payload":`;
+    const head = asciiJson(`{"type":"next","id":${JSON.stringify(id)},"payload":`);
     sub.unsubscribe = this.engine.subscribe(stream, (event) => {
       if (socket.readyState !== socket.OPEN) return;
       if (sub.inFlight >= sub.limit || outbox.pendingBytes > this.#options.maxBufferedBytes) {
@@ -594,7 +594,7 @@ export class CepheusServer {
         this.metrics.dropped('drop', 1);
         return;
       }
-      outbox.send(`${head}${this.#json(event)}}`, sub);
+      outbox.sendAscii(`${head}${this.#json(event)}}`, sub);
     });
     c.subscriptions.set(id, sub);
     this.#reply(c, { type: 'result', id, payload: { stream, policy, queue } });

@@ -557,6 +557,11 @@ describe('cepheus serve: HTTP endpoints and shutdown', () => {
     const sum = Number(/^cepheus_query_latency_seconds_sum\{query="Big"\} (\S+)$/m.exec(metrics)?.[1]);
     expect(sum).toBeGreaterThan(0);
     expect(sum).toBeLessThan(1);
+    // Buckets are cumulative, in the order of their bounds, and end with every output.
+    const buckets = [...metrics.matchAll(/^cepheus_query_latency_seconds_bucket\{le="([^"]+)",query="Big"\} (\S+)$/gm)].map((m) => [m[1], Number(m[2])] as const);
+    expect(buckets.map(([le]) => le)).toEqual(['0.00001', '0.000025', '0.00005', '0.0001', '0.00025', '0.0005', '0.001', '0.0025', '0.005', '0.01', '0.05', '+Inf']);
+    expect(buckets.every(([, n], i) => i === 0 || n >= buckets[i - 1]![1])).toBe(true);
+    expect(buckets.at(-1)![1]).toBe(2);
     await client.close();
     await s.close();
   });
