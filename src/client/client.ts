@@ -45,6 +45,13 @@ export interface ConnectOptions {
   readonly WebSocket?: SocketConstructor;
   /** Milliseconds to wait for `connection_ack`. Default 10,000. */
   readonly timeoutMs?: number;
+  /**
+   * Called with what a callback of yours (`onEvent`, `onDropped`, `onComplete`, `onError`,
+   * `onClose`) throws. Default: thrown again once the message is handled, as an uncaught
+   * exception (in Node, the process's `uncaughtException`; in a browser, the console). Either way
+   * the connection goes on: the next messages are still read and delivered.
+   */
+  readonly onCallbackError?: (error: unknown) => void;
 }
 
 /**
@@ -90,6 +97,13 @@ interface ClientSubscription {
   ended?: () => void;
 }
 
+/** What a user's callback threw, thrown again on its own (an uncaught exception, as a listener's would be). */
+function rethrowLater(error: unknown): void {
+  queueMicrotask(() => {
+    throw error;
+  });
+}
+
 /** WebSocket.OPEN, in browsers and in `ws`. */
 const OPEN = 1;
 
@@ -107,6 +121,7 @@ export class CepheusClient {
   readonly #subscriptions = new Map<string, ClientSubscription>();
   #next = 0;
   #closed: { code: number; reason: string } | undefined;
+  readonly #onCallbackError: (error: unknown) => void;
   /** Whether the server granted read-only access. */
   readOnly = false;
   /** Called when the connection closes (with the close code and reason). */
@@ -118,15 +133,30 @@ export class CepheusClient {
    */
   onError: ((error: CepheusError) => void) | undefined;
 
-  private constructor(socket: Socket) {
+  private constructor(socket: Socket, onCallbackError: ((error: unknown) => void) | undefined) {
     this.#socket = socket;
+    this.#onCallbackError = onCallbackError ?? rethrowLater;
+  }
+
+  /**
+   * Calls a callback of the user's. What it throws is theirs, reported apart: thrown inside the
+   * socket's message listener it would stop `ws` reading the connection (its receiver is left
+   * mid-frame), and with the process kept alive every later message would be lost.
+   */
+  #call<T>(callback: ((value: T) => void) | undefined, value: T): void {
+    if (callback === undefined) return;
+    try {
+      callback(value);
+    } catch (error) {
+      this.#onCallbackError(error);
+    }
   }
 
   /** Opens a connection and completes the `connection_init` handshake. */
   static async connect(url: string, options: ConnectOptions = {}): Promise<CepheusClient> {
     const Ctor = options.WebSocket ?? (await defaultSocket());
     const socket = new Ctor(url.replace(/^http/, 'ws'), SUBPROTOCOL);
-    const client = new CepheusClient(socket);
+    const client = new CepheusClient(socket, options.onCallbackError);
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         reject(new CepheusError('no connection_ack from the server in time'));
@@ -169,22 +199,22 @@ export class CepheusClient {
         this.#socket.send(JSON.stringify({ type: 'pong', payload: message.payload }));
         return;
       case 'next':
-        this.#subscriptions.get(message.id)?.onEvent(message.payload);
+        this.#call(this.#subscriptions.get(message.id)?.onEvent, message.payload);
         return;
       case 'dropped':
-        this.#subscriptions.get(message.id)?.onDropped?.(message.payload.count);
+        this.#call(this.#subscriptions.get(message.id)?.onDropped, message.payload.count);
         return;
       case 'complete': {
         const sub = this.#subscriptions.get(message.id);
         this.#subscriptions.delete(message.id);
         sub?.ended?.();
-        sub?.onComplete?.();
+        this.#call(sub?.onComplete, undefined);
         return;
       }
       case 'result':
       case 'error': {
         if (message.id === undefined) {
-          if (message.type === 'error') this.onError?.(CepheusError.of(message.payload));
+          if (message.type === 'error') this.#call(this.onError, CepheusError.of(message.payload));
           return;
         }
         const pending = this.#pending.get(message.id);
@@ -206,7 +236,8 @@ export class CepheusClient {
     this.#pending.clear();
     for (const s of this.#subscriptions.values()) s.ended?.();
     this.#subscriptions.clear();
-    this.onClose?.(code, reason);
+    const onClose = this.onClose;
+    if (onClose !== undefined) this.#call(() => onClose(code, reason), undefined);
   }
 
   #request<T>(type: string, payload?: unknown, id = `r${++this.#next}`): Promise<T> {
@@ -294,8 +325,11 @@ export class CepheusClient {
     return new Promise<void>((resolve) => {
       const previous = this.onClose;
       this.onClose = (code, reason) => {
-        previous?.(code, reason);
-        resolve();
+        try {
+          previous?.(code, reason);
+        } finally {
+          resolve();
+        }
       };
       this.#socket.close(1000, 'bye');
     });

@@ -346,6 +346,68 @@ describe('cepheus serve: the WebSocket API', () => {
     await s.close();
   });
 
+  it("a callback of the user's that throws is reported apart, and the connection goes on reading", async () => {
+    const s = await CepheusServer.start({ engine: new Engine(), port: 0 });
+    const thrown: unknown[] = [];
+    const client = await CepheusClient.connect(s.url, { onCallbackError: (e) => thrown.push(e) });
+    await client.deploy("CREATE STREAM S (v INT, ts TIMESTAMP) WITH (timestamp = 'ts');\nCREATE STREAM T (v INT, ts TIMESTAMP) WITH (timestamp = 'ts');");
+    const seen: number[] = [];
+    await client.subscribe('S', (e) => {
+      seen.push(e.data['v'] as number);
+      if (e.data['v'] === 1) throw new Error('onEvent bug');
+    });
+    const stopT = await client.subscribe('T', () => {}, {
+      onComplete: () => {
+        throw new Error('onComplete bug');
+      },
+    });
+    client.onError = () => {
+      throw new Error('onError bug');
+    };
+    // Both events of one publish arrive in one read: the second is delivered after the first threw.
+    await client.publish('S', [{ v: 1, ts: 1 }, { v: 2, ts: 2 }]);
+    await client.publish('S', { v: 3, ts: 3 });
+    await until(() => seen.length === 3);
+    expect(seen).toEqual([1, 2, 3]);
+    client.publish('Nope', { v: 1 }, { ack: false }); // answered with an error without an id: onError
+    await stopT();
+    await until(() => thrown.length === 3);
+    client.onClose = () => {
+      throw new Error('onClose bug');
+    };
+    await client.close();
+    expect(thrown.map((e) => (e as Error).message).sort()).toEqual(['onClose bug', 'onComplete bug', 'onError bug', 'onEvent bug']);
+    await s.close();
+    // Without onCallbackError, what a callback throws is an uncaught exception of its own (here
+    // kept by a handler), and the connection still delivers the next events and answers.
+    const child = spawnSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `import { CepheusClient, Engine } from ${JSON.stringify(join(ROOT, 'dist/index.js'))};
+import { CepheusServer } from ${JSON.stringify(join(ROOT, 'dist/server/server.js'))};
+const s = await CepheusServer.start({ engine: new Engine(), port: 0 });
+const c = await CepheusClient.connect(s.url);
+await c.deploy("CREATE STREAM S (v INT, ts TIMESTAMP) WITH (timestamp = 'ts');");
+const uncaught = [];
+process.on('uncaughtException', (e) => uncaught.push(e.message));
+const seen = [];
+await c.subscribe('S', (e) => { seen.push(e.data.v); if (e.data.v === 1) throw new Error('user bug'); });
+await c.publish('S', [{ v: 1, ts: 1 }, { v: 2, ts: 2 }]);
+await c.publish('S', { v: 3, ts: 3 });
+while (seen.length < 3) await new Promise((r) => setTimeout(r, 10));
+await c.list();
+console.log(JSON.stringify({ seen, uncaught }));
+await c.close();
+await s.close();`,
+      ],
+      { encoding: 'utf8', timeout: 20_000 },
+    );
+    expect(child.stderr).toBe('');
+    expect(JSON.parse(child.stdout)).toEqual({ seen: [1, 2, 3], uncaught: ['user bug'] });
+  });
+
   it('limits connections and subscriptions per connection', async () => {
     const small = await CepheusServer.start({ engine: new Engine(), port: 0, maxConnections: 2, maxSubscriptions: 2 });
     const a = await CepheusClient.connect(small.url);
