@@ -86,11 +86,13 @@ export function analyzePattern(ctx: AnalysisContext, q: A.Query, from: A.FromPat
     }
   }
 
-  // Conditions.
+  // Conditions. Those of NOTs at the start (refused above) are not bound: what they may read is
+  // what the unsupported construct would define.
+  const lead = leadingNots(shapes);
   const patternAtoms: PatternAtom[] = atoms.map((info) => {
     const scope = atomScope(atoms, info);
     const bindCtx: BindContext = { ...ctx, scope, aggregates: { kind: 'kleene' }, windowBounds: false };
-    const condition = info.atom.condition && bindCondition(bindCtx, info.atom.condition, `the condition of '${info.atom.alias?.text ?? info.atom.stream.text}'`);
+    const condition = info.element < lead ? undefined : info.atom.condition && bindCondition(bindCtx, info.atom.condition, `the condition of '${info.atom.alias?.text ?? info.atom.stream.text}'`);
     return {
       slot: info.slot,
       alias: info.atom.alias?.text,
@@ -234,6 +236,12 @@ function bindsExactlyOne(shape: ElementShape | undefined): boolean {
   return shape.kind === 'or' || shape.kind === 'and';
 }
 
+/** How many NOT elements a pattern starts with (section 12: not supported yet). */
+function leadingNots(shapes: readonly ElementShape[]): number {
+  const i = shapes.findIndex((s) => s.kind !== 'not');
+  return i < 0 ? shapes.length : i;
+}
+
 /** Section 6.1: where elements may stand. False when the pattern cannot be analysed further. */
 function checkStructure(ctx: AnalysisContext, shapes: readonly ElementShape[]): boolean {
   const first = shapes[0];
@@ -241,7 +249,9 @@ function checkStructure(ctx: AnalysisContext, shapes: readonly ElementShape[]): 
   if (!first || !last) return false;
   if (first.kind === 'not') {
     report(ctx, 'notSupportedYet', first.span, 'NOT at the start of a pattern is not supported yet', 'start with the event that opens the situation: a -> NOT n -> b');
-    return false;
+    // The rest is checked as the pattern it would be without them (section 9: every error).
+    const rest = shapes.slice(leadingNots(shapes));
+    return rest.length > 0 && checkStructure(ctx, rest);
   }
   if (first.kind === 'atom' && first.min < 1) {
     report(ctx, 'patternBoundary', first.span, 'a pattern must begin with an element that takes at least one event, not an optional one');
