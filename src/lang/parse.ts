@@ -7,25 +7,48 @@
 import { EOF, type ILexingError, type IRecognitionException, type IToken, type CstNode, type TokenType } from 'chevrotain';
 import type * as A from './ast.js';
 import {
+  And,
+  Between,
   Case,
+  Comma,
   cqlLexer,
   DoubleQuoted,
   End,
+  Equals,
+  False,
+  From,
+  Greater,
+  GreaterEquals,
+  Having,
   Identifier,
+  In,
+  Is,
   keywords,
   LBracket,
+  Less,
+  LessEquals,
+  Like,
   LParen,
   Minus,
   Not,
+  NotEquals,
+  Null,
+  NumberLiteral,
+  On,
+  Or,
   Plus,
   QuotedIdentifier,
   RBracket,
   RParen,
+  Select,
   Semicolon,
   StringLiteral,
+  True,
   UnterminatedComment,
   UnterminatedQuotedIdentifier,
   UnterminatedString,
+  When,
+  Where,
 } from './tokens.js';
 import { cqlParser } from './parser.js';
 import { allTokensOf, buildStatement, IncompleteSyntax, nameOf, tokenSpan } from './cst-to-ast.js';
@@ -316,11 +339,46 @@ function syntaxHint(tokens: readonly IToken[], i: number, budget: { tokens: numb
     const opened = tokenSpan(previous);
     return `the string opened at line ${opened.line}, column ${opened.column} ends on line ${opened.endLine}: is its closing quote missing?`;
   }
+  // `WHERE cost > 1 line < 2`, the error at '<' (the name was read as one) or at the name.
+  if (previous && missingConnective(tokens, i - 1)) return `'${previous.image}' was read as a name: is an AND or OR missing before it?`;
+  if (missingConnective(tokens, i)) return `is an AND or OR missing before '${tokens[i]!.image}'?`;
   const here = misspeltKeyword(tokens, i, budget);
   if (here) return didYouMean(here);
   // `FROM T were v > 1`: the misspelt keyword was taken for an alias, and the error comes after it.
   const before = previous && misspeltKeyword(tokens, i - 1, budget);
   return before ? `'${previous.image}' was read as a name: did you mean '${before}'?` : undefined;
+}
+
+/** Tokens that compare or test the operand before them. */
+const COMPARISONS = new Set<TokenType>([Equals, NotEquals, Less, LessEquals, Greater, GreaterEquals, Is, In, Between, Like]);
+/** Tokens that end an operand. */
+const OPERAND_ENDS = new Set<TokenType>([NumberLiteral, StringLiteral, Identifier, QuotedIdentifier, RParen, RBracket, True, False, Null, End]);
+/** Tokens that open a condition, or join two. */
+const CONDITION_STARTS = new Set<TokenType>([Where, Having, On, When, And, Or, Not, LBracket]);
+/** Tokens that open something else, where a name after an operand is an alias or a new item. */
+const OTHER_STARTS = new Set<TokenType>([Select, From, Comma, Semicolon]);
+
+/**
+ * `WHERE cost > 1 line < 2`: the name at `tokens[i]` stands right after a whole operand and before
+ * a comparison, inside a condition: most likely an AND or OR is missing before it.
+ */
+function missingConnective(tokens: readonly IToken[], i: number): boolean {
+  const name = tokens[i];
+  const operand = tokens[i - 1];
+  const comparison = tokens[i + 1];
+  if (!name || !operand || !comparison || !COMPARISONS.has(comparison.tokenType)) return false;
+  if (name.tokenType !== Identifier && name.tokenType !== QuotedIdentifier) return false;
+  if (!OPERAND_ENDS.has(operand.tokenType)) return false;
+  // Outwards to what opened the expression; brackets opened on the way are passed through
+  // (`WHERE (a > 1 b < 2)`), closed ones skipped whole.
+  for (let k = i - 2, depth = 0; k >= 0 && k > i - 200; k--) {
+    const t = tokens[k]!.tokenType;
+    if (t === RParen || t === RBracket) depth++;
+    else if ((t === LParen || t === LBracket) && depth > 0) depth--;
+    else if (depth === 0 && CONDITION_STARTS.has(t)) return true;
+    else if (depth === 0 && OTHER_STARTS.has(t)) return false;
+  }
+  return false;
 }
 
 /**

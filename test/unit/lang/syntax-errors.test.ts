@@ -28,6 +28,19 @@ describe('hints at syntax errors', () => {
     expect(hints('SELECT k FROM T were v > 1;')).toEqual(["'were' was read as a name: did you mean 'WHERE'?"]);
   });
 
+  it('ask for a missing AND or OR where a name stands between an operand and a comparison in a condition', () => {
+    const missing = (name: string, read: boolean) => (read ? `'${name}' was read as a name: is an AND or OR missing before it?` : `is an AND or OR missing before '${name}'?`);
+    expect(hints('SELECT k FROM T WHERE cost > 1 line < 2;')).toEqual([missing('line', true)]);
+    expect(hints('SELECT k FROM T WHERE (cost > 1 line < 2);')).toEqual([missing('line', true)]);
+    expect(hints('SELECT k FROM PATTERN a=T[cost > 1 line = 2] -> b=T WITHIN 1 MINUTE;')).toEqual([missing('line', true)]);
+    expect(hints('SELECT k FROM T WHERE v > 1 AND line IS NULL text LIKE 1;')).toEqual([missing('text', false)]);
+    // Not in a condition: a function's arguments, a SELECT list.
+    for (const statement of ['SELECT ABS(v line < 1) FROM T;', 'SELECT k text = 1 FROM T;']) {
+      expect(hints(statement)).toHaveLength(1);
+      expect(hints(statement)[0] ?? '').not.toMatch(/AND or OR/);
+    }
+  });
+
   it('take no column for a keyword that cannot stand there', () => {
     // Missing commas: `cost` is not CAST, nor `list` LAST, where neither could be written.
     expect(hints('SELECT k cost line FROM T;')).toEqual([undefined]);
