@@ -193,7 +193,8 @@ typedef struct Conn {
   int closing;     /* a close frame was sent: close once the output is written */
   int want_out;    /* registered for EPOLLOUT */
   Buf in, out;
-  char sub_id[128]; /* the subscription's id as JSON text; empty when not subscribed */
+  int subscribed;   /* on the list of subscribers */
+  char sub_id[128]; /* the subscription's id as JSON text */
   struct Conn *next_sub;
   struct Conn *next_dead;
 } Conn;
@@ -255,17 +256,19 @@ static int flush(Conn *c) {
   return 1;
 }
 
+/* Appends bytes to the output, room for which was reserved. */
 static void append(Conn *c, const char *data, size_t n) {
-  if (!reserve(&c->out, n)) {
-    c->closing = 1; /* a consumer that reads nothing: let it go */
-    return;
-  }
   memcpy(c->out.data + c->out.end, data, n);
   c->out.end += n;
 }
 
-/* Appends one unmasked server frame (RFC 6455 5.2). */
+/* Appends one unmasked server frame (RFC 6455 5.2), whole or not at all. */
 static void frame(Conn *c, int opcode, const char *payload, size_t n) {
+  if (c->closing) return;
+  if (!reserve(&c->out, n + 10)) {
+    c->closing = 1; /* a consumer that reads nothing: let it go */
+    return;
+  }
   unsigned char h[10];
   size_t k = 0;
   h[k++] = (unsigned char)(0x80 | opcode);
@@ -284,12 +287,21 @@ static void frame(Conn *c, int opcode, const char *payload, size_t n) {
 }
 
 static void text(Conn *c, const char *format, ...) {
-  char message[1024];
+  static char *message = NULL;
+  static size_t cap = 0;
   va_list args;
   va_start(args, format);
-  int n = vsnprintf(message, sizeof message, format, args);
+  int n = vsnprintf(message, cap, format, args);
   va_end(args);
-  if (n < 0 || (size_t)n >= sizeof message) die("a message longer than %zu bytes", sizeof message);
+  if (n < 0) die("vsnprintf failed");
+  if ((size_t)n >= cap) {
+    cap = (size_t)n + 1 > 4096 ? (size_t)n + 1 : 4096;
+    message = realloc(message, cap);
+    if (!message) die("out of memory");
+    va_start(args, format);
+    vsnprintf(message, cap, format, args);
+    va_end(args);
+  }
   frame(c, 1, message, (size_t)n);
 }
 
@@ -303,8 +315,9 @@ static void message(Conn *c, const char *data, size_t n, double srv) {
     text(c, "{\"type\":\"connection_ack\",\"payload\":{\"server\":\"relay-c\",\"readOnly\":false}}");
   } else if (is(type, "\"subscribe\"")) {
     Span id = member(m, "id");
-    if (!id.p || id.end - id.p >= (long)sizeof c->sub_id) return;
-    if (c->sub_id[0] == '\0') {
+    if (!id.p || id.end == id.p || id.end - id.p >= (long)sizeof c->sub_id) return;
+    if (!c->subscribed) {
+      c->subscribed = 1;
       c->next_sub = subscribers;
       subscribers = c;
     }
@@ -314,6 +327,7 @@ static void message(Conn *c, const char *data, size_t n, double srv) {
   } else if (is(type, "\"publish\"")) {
     Span payload = member(m, "payload");
     Span events = member(payload, "events");
+    if (events.p && *events.p != '[') events.p = NULL;
     long count = 0;
     /* each event: an object of the array, or the one `event` */
     const char *p = events.p ? events.p + 1 : NULL;
@@ -324,7 +338,7 @@ static void message(Conn *c, const char *data, size_t n, double srv) {
         p = skip_ws(p, events.end);
         if (p >= events.end || *p == ']') break;
         const char *q = skip_value(p, events.end);
-        if (!q) break;
+        if (!q || q == p) break;
         e = (Span){p, q};
         p = skip_ws(q, events.end);
         if (p < events.end && *p == ',') p++;
@@ -374,6 +388,7 @@ static int upgrade(Conn *c) {
   int n = snprintf(response, sizeof response,
                    "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n%s\r\n", accept,
                    chosen ? "Sec-WebSocket-Protocol: cepheus.v1\r\n" : "");
+  if (!reserve(&c->out, (size_t)n)) return 0;
   append(c, response, (size_t)n);
   c->open = 1;
   return 1;

@@ -148,7 +148,11 @@ export class CepheusClient {
     try {
       callback(value);
     } catch (error) {
-      this.#onCallbackError(error);
+      try {
+        this.#onCallbackError(error);
+      } catch (alsoThrown) {
+        rethrowLater(alsoThrown);
+      }
     }
   }
 

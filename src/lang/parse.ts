@@ -369,9 +369,14 @@ function missingConnective(tokens: readonly IToken[], i: number): boolean {
   if (!name || !operand || !comparison || !COMPARISONS.has(comparison.tokenType)) return false;
   if (name.tokenType !== Identifier && name.tokenType !== QuotedIdentifier) return false;
   if (!OPERAND_ENDS.has(operand.tokenType)) return false;
-  // Outwards to what opened the expression; brackets opened on the way are passed through
-  // (`WHERE (a > 1 b < 2)`), closed ones skipped whole.
-  for (let k = i - 2, depth = 0; k >= 0 && k > i - 200; k--) {
+  // `amount > 1 ANDD card = 'x'`: the operand is itself a stray name after an operand (a
+  // misspelt AND, which the keyword hint names), not the end of a comparison.
+  const beforeOperand = tokens[i - 2];
+  if (operand.tokenType === Identifier && beforeOperand && OPERAND_ENDS.has(beforeOperand.tokenType)) return false;
+  // Outwards to what opened the expression, from the operand on; brackets opened on the way are
+  // passed through (`WHERE (a > 1 b < 2)`), closed ones skipped whole (`a=T[v > 1] b=T`: the
+  // pattern's atom, not a condition).
+  for (let k = i - 1, depth = 0; k >= 0 && k > i - 200; k--) {
     const t = tokens[k]!.tokenType;
     if (t === RParen || t === RBracket) depth++;
     else if ((t === LParen || t === LBracket) && depth > 0) depth--;

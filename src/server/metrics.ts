@@ -15,11 +15,10 @@ import type { Engine } from '../index.js';
 /** The latency histogram's upper bounds, seconds. */
 const LATENCY_BUCKETS = [0.000_01, 0.000_025, 0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.05];
 
-/** A value of a metric as prom-client's registry writes it: `metricName{labels,sharedLabels} value`. */
+/** A value of a metric as prom-client's registry writes it: `metricName{labels} value`. */
 interface Sample {
   readonly metricName: string;
   readonly labels: Readonly<Record<string, string | number>>;
-  readonly sharedLabels: Readonly<Record<string, string>>;
   readonly value: number;
 }
 
@@ -69,15 +68,16 @@ export class LatencyHistogram {
     const values: Sample[] = [];
     const bucket = `${this.name}_bucket`;
     for (const [query, s] of this.#series) {
-      const labels = { query };
+      // Labels in prom-client's order (le, then query). A query deployed and not yet matched has
+      // its series at zero, as Prometheus advises for known label values.
       let cumulative = 0;
       for (let i = 0; i < LATENCY_BUCKETS.length; i++) {
         cumulative += s.counts[i]!;
-        values.push({ metricName: bucket, labels: { le: LATENCY_BUCKETS[i]! }, sharedLabels: labels, value: cumulative });
+        values.push({ metricName: bucket, labels: { le: LATENCY_BUCKETS[i]!, query }, value: cumulative });
       }
-      values.push({ metricName: bucket, labels: { le: '+Inf' }, sharedLabels: labels, value: s.count });
-      values.push({ metricName: `${this.name}_sum`, labels: {}, sharedLabels: labels, value: s.sum });
-      values.push({ metricName: `${this.name}_count`, labels: {}, sharedLabels: labels, value: s.count });
+      values.push({ metricName: bucket, labels: { le: '+Inf', query }, value: s.count });
+      values.push({ metricName: `${this.name}_sum`, labels: { query }, value: s.sum });
+      values.push({ metricName: `${this.name}_count`, labels: { query }, value: s.count });
     }
     return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
   }

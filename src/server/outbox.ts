@@ -15,7 +15,9 @@
  * It relies on what the server's `WebSocketServer` is configured with: no permessage-deflate
  * (frames are never compressed, so `ws` never holds frames back in a queue of its own), and
  * `ws` writing its own frames (pongs, the close frame) whole. Data frames queued here before a
- * close must be flushed before `ws` writes the close frame: `flush()` does it now.
+ * close go out before the close frame: the WebSocket's `close()` — called by the server, and by
+ * `ws` itself when the client's close frame arrives (perhaps in the same read as requests whose
+ * answers are queued here) or its frames break the protocol — writes them first.
  */
 import type { WebSocket } from 'ws';
 
@@ -50,6 +52,11 @@ export class Outbox {
     this.#ws = ws;
     // The net.Socket under the WebSocket; set by the server before it reports the connection.
     this.#raw = (ws as unknown as { _socket?: RawSocket })._socket;
+    const close = ws.close.bind(ws);
+    ws.close = (code?: number, reason?: string | Buffer): void => {
+      this.flush();
+      close(code, reason);
+    };
   }
 
   /** Bytes queued here and in the socket, not yet written out (with `ws`'s own, if any). */
@@ -77,7 +84,7 @@ export class Outbox {
     }
   }
 
-  /** Writes what is queued now (before a close frame, say); the end of the turn finds nothing left. */
+  /** Writes what is queued now; the end of the turn finds nothing left. */
   flush(): void {
     this.#due = false;
     const text = this.#text;

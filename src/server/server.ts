@@ -280,7 +280,7 @@ export class CepheusServer {
     }
     for (const c of this.#connections) {
       this.#drop(c);
-      closeConnection(c, CloseCode.GoingAway, 'server shutting down');
+      c.socket.close(CloseCode.GoingAway, 'server shutting down');
     }
     // Sockets that do not complete the closing handshake are cut.
     setTimeout(() => {
@@ -332,7 +332,7 @@ export class CepheusServer {
     const c: Connection = { socket, outbox: new Outbox(socket), access, initialised: false, subscriptions: new Map(), tokens: this.#options.publishRate, refilled: Date.now(), input: undefined, lastPublish: 0, idle: false };
     this.#connections.add(c);
     const timer = setTimeout(() => {
-      if (!c.initialised) closeConnection(c, CloseCode.InitTimeout, 'connection_init timeout');
+      if (!c.initialised) c.socket.close(CloseCode.InitTimeout, 'connection_init timeout');
     }, this.#options.initTimeoutMs);
     timer.unref();
     socket.on('message', (data, isBinary) => {
@@ -364,7 +364,7 @@ export class CepheusServer {
     if (c.socket.readyState !== c.socket.OPEN) return;
     if (c.outbox.pendingBytes > this.#options.maxBufferedBytes) {
       this.#drop(c);
-      closeConnection(c, CloseCode.SlowConsumer, `more than ${this.#options.maxBufferedBytes} bytes not read`);
+      c.socket.close(CloseCode.SlowConsumer, `more than ${this.#options.maxBufferedBytes} bytes not read`);
       return;
     }
     c.outbox.send(JSON.stringify(message));
@@ -398,7 +398,7 @@ export class CepheusServer {
     if (type === 'ping') return this.#reply(c, { type: 'pong', payload: message.payload });
     if (type === 'pong') return;
     if (!c.initialised) {
-      closeConnection(c, CloseCode.BadRequest, 'connection_init first');
+      c.socket.close(CloseCode.BadRequest, 'connection_init first');
       return;
     }
     // A publish without an id is not acknowledged (docs/protocol.md): no result, so a publisher
@@ -429,14 +429,14 @@ export class CepheusServer {
 
   #init(c: Connection, payload: unknown): void {
     if (c.initialised) {
-      closeConnection(c, CloseCode.TooManyInitRequests, 'too many connection_init requests');
+      c.socket.close(CloseCode.TooManyInitRequests, 'too many connection_init requests');
       return;
     }
     const token = payload !== null && typeof payload === 'object' ? (payload as { token?: unknown }).token : undefined;
     if (typeof token === 'string') c.access = accessOf(token, this.#full, this.#readOnly) ?? c.access;
     if (c.access === undefined && !this.secured) c.access = 'full';
     if (c.access === undefined) {
-      closeConnection(c, CloseCode.Unauthorized, 'unauthorized');
+      c.socket.close(CloseCode.Unauthorized, 'unauthorized');
       return;
     }
     c.initialised = true;
@@ -587,7 +587,7 @@ export class CepheusServer {
         if (sub.policy === 'close') {
           this.metrics.dropped('close', 1);
           this.#drop(c);
-          closeConnection(c, CloseCode.SlowConsumer, `subscription '${id}' fell ${sub.limit} messages behind`);
+          c.socket.close(CloseCode.SlowConsumer, `subscription '${id}' fell ${sub.limit} messages behind`);
           return;
         }
         sub.dropped++;
@@ -687,8 +687,3 @@ function clip(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 
-/** Closes a connection after writing what was queued for it in this turn (the close frame comes last). */
-function closeConnection(c: Connection, code: number, reason: string): void {
-  c.outbox.flush();
-  c.socket.close(code, reason);
-}

@@ -6,6 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -346,6 +347,45 @@ describe('cepheus serve: the WebSocket API', () => {
     await s.close();
   });
 
+  it('answers the requests that came in the same read as the client\'s close frame before closing', async () => {
+    const s = await CepheusServer.start({ engine: new Engine(), port: 0 });
+    const { port } = new URL(s.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    await new Promise<void>((r) => socket.once('connect', () => r()));
+    socket.write(`GET / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: ${SUBPROTOCOL}\r\n\r\n`);
+    // A client frame, masked with the key 0 (allowed: the payload is unchanged).
+    const frame = (opcode: number, payload: Buffer): Buffer => {
+      if (payload.length >= 126) throw new Error('short frames only');
+      return Buffer.concat([Buffer.from([0x80 | opcode, 0x80 | payload.length, 0, 0, 0, 0]), payload]);
+    };
+    const text = (m: object): Buffer => frame(1, Buffer.from(JSON.stringify(m)));
+    let received = Buffer.alloc(0);
+    socket.on('data', (d: Buffer) => (received = Buffer.concat([received, d])));
+    await until(() => received.includes('\r\n\r\n'));
+    socket.write(text({ type: 'connection_init' }));
+    await until(() => received.includes('connection_ack'));
+    // Two requests and the close frame, in one write: read by the server in one go.
+    socket.write(Buffer.concat([text({ type: 'list', id: 'l1' }), text({ type: 'stats', id: 's1' }), frame(8, Buffer.from([0x03, 0xe8]))]));
+    await new Promise<void>((r) => socket.once('close', () => r()));
+    // The server's frames: unmasked, short or 16-bit lengths here.
+    const frames: { opcode: number; payload: string }[] = [];
+    let at = received.indexOf('\r\n\r\n') + 4;
+    while (at < received.length) {
+      let n = received[at + 1]! & 0x7f;
+      let h = 2;
+      if (n === 126) {
+        n = received.readUInt16BE(at + 2);
+        h = 4;
+      }
+      frames.push({ opcode: received[at]! & 0x0f, payload: received.subarray(at + h, at + h + n).toString() });
+      at += h + n;
+    }
+    const ids = frames.filter((f) => f.opcode === 1).map((f) => (JSON.parse(f.payload) as { id?: string }).id);
+    expect(ids).toEqual([undefined, 'l1', 's1']);
+    expect(frames.at(-1)!.opcode).toBe(8);
+    await s.close();
+  });
+
   it("a callback of the user's that throws is reported apart, and the connection goes on reading", async () => {
     const s = await CepheusServer.start({ engine: new Engine(), port: 0 });
     const thrown: unknown[] = [];
@@ -394,18 +434,24 @@ const uncaught = [];
 process.on('uncaughtException', (e) => uncaught.push(e.message));
 const seen = [];
 await c.subscribe('S', (e) => { seen.push(e.data.v); if (e.data.v === 1) throw new Error('user bug'); });
+// And a client whose onCallbackError throws too.
+const c2 = await CepheusClient.connect(s.url, { onCallbackError: (e) => { throw new Error('reporter: ' + e.message); } });
+const seen2 = [];
+await c2.subscribe('S', (e) => { seen2.push(e.data.v); if (e.data.v === 2) throw new Error('second bug'); });
 await c.publish('S', [{ v: 1, ts: 1 }, { v: 2, ts: 2 }]);
 await c.publish('S', { v: 3, ts: 3 });
-while (seen.length < 3) await new Promise((r) => setTimeout(r, 10));
+while (seen.length < 3 || seen2.length < 3) await new Promise((r) => setTimeout(r, 10));
 await c.list();
-console.log(JSON.stringify({ seen, uncaught }));
+await c2.list();
+console.log(JSON.stringify({ seen, seen2, uncaught: uncaught.sort() }));
 await c.close();
+await c2.close();
 await s.close();`,
       ],
       { encoding: 'utf8', timeout: 20_000 },
     );
     expect(child.stderr).toBe('');
-    expect(JSON.parse(child.stdout)).toEqual({ seen: [1, 2, 3], uncaught: ['user bug'] });
+    expect(JSON.parse(child.stdout)).toEqual({ seen: [1, 2, 3], seen2: [1, 2, 3], uncaught: ['reporter: second bug', 'user bug'] });
   });
 
   it('limits connections and subscriptions per connection', async () => {

@@ -35,7 +35,9 @@ describe('hints at syntax errors', () => {
     expect(hints('SELECT k FROM PATTERN a=T[cost > 1 line = 2] -> b=T WITHIN 1 MINUTE;')).toEqual([missing('line', true)]);
     expect(hints('SELECT k FROM T WHERE v > 1 AND line IS NULL text LIKE 1;')).toEqual([missing('text', false)]);
     // Not in a condition: a function's arguments, a SELECT list.
-    for (const statement of ['SELECT ABS(v line < 1) FROM T;', 'SELECT k text = 1 FROM T;']) {
+    // A misspelt AND is named as such; a missing '->' between a pattern's atoms is not a condition's.
+    expect(hints("SELECT k FROM T WHERE v > 1 ANDD k = 'x';")).toEqual(["'ANDD' was read as a name: did you mean 'AND'?"]);
+    for (const statement of ['SELECT ABS(v line < 1) FROM T;', 'SELECT k text = 1 FROM T;', 'SELECT a.k FROM PATTERN a=T[v > 1] b=T[v > 2] WITHIN 1 MINUTE;']) {
       expect(hints(statement)).toHaveLength(1);
       expect(hints(statement)[0] ?? '').not.toMatch(/AND or OR/);
     }

@@ -25,7 +25,7 @@ describe('LatencyHistogram', () => {
     ]);
     expect(values.find((v) => v.metricName.endsWith('_sum'))!.value).toBeCloseTo(2.00305, 10);
     expect(values.find((v) => v.metricName.endsWith('_count'))!.value).toBe(5);
-    expect(values.every((v) => v.sharedLabels['query'] === 'q')).toBe(true);
+    expect(values.every((v) => v.labels['query'] === 'q')).toBe(true);
   });
 
   it('forgets a removed query', async () => {
@@ -33,6 +33,6 @@ describe('LatencyHistogram', () => {
     LatencyHistogram.observe(h.series('a'), 0.001);
     LatencyHistogram.observe(h.series('b'), 0.001);
     h.remove('a');
-    expect(new Set((await h.get()).values.map((v) => v.sharedLabels['query']))).toEqual(new Set(['b']));
+    expect(new Set((await h.get()).values.map((v) => v.labels['query']))).toEqual(new Set(['b']));
   });
 });
