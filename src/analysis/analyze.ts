@@ -23,6 +23,8 @@ export interface AnalyzeOptions {
   readonly functions: ReadonlyMap<string, FunctionSignature>;
   /** Names whose definitions had syntax errors: reading them is not reported again. */
   readonly incompleteNames: ReadonlySet<string>;
+  /** See CompileOptions.ignoreMissingDrops. */
+  readonly ignoreMissingDrops?: boolean;
 }
 
 export function analyzeScript(script: A.Script, options: AnalyzeOptions): { script: BoundScript; diagnostics: Diagnostic[] } {
@@ -33,6 +35,7 @@ export function analyzeScript(script: A.Script, options: AnalyzeOptions): { scri
     catalog: options.catalog,
     functions: new Map([...options.functions].map(([name, sig]) => [name.toUpperCase(), sig])),
     incompleteNames: options.incompleteNames,
+    ignoreMissingDrops: options.ignoreMissingDrops ?? false,
   };
   const statements: BoundStatement[] = [];
   for (const statement of script.statements) {
@@ -193,7 +196,7 @@ function drop(ctx: AnalysisContext, s: A.DropStatement): BoundStatement | undefi
   const entry = ctx.catalog.get(s.name.text);
   const what = s.target.toLowerCase();
   if (!entry) {
-    if (ctx.incompleteNames.has(s.name.text)) return undefined;
+    if (ctx.incompleteNames.has(s.name.text) || ctx.ignoreMissingDrops) return undefined;
     const candidates = ctx.catalog.entries().filter((e) => e.kind === what && !e.system).map((e) => e.name);
     report(ctx, 'unknownStream', s.name.span, `unknown ${what} '${s.name.text}'`, didYouMean(closestMatch(s.name.text, candidates)));
     return undefined;

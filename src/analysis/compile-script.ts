@@ -18,6 +18,12 @@ export interface CompileOptions {
   readonly catalog?: Catalog;
   /** User-defined functions, by name. */
   readonly functions?: ReadonlyMap<string, FunctionSignature>;
+  /**
+   * A `DROP` of a name that does not exist is passed over, not an error: for replaying the
+   * scripts of the deployments still alive (`Engine.replica`), where a name one of them drops
+   * may have been made by a deployment since undeployed.
+   */
+  readonly ignoreMissingDrops?: boolean;
 }
 
 export interface CompileResult {
@@ -41,6 +47,7 @@ export function compileScript(source: string, options: CompileOptions = {}): Com
       catalog,
       functions: options.functions ?? new Map(),
       incompleteNames: parsed.incompleteNames,
+      ignoreMissingDrops: options.ignoreMissingDrops ?? false,
     });
     const diagnostics = sortDiagnostics([...parsed.diagnostics, ...analysed.diagnostics]);
     return { ok: diagnostics.length === 0, diagnostics, script: analysed.script, catalog };

@@ -13,6 +13,8 @@ export interface AnalysisContext {
   /** User-defined functions by upper-case name. */
   readonly functions: ReadonlyMap<string, FunctionSignature>;
   readonly incompleteNames: ReadonlySet<string>;
+  /** See CompileOptions.ignoreMissingDrops. */
+  readonly ignoreMissingDrops: boolean;
 }
 
 export function report(ctx: AnalysisContext, kind: DiagnosticKind, span: Span, message: string, hint?: string): void {

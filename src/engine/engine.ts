@@ -217,6 +217,8 @@ export class Engine {
   readonly #deployments = new Map<number, Deployment>();
   /** What was deployed, in order, for `replica`. */
   readonly #sources = new Map<number, { source: string; file: string }>();
+  /** While `replica` replays those: a DROP of a name an undeployed deployment made is passed over. */
+  #replaying = false;
   readonly #subscriptions: Subscriptions;
   readonly #clock: Clock;
   readonly #memory: MemoryGuard;
@@ -276,9 +278,14 @@ export class Engine {
   replica(): Engine {
     const engine = new Engine(this.#options);
     for (const [name, u] of this.#udfs) engine.registerFunction(name, u.fn, u.signature);
-    for (const { source, file } of this.#sources.values()) {
-      const deployed = engine.deploy(source, { file });
-      if (!deployed.ok) throw new Error(`a replica cannot deploy ${file}: ${deployed.diagnostics[0]?.message ?? ''}`);
+    engine.#replaying = true;
+    try {
+      for (const { source, file } of this.#sources.values()) {
+        const deployed = engine.deploy(source, { file });
+        if (!deployed.ok) throw new Error(`a replica cannot deploy ${file}: ${deployed.diagnostics[0]?.message ?? ''}`);
+      }
+    } finally {
+      engine.#replaying = false;
     }
     return engine;
   }
@@ -287,7 +294,7 @@ export class Engine {
   deploy(source: string, options: { file?: string } = {}): DeployResult {
     const file = options.file ?? '<script>';
     const functions = new Map([...this.#udfs].map(([name, u]) => [name, u.signature]));
-    const result = compileScript(source, { file, catalog: this.#catalog, functions });
+    const result = compileScript(source, { file, catalog: this.#catalog, functions, ignoreMissingDrops: this.#replaying });
     if (!result.ok) return { ok: false, diagnostics: result.diagnostics };
     const id = this.#nextDeployment++;
     const staged: (() => void)[] = [];
