@@ -24,7 +24,7 @@ export interface AnalyzeOptions {
   /** Names whose definitions had syntax errors: reading them is not reported again. */
   readonly incompleteNames: ReadonlySet<string>;
   /** See CompileOptions.ignoreMissingDrops. */
-  readonly ignoreMissingDrops?: boolean;
+  readonly ignoreMissingDrops: boolean;
 }
 
 export function analyzeScript(script: A.Script, options: AnalyzeOptions): { script: BoundScript; diagnostics: Diagnostic[] } {
@@ -35,7 +35,7 @@ export function analyzeScript(script: A.Script, options: AnalyzeOptions): { scri
     catalog: options.catalog,
     functions: new Map([...options.functions].map(([name, sig]) => [name.toUpperCase(), sig])),
     incompleteNames: options.incompleteNames,
-    ignoreMissingDrops: options.ignoreMissingDrops ?? false,
+    ignoreMissingDrops: options.ignoreMissingDrops,
   };
   const statements: BoundStatement[] = [];
   for (const statement of script.statements) {
