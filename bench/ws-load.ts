@@ -27,6 +27,11 @@
  *     node dist/bench/ws-load.js --server relay    # the same clients against a bare ws relay (the floor)
  *     node dist/bench/ws-load.js --server relay-c  # ... against the relay in C (ws-relay.c: no Node, no GC, the machine's floor)
  *     node dist/bench/ws-load.js --client c --rates 10000 --seconds 10 --repeat 10 --throughput-seconds 0 --pin 1:0
+ *     node dist/bench/ws-load.js ... --pin 1:0 --idle-poll   # the pinned CPUs kept from halting (idle-poll.c)
+ *
+ * Before the measured runs, the server is warmed up for `--server-warmup` seconds (default 5) at
+ * the first rate, not measured: its one-time costs (JIT, the young generation growing) are not
+ * a steady state.
  *
  * The query is a filter of the events marked `hit`: in the open-loop phases every event is, so
  * each one's latency is measured; in the throughput phase one event in 100 is (the others are
@@ -68,10 +73,18 @@ interface Args {
   server: 'cepheus' | 'relay' | 'relay-c';
   /** The open-loop client: `node` (ws-publisher.ts) or `c` (ws-client.c, compiled here). */
   client: 'node' | 'c';
+  /**
+   * Seconds of open-loop publishing at the first rate before any measured run, not measured: the
+   * server's one-time costs (its functions compiled, its young generation grown to full size,
+   * which on these VMs faults in megabytes of pages at once) fall here, not in the first run.
+   */
+  serverWarmup: number;
+  /** Keeps the pinned CPUs from halting when idle (idle-poll.c at SCHED_IDLE on each); needs --pin. */
+  idlePoll: boolean;
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { serverNodeArgs: [], rates: [1_000, 10_000, 50_000], seconds: 5, warmup: 1, throughputSeconds: 5, repeat: 1, unacked: false, pin: undefined, server: 'cepheus', client: 'node' };
+  const args: Args = { serverNodeArgs: [], rates: [1_000, 10_000, 50_000], seconds: 5, warmup: 1, throughputSeconds: 5, repeat: 1, unacked: false, pin: undefined, server: 'cepheus', client: 'node', serverWarmup: 5, idlePoll: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = (): string => argv[++i] ?? '';
@@ -81,6 +94,8 @@ function parseArgs(argv: readonly string[]): Args {
     else if (a === '--throughput-seconds') args.throughputSeconds = Number(next());
     else if (a === '--repeat') args.repeat = Number(next());
     else if (a === '--unacked') args.unacked = true;
+    else if (a === '--server-warmup') args.serverWarmup = Number(next());
+    else if (a === '--idle-poll') args.idlePoll = true;
     else if (a === '--pin') {
       const [server, client] = next().split(':');
       if (!server || !client) throw new Error('--pin is SERVER_CPUS:CLIENT_CPUS, as taskset -c takes them (e.g. 1:0)');
@@ -100,6 +115,8 @@ function parseArgs(argv: readonly string[]): Args {
     else throw new Error(`unknown argument ${a}`);
   }
   if (!Number.isInteger(args.repeat) || args.repeat < 1) throw new Error('--repeat is a whole number of runs, at least 1');
+  if (!(args.serverWarmup >= 0)) throw new Error('--server-warmup is a number of seconds, 0 or more');
+  if (args.idlePoll && args.pin === undefined) throw new Error('--idle-poll needs --pin: it keeps the CPUs the server and the client are pinned to from halting');
   return args;
 }
 
@@ -224,7 +241,7 @@ function clientCommand(kind: Args['client']): string[] {
  * bench/NAME.c, compiled (again when the source is newer) with the machine's C compiler into
  * dist/bench/NAME; the command that runs it.
  */
-function built(name: 'ws-client' | 'ws-relay'): string[] {
+function built(name: 'ws-client' | 'ws-relay' | 'idle-poll'): string[] {
   const source = join(repoRoot(), `bench/${name}.c`);
   const binary = join(repoRoot(), `dist/bench/${name}`);
   if (!existsSync(binary) || statSync(binary).mtimeMs < statSync(source).mtimeMs) {
@@ -294,6 +311,8 @@ async function main(): Promise<void> {
   console.log(`cepheus ws load: node ${process.version}, ${cpus()[0]?.model ?? '?'} × ${cpus().length}, ${new Date().toISOString()}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   const serverName = { cepheus: 'cepheus serve', relay: 'bare ws relay (ws-relay.ts, no engine)', 'relay-c': 'relay in C (ws-relay.c: no engine, no Node)' }[args.server];
   console.log(`${serverName} ${url} (its own process); open-loop client (${args.client === 'c' ? 'ws-client.c' : 'ws-publisher.ts'}: publisher and subscriber, ${args.unacked ? 'publishes not acknowledged' : 'each publish acknowledged'}) in another${args.pin ? ` (server on CPUs ${args.pin.server}, client on ${args.pin.client})` : ''}; the batched phase from here`);
+  const pollers = args.idlePoll && args.pin ? keepAwake([args.pin.server, args.pin.client]) : [];
+  if (pollers.length > 0) console.log(`CPUs ${cpuList([args.pin!.server, args.pin!.client]).join(', ')} kept from halting when idle (idle-poll.c at SCHED_IDLE)`);
   try {
     const results: Record<string, unknown>[] = [];
     let id = 0;
@@ -301,6 +320,12 @@ async function main(): Promise<void> {
     results.push({ noiseFloor: noise });
     console.log(`noise floor (an idle process's 1 ms timer, 5 s): late p99 ${(noise.p99 * 1000).toFixed(0)} µs, max ${(noise.max * 1000).toFixed(0)} µs, more than 1 ms late ${noise.lateOver1msPerSecond.toFixed(1)} times/s`);
     const us = (ms: number): string => `${(ms * 1000).toFixed(0)} µs`;
+    if (args.serverWarmup > 0 && args.rates.length > 0) {
+      const w = await openLoop(url, args.rates[0]!, args.serverWarmup, 0, id, args.unacked, args.pin?.client, command);
+      id += w.sent;
+      results.push({ serverWarmup: { rate: args.rates[0], seconds: args.serverWarmup, sent: w.sent, p99: percentile(w.latencies, 99), lost: w.lost } });
+      console.log(`server warm-up, not measured: ${args.serverWarmup} s at ${args.rates[0]!.toLocaleString('en-US')} events/s (p99 ${us(percentile(w.latencies, 99))}, ${w.lost} not received)`);
+    }
     for (const rate of args.rates) {
       const runs: { latencies: Float64Array; fromSend: Float64Array; lateness: Float64Array; tail: Tail | undefined }[] = [];
       for (let run = 0; run < args.repeat; run++) {
@@ -368,7 +393,30 @@ async function main(): Promise<void> {
     console.log(`results written to ${file}`);
   } finally {
     child.kill('SIGTERM');
+    for (const p of pollers) p.kill('SIGKILL');
   }
+}
+
+/** The CPUs named by `taskset -c` lists (`1`, `0,2`, `0-3`), each once. */
+function cpuList(lists: readonly string[]): number[] {
+  const cpus = new Set<number>();
+  for (const list of lists)
+    for (const part of list.split(',')) {
+      const [from, to] = part.split('-').map(Number);
+      if (from === undefined || !Number.isInteger(from)) throw new Error(`not a CPU list: ${list}`);
+      for (let c = from; c <= (to ?? from); c++) cpus.add(c);
+    }
+  return [...cpus].sort((a, b) => a - b);
+}
+
+/** Starts idle-poll.c on each CPU of the lists; the processes, to be killed at the end. */
+function keepAwake(lists: readonly string[]): ChildProcess[] {
+  const [poll] = built('idle-poll');
+  return cpuList(lists).map((cpu) => {
+    const p = spawnOn(String(cpu), poll!, [], { stdio: ['ignore', 'ignore', 'inherit'] });
+    p.unref();
+    return p;
+  });
 }
 
 await main();
