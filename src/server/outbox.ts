@@ -65,7 +65,7 @@ export class Outbox {
   }
 
   /**
-   * Queues one message (JSON text) to be written at the end of this turn (flushDue); counts it in `tally`
+   * Queues one message (JSON text) to be written at the end of this turn; counts it in `tally`
    * until it is written out.
    */
   send(json: string, tally?: Tally): void {
@@ -79,7 +79,7 @@ export class Outbox {
     if (tally !== undefined && tally.queued++ === 0) this.#tallies.push(tally);
     if (!this.#due) {
       this.#due = true;
-      if (due.length === 0) queueMicrotask(flushDue);
+      if (due.length === 0) process.nextTick(flushDue);
       due.push(this);
     }
   }
@@ -126,25 +126,12 @@ export class Outbox {
   }
 }
 
-/**
- * The outboxes with messages queued in this turn, written together at its end: in one microtask,
- * which runs once the callback that queued them (a socket's read, with every frame it held, or a
- * timer) has returned. Not `process.nextTick`: in Node 20 each run of the tick queue also checks
- * for unhandled rejections, and allocates a Map to do it — once per event at a steady rate.
- */
-let due: Outbox[] = [];
-let spare: Outbox[] = [];
+/** The outboxes with messages queued in this turn, written together at its end (one tick, not one each). */
+const due: Outbox[] = [];
 
 function flushDue(): void {
-  // Swapped out first: a message queued during the loop (a `dropped` notice) schedules the next flush.
-  const now = due;
-  due = spare;
-  try {
-    for (let i = 0; i < now.length; i++) now[i]!.flush();
-  } finally {
-    now.length = 0;
-    spare = now;
-  }
+  // Taken out first: a message queued during the loop (a `dropped` notice) schedules the next tick.
+  for (const o of due.splice(0)) o.flush();
 }
 
 const HAS_NON_ASCII = /[^\x00-\x7f]/;
