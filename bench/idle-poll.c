@@ -1,8 +1,8 @@
 /*
  * Keeps one CPU from halting while it has nothing else to run (ws-load.ts --idle-poll): a loop of
- * PAUSE instructions at the scheduler's lowest priority (SCHED_IDLE), so that any other task
- * that becomes runnable on the CPU takes it at once. It does what booting with `idle=poll`, or
- * the haltpoll cpuidle driver, does for a guest's idle loop.
+ * PAUSE instructions under SCHED_IDLE, the lowest-priority policy, so that any other task that
+ * becomes runnable on the CPU takes it at once. Like booting with `idle=poll`, the CPU never
+ * halts; unlike it, a wake-up from another CPU still takes an interrupt to preempt this loop.
  *
  * Why a benchmark wants this on a VM: a halted vCPU is woken by the hypervisor, and on the
  * machines these benchmarks ran on that sometimes took 100 ms (bench/RESULTS.md, traced with
@@ -11,17 +11,16 @@
  * interrupt while running. It costs the whole CPU's time, given only to what has nothing
  * better to do.
  *
- *     taskset -c 1 idle-poll          # until killed, or until the process that started it ends
+ *     taskset -c 1 idle-poll [PARENT_PID]   # until killed, or until its parent (PARENT_PID) ends
  *
- * Built by ws-load.ts with `cc -O2` (Linux).
- * Built by ws-load.ts with `cc -O2` (Linux, x86-64 or any architecture GCC's
- * __builtin_ia32_pause is replaced for below).
+ * Built by ws-load.ts with `cc -O2` (Linux; PAUSE on x86, YIELD on ARM, an empty loop elsewhere).
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <unistd.h>
@@ -36,10 +35,10 @@ static inline void relax(void) {
 #endif
 }
 
-int main(void) {
-  /* Never outlive the benchmark: killed with it, even if it dies without killing this. */
-  pid_t parent = getppid();
-  if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) return 1;
+int main(int argc, char **argv) {
+  /* Killed with the process that started it (its pid is argv[1]), even if that one dies first. */
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) return 1;
+  if (argc > 1 && getppid() != (pid_t)atol(argv[1])) return 1; /* it died before the line above */
   struct sched_param none = {0};
   if (sched_setscheduler(0, SCHED_IDLE, &none) != 0) {
     fprintf(stderr, "idle-poll: SCHED_IDLE refused: %s\n", strerror(errno));

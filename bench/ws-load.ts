@@ -94,7 +94,10 @@ function parseArgs(argv: readonly string[]): Args {
     else if (a === '--throughput-seconds') args.throughputSeconds = Number(next());
     else if (a === '--repeat') args.repeat = Number(next());
     else if (a === '--unacked') args.unacked = true;
-    else if (a === '--server-warmup') args.serverWarmup = Number(next());
+    else if (a === '--server-warmup') {
+      const seconds = next();
+      args.serverWarmup = seconds === '' ? NaN : Number(seconds);
+    }
     else if (a === '--idle-poll') args.idlePoll = true;
     else if (a === '--pin') {
       const [server, client] = next().split(':');
@@ -115,7 +118,8 @@ function parseArgs(argv: readonly string[]): Args {
     else throw new Error(`unknown argument ${a}`);
   }
   if (!Number.isInteger(args.repeat) || args.repeat < 1) throw new Error('--repeat is a whole number of runs, at least 1');
-  if (!(args.serverWarmup >= 0)) throw new Error('--server-warmup is a number of seconds, 0 or more');
+  if (!(args.serverWarmup >= 0 && args.serverWarmup < 3600)) throw new Error('--server-warmup is a number of seconds, 0 or more (under an hour)');
+  if (args.serverWarmup > 0 && args.rates.some((r) => r * args.serverWarmup < 1)) throw new Error('--server-warmup is too short to publish one event at the first rate');
   if (args.idlePoll && args.pin === undefined) throw new Error('--idle-poll needs --pin: it keeps the CPUs the server and the client are pinned to from halting');
   return args;
 }
@@ -311,9 +315,12 @@ async function main(): Promise<void> {
   console.log(`cepheus ws load: node ${process.version}, ${cpus()[0]?.model ?? '?'} × ${cpus().length}, ${new Date().toISOString()}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   const serverName = { cepheus: 'cepheus serve', relay: 'bare ws relay (ws-relay.ts, no engine)', 'relay-c': 'relay in C (ws-relay.c: no engine, no Node)' }[args.server];
   console.log(`${serverName} ${url} (its own process); open-loop client (${args.client === 'c' ? 'ws-client.c' : 'ws-publisher.ts'}: publisher and subscriber, ${args.unacked ? 'publishes not acknowledged' : 'each publish acknowledged'}) in another${args.pin ? ` (server on CPUs ${args.pin.server}, client on ${args.pin.client})` : ''}; the batched phase from here`);
-  const pollers = args.idlePoll && args.pin ? keepAwake([args.pin.server, args.pin.client]) : [];
-  if (pollers.length > 0) console.log(`CPUs ${cpuList([args.pin!.server, args.pin!.client]).join(', ')} kept from halting when idle (idle-poll.c at SCHED_IDLE)`);
+  let pollers: ChildProcess[] = [];
   try {
+    if (args.idlePoll && args.pin) {
+      pollers = keepAwake([args.pin.server, args.pin.client]);
+      console.log(`CPUs ${cpuList([args.pin.server, args.pin.client]).join(', ')} kept from halting when idle (idle-poll.c at SCHED_IDLE; the noise floor below is measured with them)`);
+    }
     const results: Record<string, unknown>[] = [];
     let id = 0;
     const noise = await noiseFloor(5);
@@ -397,23 +404,29 @@ async function main(): Promise<void> {
   }
 }
 
-/** The CPUs named by `taskset -c` lists (`1`, `0,2`, `0-3`), each once. */
+/** The CPUs named by `taskset -c` lists of CPUs and ranges (`1`, `0,2`, `0-3`), each once. */
 function cpuList(lists: readonly string[]): number[] {
   const cpus = new Set<number>();
   for (const list of lists)
     for (const part of list.split(',')) {
-      const [from, to] = part.split('-').map(Number);
-      if (from === undefined || !Number.isInteger(from)) throw new Error(`not a CPU list: ${list}`);
-      for (let c = from; c <= (to ?? from); c++) cpus.add(c);
+      const m = /^(\d+)(?:-(\d+))?$/.exec(part);
+      if (!m || Number(m[2] ?? m[1]) < Number(m[1])) throw new Error(`--idle-poll takes CPU lists of numbers and ranges (1, 0,2, 0-3), not ${list}`);
+      for (let c = Number(m[1]); c <= Number(m[2] ?? m[1]); c++) cpus.add(c);
     }
   return [...cpus].sort((a, b) => a - b);
 }
 
-/** Starts idle-poll.c on each CPU of the lists; the processes, to be killed at the end. */
+/**
+ * Starts idle-poll.c on each CPU of the lists; the processes, to be killed at the end. One that
+ * ends before (SCHED_IDLE refused) is reported: the CPUs are then not all kept awake.
+ */
 function keepAwake(lists: readonly string[]): ChildProcess[] {
   const [poll] = built('idle-poll');
   return cpuList(lists).map((cpu) => {
-    const p = spawnOn(String(cpu), poll!, [], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const p = spawnOn(String(cpu), poll!, [String(process.pid)], { stdio: ['ignore', 'ignore', 'inherit'] });
+    p.once('exit', (code, signal) => {
+      if (signal !== 'SIGKILL') console.error(`idle-poll on CPU ${cpu} ended (${code ?? signal}): that CPU is not kept from halting`);
+    });
     p.unref();
     return p;
   });
