@@ -119,7 +119,7 @@ function parseArgs(argv: readonly string[]): Args {
   }
   if (!Number.isInteger(args.repeat) || args.repeat < 1) throw new Error('--repeat is a whole number of runs, at least 1');
   if (!(args.serverWarmup >= 0 && args.serverWarmup < 3600)) throw new Error('--server-warmup is a number of seconds, 0 or more (under an hour)');
-  if (args.serverWarmup > 0 && args.rates.some((r) => r * args.serverWarmup < 1)) throw new Error('--server-warmup is too short to publish one event at the first rate');
+  if (args.serverWarmup > 0 && (args.rates[0] ?? 0) * args.serverWarmup < 1) throw new Error('--server-warmup is too short to publish one event at the first rate');
   if (args.idlePoll && args.pin === undefined) throw new Error('--idle-poll needs --pin: it keeps the CPUs the server and the client are pinned to from halting');
   return args;
 }
