@@ -28,6 +28,7 @@
  *     node dist/bench/ws-load.js --server relay-c  # ... against the relay in C (ws-relay.c: no Node, no GC, the machine's floor)
  *     node dist/bench/ws-load.js --client c --rates 10000 --seconds 10 --repeat 10 --throughput-seconds 0 --pin 1:0
  *     node dist/bench/ws-load.js ... --pin 1:0 --idle-poll   # the pinned CPUs kept from halting (idle-poll.c)
+ *     node dist/bench/ws-load.js ... --pin 1:0 --shield --client-rt   # the server's CPU its own (shield.c), the client under SCHED_FIFO: how the target is judged
  *
  * Before the measured runs, the server is warmed up for `--server-warmup` seconds (default 5) at
  * the first rate, not measured: its one-time costs (JIT, the young generation growing) are not
@@ -81,10 +82,21 @@ interface Args {
   serverWarmup: number;
   /** Keeps the pinned CPUs from halting when idle (idle-poll.c at SCHED_IDLE on each); needs --pin. */
   idlePoll: boolean;
+  /**
+   * Gives the server's CPUs to the server alone for the benchmark (shield.c, as `cset shield`
+   * does): every other thread that may be moved is moved to the other CPUs, and put back at the
+   * end; needs --pin, and root or CAP_SYS_NICE.
+   */
+  shield: boolean;
+  /**
+   * Runs the client (the measuring instrument, not the thing measured) under SCHED_FIFO, as
+   * cyclictest runs, so that the machine's other tasks cannot delay its sends and reads.
+   */
+  clientRt: boolean;
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { serverNodeArgs: [], rates: [1_000, 10_000, 50_000], seconds: 5, warmup: 1, throughputSeconds: 5, repeat: 1, unacked: false, pin: undefined, server: 'cepheus', client: 'node', serverWarmup: 5, idlePoll: false };
+  const args: Args = { serverNodeArgs: [], rates: [1_000, 10_000, 50_000], seconds: 5, warmup: 1, throughputSeconds: 5, repeat: 1, unacked: false, pin: undefined, server: 'cepheus', client: 'node', serverWarmup: 5, idlePoll: false, shield: false, clientRt: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = (): string => argv[++i] ?? '';
@@ -99,6 +111,8 @@ function parseArgs(argv: readonly string[]): Args {
       args.serverWarmup = seconds === '' ? NaN : Number(seconds);
     }
     else if (a === '--idle-poll') args.idlePoll = true;
+    else if (a === '--shield') args.shield = true;
+    else if (a === '--client-rt') args.clientRt = true;
     else if (a === '--pin') {
       const [server, client] = next().split(':');
       if (!server || !client) throw new Error('--pin is SERVER_CPUS:CLIENT_CPUS, as taskset -c takes them (e.g. 1:0)');
@@ -121,6 +135,7 @@ function parseArgs(argv: readonly string[]): Args {
   if (!(args.serverWarmup >= 0 && args.serverWarmup < 3600)) throw new Error('--server-warmup is a number of seconds, 0 or more (under an hour)');
   if (args.serverWarmup > 0 && (args.rates[0] ?? 0) * args.serverWarmup < 1) throw new Error('--server-warmup is too short to publish one event at the first rate');
   if (args.idlePoll && args.pin === undefined) throw new Error('--idle-poll needs --pin: it keeps the CPUs the server and the client are pinned to from halting');
+  if (args.shield && args.pin === undefined) throw new Error('--shield needs --pin: it keeps every other thread off the CPUs the server is pinned to');
   return args;
 }
 
@@ -245,7 +260,7 @@ function clientCommand(kind: Args['client']): string[] {
  * bench/NAME.c, compiled (again when the source is newer) with the machine's C compiler into
  * dist/bench/NAME; the command that runs it.
  */
-function built(name: 'ws-client' | 'ws-relay' | 'idle-poll'): string[] {
+function built(name: 'ws-client' | 'ws-relay' | 'idle-poll' | 'shield'): string[] {
   const source = join(repoRoot(), `bench/${name}.c`);
   const binary = join(repoRoot(), `dist/bench/${name}`);
   if (!existsSync(binary) || statSync(binary).mtimeMs < statSync(source).mtimeMs) {
@@ -310,13 +325,24 @@ async function throughput(publisher: CepheusClient, counter: { n: number }, seco
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const dir = mkdtempSync(join(tmpdir(), 'cepheus-ws-load-'));
-  const command = clientCommand(args.client);
-  const { child, url } = await startServer(dir, args.serverNodeArgs, args.server, args.pin?.server);
+  const command = [...(args.clientRt ? ['chrt', '--fifo', '10'] : []), ...clientCommand(args.client)];
+  // Before the server and the spinners start: shield.c moves every thread but its own.
+  const shield = args.shield && args.pin ? await shieldCpus(args.pin.server) : undefined;
+  let started: { child: ChildProcess; url: string };
+  try {
+    started = await startServer(dir, args.serverNodeArgs, args.server, args.pin?.server);
+  } catch (error) {
+    await shield?.release();
+    throw error;
+  }
+  const { child, url } = started;
   console.log(`cepheus ws load: node ${process.version}, ${cpus()[0]?.model ?? '?'} × ${cpus().length}, ${new Date().toISOString()}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   const serverName = { cepheus: 'cepheus serve', relay: 'bare ws relay (ws-relay.ts, no engine)', 'relay-c': 'relay in C (ws-relay.c: no engine, no Node)' }[args.server];
   console.log(`${serverName} ${url} (its own process); open-loop client (${args.client === 'c' ? 'ws-client.c' : 'ws-publisher.ts'}: publisher and subscriber, ${args.unacked ? 'publishes not acknowledged' : 'each publish acknowledged'}) in another${args.pin ? ` (server on CPUs ${args.pin.server}, client on ${args.pin.client})` : ''}; the batched phase from here`);
   let pollers: ChildProcess[] = [];
   try {
+    if (shield) console.log(`CPUs ${cpuList([args.pin!.server]).join(', ')} given to the server alone (shield.c): ${shield.report}`);
+    if (args.clientRt) console.log('the client runs under SCHED_FIFO (chrt --fifo 10)');
     if (args.idlePoll && args.pin) {
       pollers = keepAwake([args.pin.server, args.pin.client]);
       console.log(`CPUs ${cpuList([args.pin.server, args.pin.client]).join(', ')} kept from halting when idle (idle-poll.c at SCHED_IDLE; the noise floor below is measured with them)`);
@@ -401,7 +427,44 @@ async function main(): Promise<void> {
   } finally {
     child.kill('SIGTERM');
     for (const p of pollers) p.kill('SIGKILL');
+    await shield?.release();
   }
+}
+
+/**
+ * Starts shield.c, which moves every thread that may be moved off `serverCpus` (a `taskset -c`
+ * list) and keeps them off until its stdin closes: when `release` is called, or when this process
+ * ends, however it ends. Resolves once the threads are moved, with shield.c's report.
+ */
+async function shieldCpus(serverCpus: string): Promise<{ report: string; release: () => Promise<void> }> {
+  const server = new Set(cpuList([serverCpus]));
+  const rest = cpus()
+    .map((_, i) => i)
+    .filter((cpu) => !server.has(cpu));
+  if (rest.length === 0) throw new Error(`--shield needs a CPU that is not the server's (${serverCpus}) for everything else`);
+  const [program] = built('shield');
+  const p = spawn(program!, [rest.join(',')], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const exited = new Promise<number | null>((resolve) => p.once('exit', (code) => resolve(code)));
+  let out = '';
+  const report = await new Promise<string>((resolve, reject) => {
+    p.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('\n')) resolve(out.trim());
+    });
+    void exited.then((code) => reject(new Error(`shield.c ended (${code}) before moving the threads: ${out}`)));
+  });
+  if (/^moved 0 /.test(report)) {
+    p.stdin!.end();
+    await exited;
+    throw new Error(`--shield could not move any thread (${report}): it needs root or CAP_SYS_NICE`);
+  }
+  return {
+    report,
+    release: async () => {
+      p.stdin!.end();
+      await exited;
+    },
+  };
 }
 
 /** The CPUs named by `taskset -c` lists of CPUs and ranges (`1`, `0,2`, `0-3`), each once. */
@@ -410,7 +473,7 @@ function cpuList(lists: readonly string[]): number[] {
   for (const list of lists)
     for (const part of list.split(',')) {
       const m = /^(\d+)(?:-(\d+))?$/.exec(part);
-      if (!m || Number(m[2] ?? m[1]) < Number(m[1])) throw new Error(`--idle-poll takes CPU lists of numbers and ranges (1, 0,2, 0-3), not ${list}`);
+      if (!m || Number(m[2] ?? m[1]) < Number(m[1])) throw new Error(`--pin takes CPU lists of numbers and ranges (1, 0,2, 0-3), not ${list}`);
       for (let c = Number(m[1]); c <= Number(m[2] ?? m[1]); c++) cpus.add(c);
     }
   return [...cpus].sort((a, b) => a - b);
