@@ -136,6 +136,8 @@ function parseArgs(argv: readonly string[]): Args {
   if (args.serverWarmup > 0 && (args.rates[0] ?? 0) * args.serverWarmup < 1) throw new Error('--server-warmup is too short to publish one event at the first rate');
   if (args.idlePoll && args.pin === undefined) throw new Error('--idle-poll needs --pin: it keeps the CPUs the server and the client are pinned to from halting');
   if (args.shield && args.pin === undefined) throw new Error('--shield needs --pin: it keeps every other thread off the CPUs the server is pinned to');
+  if (args.shield && args.pin && cpuList([args.pin.server]).some((cpu) => cpuList([args.pin!.client]).includes(cpu)))
+    throw new Error('--shield needs the client on other CPUs than the server (--pin 1:0): it keeps every other thread off the server\'s');
   return args;
 }
 
@@ -159,12 +161,22 @@ function startServer(dir: string, nodeArgs: readonly string[], server: Args['ser
   const child = spawnOn(cpus, command[0]!, command.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
   return new Promise((resolve, reject) => {
     let text = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`the server did not start within 60 s: ${text}`));
+    }, 60_000);
     child.stderr!.on('data', (d: Buffer) => {
       text += d.toString();
       const m = /console at (http:\/\/[^ /]+)\//.exec(text);
-      if (m) resolve({ child, url: m[1]!.replace('http', 'ws') });
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, url: m[1]!.replace('http', 'ws') });
+      }
     });
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${text}`)));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code}: ${text}`));
+    });
   });
 }
 
@@ -325,6 +337,13 @@ async function throughput(publisher: CepheusClient, counter: { n: number }, seco
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const dir = mkdtempSync(join(tmpdir(), 'cepheus-ws-load-'));
+  if (args.clientRt) {
+    try {
+      execFileSync('chrt', ['--fifo', '10', 'true'], { stdio: 'ignore' });
+    } catch {
+      throw new Error('--client-rt runs the client with `chrt --fifo 10`, which failed here: it needs root or CAP_SYS_NICE');
+    }
+  }
   const command = [...(args.clientRt ? ['chrt', '--fifo', '10'] : []), ...clientCommand(args.client)];
   // Before the server and the spinners start: shield.c moves every thread but its own.
   const shield = args.shield && args.pin ? await shieldCpus(args.pin.server) : undefined;
@@ -427,44 +446,68 @@ async function main(): Promise<void> {
   } finally {
     child.kill('SIGTERM');
     for (const p of pollers) p.kill('SIGKILL');
-    await shield?.release();
+    const restored = await shield?.release();
+    if (restored) console.log(`shield.c: ${restored}`);
   }
 }
 
 /**
  * Starts shield.c, which moves every thread that may be moved off `serverCpus` (a `taskset -c`
  * list) and keeps them off until its stdin closes: when `release` is called, or when this process
- * ends, however it ends. Resolves once the threads are moved, with shield.c's report.
+ * ends, however it ends. It runs in a process group of its own, so that a Ctrl-C or a signal to
+ * this group ends this process, not it. Resolves once the threads are moved, with shield.c's
+ * report; `release` resolves once they are back, with its report of that.
  */
-async function shieldCpus(serverCpus: string): Promise<{ report: string; release: () => Promise<void> }> {
-  const server = new Set(cpuList([serverCpus]));
-  const rest = cpus()
-    .map((_, i) => i)
-    .filter((cpu) => !server.has(cpu));
-  if (rest.length === 0) throw new Error(`--shield needs a CPU that is not the server's (${serverCpus}) for everything else`);
+async function shieldCpus(serverCpus: string): Promise<{ report: string; release: () => Promise<string> }> {
   const [program] = built('shield');
-  const p = spawn(program!, [rest.join(',')], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const exited = new Promise<number | null>((resolve) => p.once('exit', (code) => resolve(code)));
+  const p = spawn(program!, [cpuList([serverCpus]).join(',')], { stdio: ['pipe', 'pipe', 'inherit'], detached: true });
+  p.unref();
+  const lines: string[] = [];
   let out = '';
-  const report = await new Promise<string>((resolve, reject) => {
-    p.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('\n')) resolve(out.trim());
-    });
-    void exited.then((code) => reject(new Error(`shield.c ended (${code}) before moving the threads: ${out}`)));
+  const waiting: (() => void)[] = [];
+  p.stdout!.on('data', (d: Buffer) => {
+    out += d.toString();
+    let n: number;
+    while ((n = out.indexOf('\n')) >= 0) {
+      lines.push(out.slice(0, n));
+      out = out.slice(n + 1);
+    }
+    for (const w of waiting.splice(0)) w();
   });
-  if (/^moved 0 /.test(report)) {
-    p.stdin!.end();
-    await exited;
-    throw new Error(`--shield could not move any thread (${report}): it needs root or CAP_SYS_NICE`);
-  }
-  return {
-    report,
-    release: async () => {
-      p.stdin!.end();
-      await exited;
-    },
+  let released = false;
+  let closed = false;
+  // 'close', not 'exit': after its output has all been read.
+  const exited = new Promise<number | null>((resolve) =>
+    p.once('close', (code) => {
+      closed = true;
+      if (!released && lines.length > 0) console.error(`shield.c ended during the run (${code}): the server's CPUs are no longer its own, and the figures from here are not shielded`);
+      for (const w of waiting.splice(0)) w();
+      resolve(code);
+    }),
+  );
+  const line = async (index: number): Promise<string | undefined> => {
+    while (lines.length <= index && !closed) await new Promise<void>((r) => waiting.push(r));
+    return lines[index];
   };
+  const release = async (): Promise<string> => {
+    released = true;
+    p.stdin!.end();
+    const code = await exited;
+    const report = lines[1] ?? '';
+    if (code !== 0) console.error(`shield.c could not put every thread back (${code}: ${report || 'no report'}): see bench/shield.c for how to reset them by hand`);
+    return report;
+  };
+  const report = await line(0);
+  if (report === undefined) {
+    await exited;
+    throw new Error(`shield.c ended (${p.exitCode ?? p.signalCode}) before moving the threads`);
+  }
+  const m = /^moved (\d+) threads; .*; (\d+) refused/.exec(report);
+  if (!m || Number(m[1]) === 0 || Number(m[2]) > 0) {
+    await release();
+    throw new Error(`--shield could not move every thread (${report}): it needs root or CAP_SYS_NICE`);
+  }
+  return { report, release };
 }
 
 /** The CPUs named by `taskset -c` lists of CPUs and ranges (`1`, `0,2`, `0-3`), each once. */
