@@ -27,6 +27,9 @@
  *
  * If it was killed with SIGKILL, every process's CPUs can be reset by hand (as root):
  *     for p in $(ls /proc | grep -E '^[0-9]+$'); do taskset -a -p -c 0-$(($(nproc --all) - 1)) $p; done
+ * That puts every thread on every CPU, also those that had chosen their own before (RabbitMQ's
+ * scheduler threads bind themselves to one CPU each, and some interrupt threads are bound): such
+ * a service is best restarted after it.
  */
 #define _GNU_SOURCE
 #include <ctype.h>

@@ -43,6 +43,7 @@ import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:
 import { existsSync, mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { CepheusClient } from 'cepheus';
 import { repoRoot } from './scenarios.js';
 
@@ -136,7 +137,8 @@ function parseArgs(argv: readonly string[]): Args {
   if (args.serverWarmup > 0 && (args.rates[0] ?? 0) * args.serverWarmup < 1) throw new Error('--server-warmup is too short to publish one event at the first rate');
   if (args.idlePoll && args.pin === undefined) throw new Error('--idle-poll needs --pin: it keeps the CPUs the server and the client are pinned to from halting');
   if (args.shield && args.pin === undefined) throw new Error('--shield needs --pin: it keeps every other thread off the CPUs the server is pinned to');
-  if (args.shield && args.pin && cpuList([args.pin.server]).some((cpu) => cpuList([args.pin!.client]).includes(cpu)))
+  const clientCpus = args.pin ? cpuList([args.pin.client]) : [];
+  if (args.shield && args.pin && cpuList([args.pin.server]).some((cpu) => clientCpus.includes(cpu)))
     throw new Error('--shield needs the client on other CPUs than the server (--pin 1:0): it keeps every other thread off the server\'s');
   return args;
 }
@@ -462,45 +464,27 @@ async function shieldCpus(serverCpus: string): Promise<{ report: string; release
   const [program] = built('shield');
   const p = spawn(program!, [cpuList([serverCpus]).join(',')], { stdio: ['pipe', 'pipe', 'inherit'], detached: true });
   p.unref();
-  const lines: string[] = [];
-  let out = '';
-  const waiting: (() => void)[] = [];
-  p.stdout!.on('data', (d: Buffer) => {
-    out += d.toString();
-    let n: number;
-    while ((n = out.indexOf('\n')) >= 0) {
-      lines.push(out.slice(0, n));
-      out = out.slice(n + 1);
-    }
-    for (const w of waiting.splice(0)) w();
-  });
+  // Its two lines: what it moved, then (once its stdin is closed) what it put back.
+  const lines = createInterface({ input: p.stdout! })[Symbol.asyncIterator]();
   let released = false;
-  let closed = false;
-  // 'close', not 'exit': after its output has all been read.
   const exited = new Promise<number | null>((resolve) =>
     p.once('close', (code) => {
-      closed = true;
-      if (!released && lines.length > 0) console.error(`shield.c ended during the run (${code}): the server's CPUs are no longer its own, and the figures from here are not shielded`);
-      for (const w of waiting.splice(0)) w();
+      if (!released) console.error(`shield.c ended (${code}) before the benchmark was done: the server's CPUs are not its own from here`);
       resolve(code);
     }),
   );
-  const line = async (index: number): Promise<string | undefined> => {
-    while (lines.length <= index && !closed) await new Promise<void>((r) => waiting.push(r));
-    return lines[index];
-  };
   const release = async (): Promise<string> => {
     released = true;
     p.stdin!.end();
+    const report = (await lines.next()).value ?? '';
     const code = await exited;
-    const report = lines[1] ?? '';
     if (code !== 0) console.error(`shield.c could not put every thread back (${code}: ${report || 'no report'}): see bench/shield.c for how to reset them by hand`);
     return report;
   };
-  const report = await line(0);
+  const report: string | undefined = (await lines.next()).value;
   if (report === undefined) {
-    await exited;
-    throw new Error(`shield.c ended (${p.exitCode ?? p.signalCode}) before moving the threads`);
+    released = true;
+    throw new Error(`shield.c ended (${await exited}) before moving the threads`);
   }
   const m = /^moved (\d+) threads; .*; (\d+) refused/.exec(report);
   if (!m || Number(m[1]) === 0 || Number(m[2]) > 0) {
